@@ -1,0 +1,25 @@
+{
+    "name": "POS Serial Tracking",
+    "version": "18.0.1.0.0",
+    "category": "Inventory/Inventory",
+    "summary": "Track every serialized unit from registration to sale, return, "
+    "repair, loss or recall; capture serials at the POS and never sell one twice",
+    "author": "pos_serial_tracking contributors",
+    "website": "https://github.com/pos-serial-tracking/pos_serial_tracking",
+    "license": "LGPL-3",
+    "depends": ["point_of_sale", "repair", "barcodes_gs1_nomenclature"],
+    "external_dependencies": {"python": ["openpyxl"]},
+    "data": [
+        "security/pos_serial_tracking_security.xml",
+        "security/ir.model.access.csv",
+        "views/menus.xml",
+    ],
+    "demo": [
+        "demo/serial_product_demo.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "pos_serial_tracking/static/tests/tours/**/*",
+        ],
+    },
+}

@@ -1,0 +1,104 @@
+"""Run the addon's test suite on a fresh database and report like a CI should.
+
+Fails (exit 1) on any failed, erroring or skipped test, on any ERROR/CRITICAL line Odoo
+logs, and when no test ran. Odoo skips browser tours silently when Chromium or
+websocket-client is missing: here a skip is a failure. Prints the slowest tests, keeps
+the full log in .build/test.log, and ends with `N passed, N failed` alone on a line.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import time
+
+from odoo_env import BUILD, MODULE, Odoo
+
+LOG_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (?P<level>[A-Z]+) (?P<db>\S+) "
+    r"(?P<logger>[\w.]+): (?P<message>.*)$"
+)
+STARTING = re.compile(r"^Starting (?P<test>\S+) \.\.\.$")
+SKIPPED = re.compile(r"^skipped (?P<test>\S+) : (?P<reason>.*)$")
+FAILED = re.compile(r"^(?P<kind>FAIL|ERROR): (?P<test>.+)$")
+STAT = re.compile(r"^\t(?P<test>\w+\.\w+\.\w+\.\w+): (?P<time>[\d.]+)s (?P<queries>\d+) queries")
+
+
+def main():
+    odoo = Odoo()
+    dbname = os.environ.get("TEST_DB", "pst_test")
+    tags = os.environ.get("TESTS") or f"/{MODULE}"
+    log_path = BUILD / "test.log"
+    started = time.time()
+    odoo.fresh_db(dbname)
+    print(f"test: fresh database {dbname} ready in {time.time() - started:.1f}s", flush=True)
+
+    cmd = odoo.command(
+        "-d", dbname, "-i", MODULE, "--without-demo=all",
+        "--test-enable", f"--test-tags={tags}", "--stop-after-init",
+        f"--http-port={os.environ.get('TEST_HTTP_PORT', '8169')}",
+        "--log-level=info", "--log-handler=odoo.tests.stats:DEBUG",
+        "--max-cron-threads=0",
+    )
+    started_tests = []
+    skipped, failed, stray_errors, stats = [], [], [], []
+    in_stats = False
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, bufsize=1)
+        for line in proc.stdout:
+            log.write(line)
+            match = LOG_LINE.match(line.rstrip())
+            if not match:
+                if in_stats and (stat := STAT.match(line)):
+                    stats.append((float(stat["time"]), stat["test"], int(stat["queries"])))
+                elif in_stats and not line.startswith("\t"):
+                    in_stats = False
+                continue
+            in_stats = False
+            level, message = match["level"], match["message"]
+            if (m := STARTING.match(message)) and MODULE in match["logger"]:
+                started_tests.append(m["test"])
+                print(f"  {len(started_tests):3d} {m['test']}", flush=True)
+            elif m := SKIPPED.match(message):
+                skipped.append(f"{m['test']}: {m['reason']}")
+                print(f"      SKIPPED {m['test']}: {m['reason']}", flush=True)
+            elif message.startswith("Detailed Tests Report"):
+                in_stats = True
+            elif level in ("ERROR", "CRITICAL"):
+                if m := FAILED.match(message):
+                    failed.append(f"{m['kind']} {m['test']}")
+                elif match["logger"] != "odoo.tests.result":  # the summary line
+                    stray_errors.append(message)
+                print(line, end="", flush=True)
+            elif level == "WARNING" or message.startswith("running tests"):
+                print(line, end="", flush=True)
+            elif match["logger"].startswith("odoo.modules.loading") and "loaded in" in message:
+                print(line, end="", flush=True)
+        returncode = proc.wait()
+
+    stats.sort(reverse=True)
+    if stats:
+        print("\nslowest tests:")
+        for seconds, test, queries in stats[:10]:
+            print(f"  {seconds:7.2f}s {queries:6d} queries  {test}")
+    print(f"\nfull Odoo log: {log_path}")
+    failed_tests = {f.split(" ", 1)[1].split(" ")[0] for f in failed}
+    failures = len(failed_tests) + len(skipped) + len(stray_errors)
+    if skipped:
+        print(f"{len(skipped)} skipped test(s), counted as failures (a skipped tour proves nothing)")
+    if stray_errors:
+        print(f"{len(stray_errors)} error(s) logged outside a test, counted as failures")
+    if returncode:
+        print(f"odoo exited with code {returncode}")
+        failures = max(failures, 1)
+    if not started_tests:
+        print(f"no test ran for --test-tags={tags}")
+        failures = max(failures, 1)
+    passed = len(set(started_tests)) - len(failed_tests) - len(skipped)
+    print(f"{max(passed, 0)} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
