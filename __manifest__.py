@@ -12,11 +12,16 @@
     "data": [
         "security/pos_serial_tracking_security.xml",
         "security/ir.model.access.csv",
+        "views/stock_lot_views.xml",
+        "views/serial_audit_line_views.xml",
+        "views/product_template_views.xml",
+        "wizards/serial_state_change_views.xml",
         "views/menus.xml",
     ],
     "demo": [
         "demo/serial_product_demo.xml",
     ],
+    "post_init_hook": "_post_init_hook",
     "assets": {
         "web.assets_tests": [
             "pos_serial_tracking/static/tests/tours/**/*",

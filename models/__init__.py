@@ -1,0 +1,6 @@
+from . import product_template
+from . import serial_audit_line
+from . import stock_lot
+from . import stock_move
+from . import stock_move_line
+from . import repair_order

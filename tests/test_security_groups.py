@@ -1,10 +1,8 @@
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
 
 from .common import SerialTrackingCommon
 
 
-@tagged("post_install", "-at_install")
 class TestSecurityGroups(SerialTrackingCommon):
     def test_manager_implies_user(self):
         user_group = self.env.ref("pos_serial_tracking.group_serial_user")

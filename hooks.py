@@ -1,0 +1,69 @@
+"""Install on an existing database: every serial already there gets its state from its
+quants and a "registered" line opening its history, set-based (100,000 lots in seconds)."""
+
+from odoo import fields
+from odoo.tools import SQL
+
+from .models.serial_audit_line import INSERT_CHUNK
+
+
+def initialize_serial_states(env):
+    """States from the quants (internal → in stock, customer → sold, scrap → scrapped),
+    for serials that have none and no history yet; then their first audit line."""
+    cr = env.cr
+    cr.execute(
+        """
+        WITH place AS (
+            SELECT DISTINCT ON (quant.lot_id) quant.lot_id, location.usage,
+                   location.scrap_location
+              FROM stock_quant quant
+              JOIN stock_location location ON location.id = quant.location_id
+             WHERE quant.quantity > 0 AND quant.lot_id IS NOT NULL
+             ORDER BY quant.lot_id, location.usage = 'internal' DESC, quant.in_date DESC
+        )
+        UPDATE stock_lot lot
+           SET serial_state = CASE
+                   WHEN place.scrap_location THEN 'scrapped'
+                   WHEN place.usage IN ('internal', 'transit') THEN 'in_stock'
+                   WHEN place.usage = 'customer' THEN 'sold'
+               END
+          FROM place, product_product product, product_template template
+         WHERE place.lot_id = lot.id AND product.id = lot.product_id
+           AND template.id = product.product_tmpl_id AND template.tracking = 'serial'
+           AND lot.serial_state IS NULL AND COALESCE(lot.audit_chain_length, 0) = 0
+        """
+    )
+    cr.execute(
+        """
+        SELECT lot.id, lot.name, lot.product_id, lot.company_id, lot.serial_state
+          FROM stock_lot lot
+          JOIN product_product product ON product.id = lot.product_id
+          JOIN product_template template ON template.id = product.product_tmpl_id
+         WHERE template.tracking = 'serial' AND COALESCE(lot.audit_chain_length, 0) = 0
+         ORDER BY lot.id
+        """
+    )
+    lots = cr.fetchall()
+    audit = env["serial.audit.line"]
+    now = fields.Datetime.to_string(fields.Datetime.now())
+    company = env.company.id
+    for start in range(0, len(lots), INSERT_CHUNK * 4):
+        chunk = lots[start:start + INSERT_CHUNK * 4]
+        heads = {lot_id: (0, None) for lot_id, *_rest in chunk}
+        rows = [
+            {
+                "lot_id": lot_id, "lot_name": name, "product_id": product_id,
+                "company_id": company_id or company, "event": "registered",
+                "old_state": None, "new_state": state, "user_id": env.uid, "date": now,
+                "note": "State initialized from the stock when the addon was installed.",
+            }
+            for lot_id, name, product_id, company_id, state in chunk
+        ]
+        audit._insert_chained(heads, rows)
+        cr.execute(SQL(
+            """UPDATE stock_lot lot SET audit_chain_length = v.length, audit_head_hash = v.head
+                 FROM (VALUES %s) AS v(id, length, head) WHERE lot.id = v.id""",
+            SQL(", ").join(SQL("(%s, %s, %s)", lot_id, *heads[lot_id]) for lot_id in heads),
+        ))
+    env["stock.lot"].invalidate_model()
+    return len(lots)

@@ -1,0 +1,259 @@
+import hashlib
+import json
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from .serial_lifecycle import EVENTS, SERIAL_STATES
+
+# the columns a row's hash covers, in the canonical JSON (sorted keys)
+HASHED_FIELDS = (
+    "chain_index", "lot_id", "lot_name", "product_id", "company_id", "event", "old_state",
+    "new_state", "user_id", "date", "res_model", "res_id", "reference", "partner_id",
+    "pos_config_id", "note",
+)
+INSERT_CHUNK = 5000
+VERIFY_PAGE = 50000
+
+
+class SerialAuditLine(models.Model):
+    """The append-only event log of serialized units, one hash chain per serial.
+
+    Each row links to the previous row of the same serial (`previous_hash`) and carries
+    its position in that chain (`chain_index`, unique per serial, so two transactions can
+    never fork a chain); the serial's row holds the chain's length and last hash, so a
+    removed last row is noticed too. One chain per serial lets tills selling different
+    units append without waiting on each other. Rows are written by
+    `stock.lot._apply_serial_events` only; a database trigger refuses UPDATE, DELETE and
+    TRUNCATE, whoever asks."""
+
+    _name = "serial.audit.line"
+    _description = "Serial Audit Line"
+    _order = "date desc, id desc"
+    _rec_name = "event"
+
+    lot_id = fields.Many2one(
+        "stock.lot", string="Serial Number", required=True, index=True, ondelete="restrict",
+        readonly=True,
+    )
+    lot_name = fields.Char(string="Serial", required=True, readonly=True)
+    product_id = fields.Many2one("product.product", readonly=True)
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    chain_index = fields.Integer(required=True, readonly=True)
+    event = fields.Selection(EVENTS, required=True, readonly=True)
+    old_state = fields.Selection(SERIAL_STATES, string="State Before", readonly=True)
+    new_state = fields.Selection(SERIAL_STATES, string="State After", readonly=True)
+    user_id = fields.Many2one("res.users", string="User", required=True, readonly=True)
+    date = fields.Datetime(required=True, readonly=True, index=True)
+    res_model = fields.Char(string="Source Model", readonly=True)
+    res_id = fields.Many2oneReference(string="Source Record", model_field="res_model",
+                                      readonly=True)
+    reference = fields.Char(string="Source Document", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Partner", readonly=True)
+    pos_config_id = fields.Many2one("pos.config", string="Point of Sale", readonly=True)
+    note = fields.Text(readonly=True)
+    previous_hash = fields.Char(readonly=True)
+    hash = fields.Char(required=True, readonly=True)
+
+    _sql_constraints = [
+        (
+            "lot_chain_index_unique",
+            "UNIQUE(lot_id, chain_index)",
+            "An audit line already holds this position in the serial's history.",
+        ),
+    ]
+
+    def init(self):
+        # append-only whoever asks: the ORM, the superuser, or plain SQL
+        self.env.cr.execute(
+            """
+            CREATE OR REPLACE FUNCTION serial_audit_line_refuse_change() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'serial_audit_line is append-only: % refused', TG_OP
+                    USING ERRCODE = 'insufficient_privilege',
+                          HINT = 'Audit lines cannot be changed or removed; record a new event instead.';
+            END $$;
+            DROP TRIGGER IF EXISTS serial_audit_line_append_only ON serial_audit_line;
+            CREATE TRIGGER serial_audit_line_append_only
+                BEFORE UPDATE OR DELETE ON serial_audit_line
+                FOR EACH ROW EXECUTE FUNCTION serial_audit_line_refuse_change();
+            DROP TRIGGER IF EXISTS serial_audit_line_no_truncate ON serial_audit_line;
+            CREATE TRIGGER serial_audit_line_no_truncate
+                BEFORE TRUNCATE ON serial_audit_line
+                FOR EACH STATEMENT EXECUTE FUNCTION serial_audit_line_refuse_change();
+            """
+        )
+
+    # --- CRUD: append-only -----------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        raise UserError(_(
+            "Audit lines are written by the serial operations themselves (receipts, sales, "
+            "returns, repairs, the actions on a serial). Record the event through them."
+        ))
+
+    def write(self, vals):
+        raise UserError(_(
+            "Audit lines cannot be changed: the history of a serial is append-only. "
+            "Record a new event on the serial instead."
+        ))
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_append_only(self):
+        raise UserError(_("Audit lines cannot be deleted: the history of a serial is append-only."))
+
+    # --- integrity ---------------------------------------------------------------------
+    @api.model
+    def verify_chain(self):
+        """Walk every serial's chain (of the current companies) and return the first
+        audit line whose hash does not match its content, that does not link to the row
+        before it, that follows a gap, or that is not the head its serial records.
+        An empty recordset means the history is intact."""
+        problems = self._find_chain_problems(limit=1)
+        return self.browse(problems[0][0]) if problems else self.browse()
+
+    def action_verify_chain(self):
+        if not self.env.user.has_group("pos_serial_tracking.group_serial_auditor") and not \
+                self.env.user.has_group("pos_serial_tracking.group_serial_manager"):
+            raise AccessError(_("Only Serial Auditors and Serial Managers can run the integrity check."))
+        rows, lots = self._count_chains()
+        problems = self._find_chain_problems(limit=20)
+        if not problems:
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "success",
+                    "title": _("Serial history intact"),
+                    "message": _(
+                        "%(rows)s audit lines of %(lots)s serials checked: every hash matches "
+                        "and no line is missing.", rows=rows, lots=lots,
+                    ),
+                    "sticky": True,
+                },
+            }
+        lines = self.browse([line_id for line_id, _reason in problems])
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Audit lines failing the integrity check"),
+            "res_model": "serial.audit.line",
+            "view_mode": "list,form",
+            "domain": [("id", "in", lines.ids)],
+            "context": {"create": False},
+            "help": _("These lines were changed, or follow removed lines: %s")
+            % "; ".join(reason for _line, reason in problems),
+        }
+
+    # --- private helpers ----------------------------------------------------------------
+    @api.model
+    def _hash_row(self, previous_hash, row):
+        """sha256(previous hash + canonical JSON of the row), the row given as a dict of
+        HASHED_FIELDS with plain values (ids, strings, the date as Odoo's string)."""
+        canonical = json.dumps(
+            {name: row.get(name) or None for name in HASHED_FIELDS},
+            sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+        )
+        return hashlib.sha256(((previous_hash or "") + canonical).encode()).hexdigest()
+
+    @api.model
+    def _insert_chained(self, heads, rows):
+        """Insert `rows` (dicts of HASHED_FIELDS, chain fields left out) in order,
+        chaining each to its serial's head. `heads` maps lot id to (length, last hash)
+        as locked by the caller, and is updated in place."""
+        now = fields.Datetime.now()
+        values = []
+        for row in rows:
+            length, previous = heads[row["lot_id"]]
+            row["chain_index"] = length + 1
+            digest = self._hash_row(previous, row)
+            heads[row["lot_id"]] = (length + 1, digest)
+            values.append((
+                row["lot_id"], row["lot_name"], row.get("product_id"), row["company_id"],
+                row["chain_index"], row["event"], row.get("old_state") or None,
+                row.get("new_state") or None, row["user_id"], row["date"],
+                row.get("res_model"), row.get("res_id"), row.get("reference"),
+                row.get("partner_id"), row.get("pos_config_id"), row.get("note"),
+                previous or None, digest, self.env.uid, now, self.env.uid, now,
+            ))
+        for start in range(0, len(values), INSERT_CHUNK):
+            chunk = values[start:start + INSERT_CHUNK]
+            self.env.cr.execute(
+                SQL(
+                    """INSERT INTO serial_audit_line (
+                        lot_id, lot_name, product_id, company_id, chain_index, event,
+                        old_state, new_state, user_id, date, res_model, res_id, reference,
+                        partner_id, pos_config_id, note, previous_hash, hash,
+                        create_uid, create_date, write_uid, write_date)
+                       VALUES %s""",
+                    SQL(", ").join(SQL("%s", value) for value in chunk),
+                )
+            )
+        self.invalidate_model()
+
+    def _company_filter(self):
+        return SQL("company_id = ANY(%s)", self.env.companies.ids)
+
+    def _count_chains(self):
+        self.env.cr.execute(SQL(
+            "SELECT count(*), count(DISTINCT lot_id) FROM serial_audit_line WHERE %s",
+            self._company_filter(),
+        ))
+        return self.env.cr.fetchone()
+
+    def _find_chain_problems(self, limit):
+        """[(audit line id, reason)] for the first `limit` broken links, in chain order:
+        a row whose hash does not match its content, a row that does not link to the row
+        before it or follows a gap, a last row that is not the head its serial records."""
+        self.flush_model()
+        self.env["stock.lot"].flush_model(["audit_chain_length", "audit_head_hash"])
+        columns = SQL(", ").join(SQL.identifier("line", name) for name in HASHED_FIELDS)
+        problems = []
+        after = (0, 0)
+        previous_row = None  # (row, line id, hash, recorded length, recorded head)
+        while len(problems) < limit:
+            self.env.cr.execute(SQL(
+                """SELECT line.id, line.previous_hash, line.hash,
+                          lot.audit_chain_length, lot.audit_head_hash, %s
+                     FROM serial_audit_line line JOIN stock_lot lot ON lot.id = line.lot_id
+                    WHERE line.company_id = ANY(%s)
+                      AND (line.lot_id, line.chain_index) > (%s, %s)
+                    ORDER BY line.lot_id, line.chain_index LIMIT %s""",
+                columns, self.env.companies.ids, after[0], after[1], VERIFY_PAGE,
+            ))
+            page = self.env.cr.fetchall()
+            if not page:
+                break
+            for line_id, previous_hash, digest, length, head, *values in page:
+                row = dict(zip(HASHED_FIELDS, values))
+                row["date"] = fields.Datetime.to_string(row["date"])
+                starts_chain = not previous_row or previous_row[0]["lot_id"] != row["lot_id"]
+                if starts_chain and previous_row:
+                    problems += self._check_chain_end(*previous_row)
+                expected_index = 1 if starts_chain else previous_row[0]["chain_index"] + 1
+                expected_previous = None if starts_chain else previous_row[2]
+                if row["chain_index"] != expected_index or \
+                        (previous_hash or None) != expected_previous:
+                    problems.append((line_id, _(
+                        "line %(line)s of serial %(lot)s follows a gap: the line before it "
+                        "was removed or changed", line=line_id, lot=row["lot_name"])))
+                elif self._hash_row(previous_hash, row) != digest:
+                    problems.append((line_id, _(
+                        "line %(line)s of serial %(lot)s was changed after it was written",
+                        line=line_id, lot=row["lot_name"])))
+                previous_row = (row, line_id, digest, length, head)
+            after = (previous_row[0]["lot_id"], previous_row[0]["chain_index"])
+        if previous_row and len(problems) < limit:
+            problems += self._check_chain_end(*previous_row)
+        return problems[:limit]
+
+    def _check_chain_end(self, row, line_id, digest, length, head):
+        """The serial records the length and last hash of its chain: a removed last row
+        leaves a chain shorter than recorded."""
+        if (row["chain_index"], digest) == (length, head):
+            return []
+        return [(line_id, _(
+            "serial %(lot)s records %(length)s events but its history ends at event "
+            "%(index)s: lines after it were removed or changed",
+            lot=row["lot_name"], length=length, index=row["chain_index"]))]

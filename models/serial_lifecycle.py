@@ -1,0 +1,108 @@
+"""The serial lifecycle in one place: the states of a unit, the events that change them,
+and which state each event may start from. Not a model: every path that changes a serial's
+state (stock moves, repairs, the POS, imports, managers' actions) goes through
+`stock.lot._apply_serial_events`, which checks its events against this table."""
+
+SERIAL_STATES = [
+    ("in_stock", "In Stock"),
+    ("sold", "Sold"),
+    ("returned", "Returned"),
+    ("in_repair", "In Repair"),
+    ("lost", "Lost"),
+    ("stolen", "Stolen"),
+    ("scrapped", "Scrapped"),
+    ("recalled", "Recalled"),
+]
+# False: registered, never received or left our custody (returned to the vendor)
+SELLABLE_STATES = ("in_stock", "returned")
+
+EVENTS = [
+    ("registered", "Registered"),
+    ("imported", "Imported"),
+    ("received", "Received"),
+    ("moved", "Moved"),
+    ("sold", "Sold"),
+    ("returned", "Returned by the customer"),
+    ("returned_to_vendor", "Returned to the vendor"),
+    ("adjusted_out", "Removed by an inventory adjustment"),
+    ("scrapped", "Scrapped"),
+    ("consumed", "Consumed"),
+    ("repair_in", "Repair started"),
+    ("repair_out", "Repair ended"),
+    ("marked_lost", "Marked lost"),
+    ("marked_stolen", "Marked stolen"),
+    ("found", "Found"),
+    ("recalled", "Recalled"),
+    ("recall_closed", "Recall closed"),
+    ("conflict", "Sale conflict"),
+    ("blocked_sale", "Blocked sale attempt"),
+]
+
+ANY = object()  # any state, False included
+KEEP = object()  # the event leaves the state as it is
+RESTORE = object()  # back to the state before the marking that this event ends
+
+# event: {state before: state after}; a state missing from the map refuses the event
+TRANSITIONS = {
+    "registered": {False: False},
+    "imported": {False: False},
+    "received": {
+        False: "in_stock",
+        "in_stock": "in_stock",
+        "returned": "returned",
+        "lost": "in_stock",
+        "stolen": "in_stock",
+    },
+    "moved": {ANY: KEEP},
+    "sold": {False: "sold", "in_stock": "sold", "returned": "sold"},
+    "returned": {"sold": "returned", "recalled": "recalled"},
+    "returned_to_vendor": {
+        "in_stock": False, "returned": False, "recalled": False, "in_repair": False,
+    },
+    "adjusted_out": {
+        "in_stock": "lost", "returned": "lost", "lost": "lost", "stolen": "stolen",
+        "recalled": "recalled",
+    },
+    "scrapped": {
+        False: "scrapped", "in_stock": "scrapped", "returned": "scrapped",
+        "in_repair": "scrapped", "lost": "scrapped", "stolen": "scrapped",
+        "recalled": "scrapped",
+    },
+    "consumed": {False: "scrapped", "in_stock": "scrapped", "returned": "scrapped"},
+    "repair_in": {
+        "in_stock": "in_repair", "returned": "in_repair", "sold": "in_repair",
+        "recalled": "in_repair",
+    },
+    "repair_out": {"in_repair": RESTORE},
+    "marked_lost": {
+        "in_stock": "lost", "returned": "lost", "sold": "lost", "in_repair": "lost",
+        "recalled": "lost",
+    },
+    "marked_stolen": {
+        "in_stock": "stolen", "returned": "stolen", "sold": "stolen", "in_repair": "stolen",
+        "lost": "stolen", "recalled": "stolen",
+    },
+    "found": {"lost": RESTORE, "stolen": RESTORE},
+    "recalled": {
+        "in_stock": "recalled", "returned": "recalled", "sold": "recalled",
+        "in_repair": "recalled",
+    },
+    "recall_closed": {"recalled": RESTORE},
+    "conflict": {ANY: KEEP},
+    "blocked_sale": {ANY: KEEP},
+}
+
+# the events a RESTORE undoes: the state before the latest of them is restored
+RESTORED_FROM = {
+    "repair_out": ("repair_in",),
+    "found": ("marked_lost", "marked_stolen", "adjusted_out"),
+    "recall_closed": ("recalled",),
+}
+
+
+def next_state(event, state):
+    """The state after `event` from `state`, KEEP, RESTORE, or None when refused."""
+    targets = TRANSITIONS[event]
+    if ANY in targets:
+        return targets[ANY]
+    return targets.get(state or False)

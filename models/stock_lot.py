@@ -1,0 +1,297 @@
+import re
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
+
+from . import serial_lifecycle as lifecycle
+
+# written only by _apply_serial_events, in SQL, never through write()
+PROTECTED_FIELDS = {
+    "serial_state", "serial_partner_id", "serial_sale_date", "serial_source_ref",
+    "warranty_start_date", "audit_chain_length", "audit_head_hash",
+}
+# a prefix pattern the upper(name) index can serve: no wildcard but a trailing %
+PREFIX_PATTERN = re.compile(r"^[^%_\\]+%$")
+
+
+class StockLot(models.Model):
+    _inherit = "stock.lot"
+
+    serial_state = fields.Selection(
+        lifecycle.SERIAL_STATES, string="Serial State", readonly=True, index=True, copy=False,
+        tracking=False,
+        help="Where the unit is in its life; it follows the stock and the managers' actions "
+        "and never changes by hand. Empty: registered, not received.",
+    )
+    product_tracking = fields.Selection(related="product_id.tracking")
+    serial_partner_id = fields.Many2one(
+        "res.partner", string="Customer", readonly=True, copy=False,
+        help="The customer of the last sale.",
+    )
+    serial_sale_date = fields.Datetime(string="Sold On", readonly=True, copy=False)
+    serial_source_ref = fields.Char(string="Sale Document", readonly=True, copy=False)
+    warranty_start_date = fields.Date(readonly=True, copy=False)
+    warranty_end_date = fields.Date(
+        compute="_compute_warranty_end_date", store=True, readonly=True,
+    )
+    audit_line_ids = fields.One2many("serial.audit.line", "lot_id", string="History",
+                                     readonly=True)
+    audit_chain_length = fields.Integer(readonly=True, copy=False, default=0,
+                                        groups="base.group_system")
+    audit_head_hash = fields.Char(readonly=True, copy=False, groups="base.group_system")
+
+    @api.depends("warranty_start_date", "product_id.warranty_months")
+    def _compute_warranty_end_date(self):
+        for lot in self:
+            months = lot.product_id.warranty_months
+            lot.warranty_end_date = (
+                lot.warranty_start_date + relativedelta(months=months, days=-1)
+                if lot.warranty_start_date and months else False
+            )
+
+    @api.constrains("name", "product_id")
+    def _check_serial_format(self):
+        for lot in self:
+            pattern = lot.product_id.serial_format
+            if pattern and not re.fullmatch(pattern, lot.name or ""):
+                raise ValidationError(_(
+                    "Serial %(serial)s does not match the serial format of %(product)s "
+                    "(%(format)s). Check the serial, or the product's format.",
+                    serial=lot.name, product=lot.product_id.display_name, format=pattern,
+                ))
+
+    def init(self):
+        # exact lookups use a b-tree (stock's trigram index makes `=` scan); prefix
+        # lookups (=ilike 'ABC%') use the upper(name) pattern index through
+        # _condition_to_sql below
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS stock_lot_name_btree_index ON stock_lot (name);
+            CREATE INDEX IF NOT EXISTS stock_lot_upper_name_prefix_index
+                ON stock_lot (upper(name) text_pattern_ops);
+            """
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if PROTECTED_FIELDS & vals.keys():
+                raise UserError(_(
+                    "The state, sale and history fields of a serial are set by its "
+                    "operations, not at creation."
+                ))
+        lots = super().create(vals_list)
+        lots._apply_serial_events([
+            {"lot": lot, "event": "registered"}
+            for lot in lots if lot.product_id.tracking == "serial"
+        ])
+        return lots
+
+    def write(self, vals):
+        if PROTECTED_FIELDS & vals.keys():
+            raise UserError(_(
+                "The state of a serial changes only through its operations (a receipt, a "
+                "sale, a return, a repair, a scrap) or the actions on the serial (Mark "
+                "Lost, Mark Stolen, Recall...), so that its history stays complete."
+            ))
+        return super().write(vals)
+
+    def _condition_to_sql(self, alias, fname, operator, value, query):
+        if (fname == "name" and operator == "=ilike" and isinstance(value, str)
+                and PREFIX_PATTERN.match(value)):
+            # the same rows as ILIKE, found through the upper(name) pattern index
+            name = self._field_to_sql(alias, "name", query)
+            return SQL(
+                "(upper(%s) LIKE upper(%s) AND %s ILIKE %s)", name, value, name, value
+            )
+        return super()._condition_to_sql(alias, fname, operator, value, query)
+
+    # --- actions ------------------------------------------------------------------------
+    def action_mark_lost(self):
+        return self._open_state_change("marked_lost")
+
+    def action_mark_stolen(self):
+        return self._open_state_change("marked_stolen")
+
+    def action_mark_found(self):
+        return self._open_state_change("found")
+
+    def action_recall(self):
+        return self._open_state_change("recalled")
+
+    def action_close_recall(self):
+        return self._open_state_change("recall_closed")
+
+    def action_view_audit_lines(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("History of %s", self.display_name) if len(self) == 1 else _("History"),
+            "res_model": "serial.audit.line",
+            "view_mode": "list,form",
+            "domain": [("lot_id", "in", self.ids)],
+            "context": {"create": False},
+        }
+
+    # --- business methods ---------------------------------------------------------------
+    def _mark_serial_state(self, event, reason):
+        """A Serial Manager's explicit action (lost, stolen, found, recall, recall closed),
+        with the reason written to each serial's history."""
+        if not self.env.user.has_group("pos_serial_tracking.group_serial_manager"):
+            raise AccessError(_(
+                "Only Serial Managers can mark serials lost, stolen, found or recalled."
+            ))
+        if not (reason or "").strip():
+            raise UserError(_("Give a reason: it is kept in the serial's history."))
+        if event in ("found", "recall_closed"):
+            self._check_restorable(event)
+        self._apply_serial_events(
+            [{"lot": lot, "event": event, "note": reason.strip()} for lot in self]
+        )
+
+    def _apply_serial_events(self, events):
+        """The one way a serial's state changes. `events`: dicts with `lot` (a record) and
+        `event`, optionally `partner_id`, `res_model`, `res_id`, `reference`,
+        `pos_config_id`, `note`, `new_state` (where the lifecycle allows a choice). Locks
+        the serials' rows (in id order: no deadlock), checks each event against the
+        lifecycle from the current state in the database, writes the states in one
+        compare-and-set UPDATE and appends the hash-chained audit lines.
+
+        Two transactions changing one serial: the second waits for the first, then fails
+        with a serialization error and is replayed by Odoo, seeing the committed state;
+        so a serial can never be sold twice, whatever the path. Raises UserError, naming
+        the serial and what to do, when an event is not allowed."""
+        if not events:
+            return
+        cr = self.env.cr
+        lot_ids = sorted({event["lot"].id for event in events})
+        self.env["stock.lot"].browse(lot_ids).flush_recordset()
+        cr.execute(
+            """SELECT id, name, product_id, company_id, serial_state, audit_chain_length,
+                      audit_head_hash
+                 FROM stock_lot WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE""",
+            [lot_ids],
+        )
+        current = {row[0]: row for row in cr.fetchall()}
+        states = {lot_id: row[4] or False for lot_id, row in current.items()}
+        heads = {lot_id: (row[5] or 0, row[6]) for lot_id, row in current.items()}
+        sales = {}
+        now = fields.Datetime.to_string(fields.Datetime.now())
+        rows = []
+        for event in events:
+            lot_id = event["lot"].id
+            _id, name, product_id, company_id, *_rest = current[lot_id]
+            company_id = company_id or self.env.company.id
+            old_state = states[lot_id]
+            new_state = self._next_serial_state(event, name, old_state)
+            states[lot_id] = new_state
+            if event["event"] == "sold":
+                sales[lot_id] = (event.get("partner_id"), now, event.get("reference"))
+            rows.append({
+                "lot_id": lot_id, "lot_name": name, "product_id": product_id,
+                "company_id": company_id, "event": event["event"],
+                "old_state": old_state or None, "new_state": new_state or None,
+                "user_id": self.env.uid, "date": now,
+                "res_model": event.get("res_model"), "res_id": event.get("res_id"),
+                "reference": event.get("reference"), "partner_id": event.get("partner_id"),
+                "pos_config_id": event.get("pos_config_id"), "note": event.get("note"),
+            })
+        self.env["serial.audit.line"]._insert_chained(heads, rows)
+        cr.execute(SQL(
+            """UPDATE stock_lot lot
+                  SET serial_state = v.state,
+                      audit_chain_length = v.length, audit_head_hash = v.head,
+                      serial_partner_id = CASE WHEN v.sold THEN v.partner
+                                               ELSE lot.serial_partner_id END,
+                      serial_sale_date = CASE WHEN v.sold THEN v.sale_date
+                                              ELSE lot.serial_sale_date END,
+                      serial_source_ref = CASE WHEN v.sold THEN v.source
+                                               ELSE lot.serial_source_ref END,
+                      warranty_start_date = CASE WHEN v.sold THEN v.sale_date::date
+                                                 ELSE lot.warranty_start_date END
+                 FROM (VALUES %s) AS v(id, state, length, head, sold, partner, sale_date,
+                                       source)
+                WHERE lot.id = v.id""",
+            SQL(", ").join(
+                SQL(
+                    "(%s, %s::varchar, %s, %s::varchar, %s, %s::int, %s::timestamp, %s::varchar)",
+                    lot_id, states[lot_id] or None, heads[lot_id][0], heads[lot_id][1],
+                    lot_id in sales, *(sales.get(lot_id) or (None, None, None)),
+                )
+                for lot_id in lot_ids
+            ),
+        ))
+        lots = self.env["stock.lot"].browse(lot_ids)
+        lots.invalidate_recordset(list(PROTECTED_FIELDS) + ["audit_line_ids"])
+        lots.modified(["warranty_start_date"])
+
+    def _next_serial_state(self, event, name, old_state):
+        target = lifecycle.next_state(event["event"], old_state)
+        if target is None:
+            raise UserError(self._refusal_message(event["event"], name, old_state))
+        if target is lifecycle.KEEP:
+            return old_state
+        if target is lifecycle.RESTORE:
+            return self._state_before(event["lot"], lifecycle.RESTORED_FROM[event["event"]])
+        if "new_state" in event:
+            if event["new_state"] not in (target, old_state):
+                raise UserError(self._refusal_message(event["event"], name, old_state))
+            return event["new_state"]
+        return target
+
+    def _state_before(self, lot, events):
+        """The state a serial had before the latest of `events` (what found, repair out and
+        recall closed go back to)."""
+        self.env.cr.execute(
+            """SELECT old_state FROM serial_audit_line WHERE lot_id = %s AND event = ANY(%s)
+                ORDER BY chain_index DESC LIMIT 1""",
+            [lot.id, list(events)],
+        )
+        row = self.env.cr.fetchone()
+        return (row and row[0]) or False
+
+    def _check_restorable(self, event):
+        """Found / recall closed put a unit back in the state it had: refuse when that state
+        no longer agrees with where the unit is (an inventory adjustment removed it)."""
+        for lot in self:
+            back_to = self._state_before(lot, lifecycle.RESTORED_FROM[event])
+            in_stock = any(
+                quant.quantity > 0 and quant.location_id.usage == "internal"
+                for quant in lot.sudo().quant_ids
+            )
+            if back_to in lifecycle.SELLABLE_STATES and not in_stock:
+                raise UserError(_(
+                    "Serial %(serial)s is no longer in stock: receive it with an inventory "
+                    "adjustment, which records it as found.", serial=lot.name,
+                ))
+
+    def _refusal_message(self, event, name, state):
+        state_label = dict(lifecycle.SERIAL_STATES).get(state, _("registered but not received"))
+        if event == "sold" and state == "sold":
+            return _(
+                "Serial %(serial)s is already sold. A unit can be sold only once: check the "
+                "serial on the unit, or refund the earlier sale first.", serial=name,
+            )
+        if event == "sold" and state in ("lost", "stolen", "recalled", "scrapped"):
+            return _(
+                "Serial %(serial)s is %(state)s and cannot be sold. Keep the unit aside and "
+                "call a Serial Manager.", serial=name, state=state_label.lower(),
+            )
+        event_label = dict(lifecycle.EVENTS)[event]
+        return _(
+            "Serial %(serial)s is %(state)s: it cannot be %(event)s. Check the serial, or ask "
+            "a Serial Manager to correct its state first.",
+            serial=name, state=state_label.lower(), event=event_label.lower(),
+        )
+
+    def _open_state_change(self, event):
+        return {
+            "type": "ir.actions.act_window",
+            "name": dict(lifecycle.EVENTS)[event],
+            "res_model": "serial.state.change",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_lot_ids": self.ids, "default_event": event},
+        }
