@@ -95,7 +95,7 @@ TRANSITIONS = {
 # the events a RESTORE undoes: the state before the latest of them is restored
 RESTORED_FROM = {
     "repair_out": ("repair_in",),
-    "found": ("marked_lost", "marked_stolen", "adjusted_out"),
+    "found": ("marked_lost", "marked_stolen"),
     "recall_closed": ("recalled",),
 }
 

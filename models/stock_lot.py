@@ -227,6 +227,15 @@ class StockLot(models.Model):
         lots.invalidate_recordset(list(PROTECTED_FIELDS) + ["audit_line_ids"])
         lots.modified(["warranty_start_date"])
 
+    def _check_serial_events(self, events):
+        """Raise the lifecycle's refusal for the first event not allowed from the serial's
+        current state, without locking (the lock is taken when the events are applied)."""
+        states = {}
+        for event in events:
+            lot = event["lot"]
+            state = states.get(lot.id, lot.serial_state or False)
+            states[lot.id] = self._next_serial_state(event, lot.name, state)
+
     def _next_serial_state(self, event, name, old_state):
         target = lifecycle.next_state(event["event"], old_state)
         if target is None:
@@ -261,7 +270,7 @@ class StockLot(models.Model):
                 quant.quantity > 0 and quant.location_id.usage == "internal"
                 for quant in lot.sudo().quant_ids
             )
-            if back_to in lifecycle.SELLABLE_STATES and not in_stock:
+            if back_to != "sold" and not in_stock:
                 raise UserError(_(
                     "Serial %(serial)s is no longer in stock: receive it with an inventory "
                     "adjustment, which records it as found.", serial=lot.name,

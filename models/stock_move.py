@@ -5,27 +5,32 @@ class StockMove(models.Model):
     _inherit = "stock.move"
 
     def _action_done(self, cancel_backorder=False):
+        # refuse early, with the serial's own words, what the lifecycle forbids (selling a
+        # sold or stolen unit...); the claim itself is made after, under lock
+        self.env["stock.lot"]._check_serial_events(self._serial_events())
         moves = super()._action_done(cancel_backorder=cancel_backorder)
-        moves._record_serial_events()
+        self.env["stock.lot"]._apply_serial_events(moves._serial_events(done=True))
         return moves
 
-    def _record_serial_events(self):
-        """Every done move of a serial drives its state: received, sold, returned, moved,
-        scrapped... (see serial_lifecycle)."""
+    def _serial_events(self, done=False):
+        """The lifecycle events of these moves' serials (received, sold, returned, moved,
+        scrapped...: see serial_lifecycle), from where each unit goes."""
         events = []
-        for move in self.filtered(lambda m: m.state == "done" and m.has_tracking == "serial"):
+        for move in self.filtered(lambda m: m.has_tracking == "serial"):
+            if done and move.state != "done":
+                continue
+            picking = move.picking_id
+            source = picking._serial_event_values() if picking else {
+                "res_model": "stock.move",
+                "res_id": move.id,
+                "reference": move.origin or move.reference,
+                "note": move.reference if move.origin else None,
+            }
             for line in move.move_line_ids.filtered(lambda ml: ml.lot_id and ml.quantity):
-                event = line._serial_event()
-                if not event:
-                    continue
-                picking = move.picking_id
                 events.append({
                     "lot": line.lot_id,
-                    "event": event,
+                    "event": line._serial_event(),
                     "partner_id": (picking.partner_id or move.partner_id).id or None,
-                    "res_model": "stock.picking" if picking else "stock.move",
-                    "res_id": picking.id or move.id,
-                    "reference": picking.origin or move.origin or move.reference,
-                    "note": move.reference if (picking.origin or move.origin) else None,
+                    **source,
                 })
-        self.env["stock.lot"]._apply_serial_events(events)
+        return events

@@ -21,6 +21,8 @@ LOG_LINE = re.compile(
 STARTING = re.compile(r"^Starting (?P<test>\S+) \.\.\.$")
 SKIPPED = re.compile(r"^skipped (?P<test>\S+) : (?P<reason>.*)$")
 FAILED = re.compile(r"^(?P<kind>FAIL|ERROR): (?P<test>.+)$")
+# loggers whose ERROR lines repeat a failure already counted (summaries, a test's query)
+SUMMARY_LOGGERS = ("odoo.tests.result", "odoo.modules.loading", "odoo.sql_db")
 STAT = re.compile(r"^\t(?P<test>\w+\.\w+\.\w+\.\w+): (?P<time>[\d.]+)s (?P<queries>\d+) queries")
 
 
@@ -68,7 +70,7 @@ def main():
             elif level in ("ERROR", "CRITICAL"):
                 if m := FAILED.match(message):
                     failed.append(f"{m['kind']} {m['test']}")
-                elif match["logger"] != "odoo.tests.result":  # the summary line
+                elif match["logger"] not in SUMMARY_LOGGERS:
                     stray_errors.append(message)
                 print(line, end="", flush=True)
             elif level == "WARNING" or message.startswith("running tests"):

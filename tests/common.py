@@ -1,10 +1,23 @@
+from contextlib import contextmanager
+
+from odoo import Command
+from odoo.exceptions import UserError
 from odoo.tests import TransactionCase
 
+from odoo.addons.point_of_sale.tests.common import TestPoSCommon
 from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
 
 
 class SerialDataMixin:
     """Builders for serial-tracked products, role users and stock, shared by the tests."""
+
+    @contextmanager
+    def assertRefused(self, message_regex, exception=UserError):
+        """The block raises `exception` with a message matching `message_regex`, and its
+        changes are rolled back (Odoo's assertRaises runs it in a savepoint)."""
+        with self.assertRaises(exception) as caught:
+            yield
+        self.assertRegex(str(caught.exception), message_regex)
 
     @classmethod
     def _create_serial_product(cls, name, code, **values):
@@ -52,14 +65,118 @@ class SerialDataMixin:
         return lots
 
 
-class SerialTrackingCommon(SerialDataMixin, TransactionCase):
+class SerialStockFlowsMixin:
+    """Real stock operations on serials: receipts, deliveries, returns, scraps."""
+
+    def _picking(self, picking_type, lots_or_names, partner=None, origin=None,
+                 product=None):
+        product = product or lots_or_names[:1].product_id
+        picking = self.env["stock.picking"].create({
+            "picking_type_id": picking_type.id,
+            "location_id": picking_type.default_location_src_id.id,
+            "location_dest_id": picking_type.default_location_dest_id.id,
+            "partner_id": partner and partner.id,
+            "origin": origin,
+            "move_ids": [Command.create({
+                "name": product.name,
+                "product_id": product.id,
+                "product_uom_qty": len(lots_or_names),
+                "product_uom": product.uom_id.id,
+                "location_id": picking_type.default_location_src_id.id,
+                "location_dest_id": picking_type.default_location_dest_id.id,
+            })],
+        })
+        picking.action_confirm()
+        move = picking.move_ids
+        move.move_line_ids.unlink()
+        move.write({"move_line_ids": [
+            Command.create({
+                "product_id": product.id,
+                "quantity": 1,
+                "location_id": move.location_id.id,
+                "location_dest_id": move.location_dest_id.id,
+                **({"lot_name": item} if isinstance(item, str) else {"lot_id": item.id}),
+            })
+            for item in lots_or_names
+        ], "picked": True})
+        return picking
+
+    def _validate(self, picking):
+        result = picking.button_validate()
+        self.assertIs(result, True, "the transfer should validate without a wizard")
+        self.assertEqual(picking.state, "done")
+        return picking
+
+    def _receive_by_receipt(self, product, serials, vendor=None):
+        picking = self._picking(
+            self.warehouse.in_type_id, serials, partner=vendor, product=product
+        )
+        self._validate(picking)
+        return picking.move_ids.move_line_ids.lot_id
+
+    def _deliver(self, lots, customer, origin=None):
+        return self._validate(
+            self._picking(self.warehouse.out_type_id, lots, partner=customer, origin=origin)
+        )
+
+    def _return(self, picking):
+        wizard = self.env["stock.return.picking"].with_context(
+            active_id=picking.id, active_model="stock.picking"
+        ).create({})
+        wizard.product_return_moves.quantity = len(picking.move_ids.move_line_ids)
+        returned = wizard._create_return()
+        move = returned.move_ids
+        move.move_line_ids.unlink()
+        move.write({"move_line_ids": [
+            Command.create({
+                "product_id": line.product_id.id,
+                "lot_id": line.lot_id.id,
+                "quantity": 1,
+                "location_id": move.location_id.id,
+                "location_dest_id": move.location_dest_id.id,
+            })
+            for line in picking.move_ids.move_line_ids
+        ], "picked": True})
+        return self._validate(returned)
+
+    def _scrap(self, lot):
+        scrap = self.env["stock.scrap"].create({
+            "product_id": lot.product_id.id,
+            "lot_id": lot.id,
+            "scrap_qty": 1,
+            "location_id": self.stock_location.id,
+        })
+        scrap.action_validate()
+        return scrap
+
+    def _set_on_hand(self, lot, quantity, location=None):
+        """An inventory adjustment counting `quantity` units of the serial."""
+        self.env["stock.quant"].with_context(inventory_mode=True).create({
+            "product_id": lot.product_id.id,
+            "lot_id": lot.id,
+            "location_id": (location or self.stock_location).id,
+            "inventory_quantity": quantity,
+        }).action_apply_inventory()
+
+    def _history(self, lot):
+        """The serial's audit events, oldest first, as (event, old state, new state)."""
+        return [
+            (line.event, line.old_state or False, line.new_state or False)
+            for line in lot.audit_line_ids.sorted("chain_index")
+        ]
+
+
+class SerialTrackingCommon(SerialDataMixin, SerialStockFlowsMixin, TransactionCase):
     """A serial-tracked product and one user per role."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.stock_location = cls.env.ref("stock.warehouse0").lot_stock_id
-        cls.phone = cls._create_serial_product("Phone P1", "P1")
+        cls.warehouse = cls.env.ref("stock.warehouse0")
+        cls.stock_location = cls.warehouse.lot_stock_id
+        cls.phone = cls._create_serial_product("Phone P1", "P1", warranty_months=24)
+        cls.customer = cls.env["res.partner"].create({"name": "Customer C1"})
+        cls.vendor = cls.env["res.partner"].create({"name": "Vendor V1"})
         cls.serial_user = cls._create_user(
             "serial_user", "pos_serial_tracking.group_serial_user"
         )
@@ -82,3 +199,32 @@ class SerialPosHttpCommon(SerialDataMixin, TestPointOfSaleHttpCommon):
         cls.phone = cls._create_serial_product(
             "Serial Phone", "SPHONE", list_price=500.0, taxes_id=False
         )
+
+
+class SerialPosSyncCommon(SerialDataMixin, TestPoSCommon):
+    """Orders synced through `pos.order.sync_from_ui`, as the POS sends them, with
+    serials on their lines (Odoo's own POS accounting test setup)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.config = cls.basic_config
+        cls.stock_location = cls.config.picking_type_id.default_location_src_id
+        cls.phone = cls._create_serial_product(
+            "Sync Phone", "SYNC", list_price=300.0, taxes_id=[(5, 0, 0)],
+            company_id=cls.env.company.id,
+        )
+
+    def _order(self, lines, customer=False, uuid=None):
+        """UI order data; `lines` is a list of (product, [serials])."""
+        data = self.create_ui_order_data(
+            [(product, len(serials) or 1) for product, serials in lines],
+            customer=customer, uuid=uuid,
+        )
+        for (_cmd, _id, line), (_product, serials) in zip(data["lines"], lines):
+            line["pack_lot_ids"] = [[0, 0, {"lot_name": serial}] for serial in serials]
+        return data
+
+    def _sync(self, *orders):
+        result = self.env["pos.order"].sync_from_ui(list(orders))
+        return self.env["pos.order"].browse([order["id"] for order in result["pos.order"]])
