@@ -2,9 +2,8 @@
 quants and a "registered" line opening its history, set-based (100,000 lots in seconds)."""
 
 from odoo import fields
-from odoo.tools import SQL
 
-from .models.serial_audit_line import INSERT_CHUNK
+from .models.serial_audit_line import copy_rows
 
 
 def initialize_serial_states(env):
@@ -30,7 +29,8 @@ def initialize_serial_states(env):
           FROM place, product_product product, product_template template
          WHERE place.lot_id = lot.id AND product.id = lot.product_id
            AND template.id = product.product_tmpl_id AND template.tracking = 'serial'
-           AND lot.serial_state IS NULL AND COALESCE(lot.audit_chain_length, 0) = 0
+           AND lot.serial_state IS NULL
+           AND NOT EXISTS (SELECT 1 FROM serial_audit_head head WHERE head.lot_id = lot.id)
         """
     )
     cr.execute(
@@ -39,7 +39,8 @@ def initialize_serial_states(env):
           FROM stock_lot lot
           JOIN product_product product ON product.id = lot.product_id
           JOIN product_template template ON template.id = product.product_tmpl_id
-         WHERE template.tracking = 'serial' AND COALESCE(lot.audit_chain_length, 0) = 0
+         WHERE template.tracking = 'serial'
+           AND NOT EXISTS (SELECT 1 FROM serial_audit_head head WHERE head.lot_id = lot.id)
          ORDER BY lot.id
         """
     )
@@ -47,23 +48,15 @@ def initialize_serial_states(env):
     audit = env["serial.audit.line"]
     now = fields.Datetime.to_string(fields.Datetime.now())
     company = env.company.id
-    for start in range(0, len(lots), INSERT_CHUNK * 4):
-        chunk = lots[start:start + INSERT_CHUNK * 4]
-        heads = {lot_id: (0, None) for lot_id, *_rest in chunk}
-        rows = [
-            {
-                "lot_id": lot_id, "lot_name": name, "product_id": product_id,
-                "company_id": company_id or company, "event": "registered",
-                "old_state": None, "new_state": state, "user_id": env.uid, "date": now,
-                "note": "State initialized from the stock when the addon was installed.",
-            }
-            for lot_id, name, product_id, company_id, state in chunk
-        ]
-        audit._insert_chained(heads, rows)
-        cr.execute(SQL(
-            """UPDATE stock_lot lot SET audit_chain_length = v.length, audit_head_hash = v.head
-                 FROM (VALUES %s) AS v(id, length, head) WHERE lot.id = v.id""",
-            SQL(", ").join(SQL("(%s, %s, %s)", lot_id, *heads[lot_id]) for lot_id in heads),
-        ))
+    heads = {lot_id: (0, None) for lot_id, *_rest in lots}
+    audit._insert_chained(heads, [
+        {
+            "lot_id": lot_id, "lot_name": name, "product_id": product_id,
+            "company_id": company_id or company, "event": "registered",
+            "old_state": None, "new_state": state, "user_id": env.uid, "date": now,
+            "note": "State initialized from the stock when the addon was installed.",
+        }
+        for lot_id, name, product_id, company_id, state in lots
+    ])
     env["stock.lot"].invalidate_model()
     return len(lots)

@@ -1,5 +1,6 @@
 from . import pos_order
 from . import product_template
+from . import serial_audit_head
 from . import serial_audit_line
 from . import stock_lot
 from . import stock_move

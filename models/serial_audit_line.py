@@ -1,5 +1,7 @@
 import hashlib
+import io
 import json
+import re
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -15,6 +17,30 @@ HASHED_FIELDS = (
 )
 INSERT_CHUNK = 5000
 VERIFY_PAGE = 50000
+COPY_THRESHOLD = 200  # rows; above it, COPY (bulk registration, install)
+INSERT_COLUMNS = (
+    "lot_id", "lot_name", "product_id", "company_id", "chain_index", "event", "old_state",
+    "new_state", "user_id", "date", "res_model", "res_id", "reference", "partner_id",
+    "pos_config_id", "note", "previous_hash", "hash", "create_uid", "create_date",
+    "write_uid", "write_date",
+)
+SPECIAL_CHARACTERS = re.compile(r"[\\\t\n\r]")
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_rows(cr, table, columns, rows):
+    """Bulk-insert `rows` (tuples in `columns` order) with PostgreSQL's COPY."""
+    def text(value):
+        if value is None:
+            return "\\N"
+        if isinstance(value, str):
+            return value.translate(COPY_ESCAPES) if SPECIAL_CHARACTERS.search(value) else value
+        return str(value)
+
+    buffer = io.StringIO()
+    buffer.writelines("\t".join(map(text, row)) + "\n" for row in rows)
+    buffer.seek(0)
+    cr.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
 
 
 class SerialAuditLine(models.Model):
@@ -160,8 +186,11 @@ class SerialAuditLine(models.Model):
     @api.model
     def _insert_chained(self, heads, rows):
         """Insert `rows` (dicts of HASHED_FIELDS, chain fields left out) in order,
-        chaining each to its serial's head. `heads` maps lot id to (length, last hash)
-        as locked by the caller, and is updated in place."""
+        chaining each to its serial's head, and save the new heads. `heads` maps lot id to
+        (length, last hash) as read under the serials' row locks by the caller; it is
+        updated in place."""
+        if not rows:
+            return
         now = fields.Datetime.now()
         values = []
         for row in rows:
@@ -177,20 +206,42 @@ class SerialAuditLine(models.Model):
                 row.get("partner_id"), row.get("pos_config_id"), row.get("note"),
                 previous or None, digest, self.env.uid, now, self.env.uid, now,
             ))
-        for start in range(0, len(values), INSERT_CHUNK):
-            chunk = values[start:start + INSERT_CHUNK]
-            self.env.cr.execute(
-                SQL(
-                    """INSERT INTO serial_audit_line (
-                        lot_id, lot_name, product_id, company_id, chain_index, event,
-                        old_state, new_state, user_id, date, res_model, res_id, reference,
-                        partner_id, pos_config_id, note, previous_hash, hash,
-                        create_uid, create_date, write_uid, write_date)
-                       VALUES %s""",
-                    SQL(", ").join(SQL("%s", value) for value in chunk),
-                )
-            )
+        if len(values) > COPY_THRESHOLD:
+            copy_rows(self.env.cr, "serial_audit_line", INSERT_COLUMNS, values)
+        else:
+            for start in range(0, len(values), INSERT_CHUNK):
+                self.env.cr.execute(SQL(
+                    "INSERT INTO serial_audit_line (%s) VALUES %s",
+                    SQL(", ").join(SQL.identifier(name) for name in INSERT_COLUMNS),
+                    SQL(", ").join(SQL("%s", value) for value in values[start:start + INSERT_CHUNK]),
+                ))
+        self._save_heads({row["lot_id"]: heads[row["lot_id"]] for row in rows})
         self.invalidate_model()
+
+    def _save_heads(self, heads):
+        cr = self.env.cr
+        if len(heads) <= COPY_THRESHOLD:
+            cr.execute(SQL(
+                """INSERT INTO serial_audit_head (lot_id, length, hash) VALUES %s
+                   ON CONFLICT (lot_id) DO UPDATE SET length = EXCLUDED.length,
+                                                      hash = EXCLUDED.hash""",
+                SQL(", ").join(SQL("(%s, %s, %s)", lot_id, *head)
+                               for lot_id, head in heads.items()),
+            ))
+            self.env["serial.audit.head"].invalidate_model()
+            return
+        cr.execute("CREATE TEMP TABLE IF NOT EXISTS serial_audit_head_new "
+                   "(lot_id int, length int, hash varchar) ON COMMIT DROP")
+        copy_rows(cr, "serial_audit_head_new", ("lot_id", "length", "hash"),
+                  [(lot_id, *head) for lot_id, head in heads.items()])
+        cr.execute(
+            """INSERT INTO serial_audit_head (lot_id, length, hash)
+               SELECT lot_id, length, hash FROM serial_audit_head_new
+               ON CONFLICT (lot_id) DO UPDATE SET length = EXCLUDED.length,
+                                                  hash = EXCLUDED.hash;
+               TRUNCATE serial_audit_head_new"""
+        )
+        self.env["serial.audit.head"].invalidate_model()
 
     def _company_filter(self):
         return SQL("company_id = ANY(%s)", self.env.companies.ids)
@@ -207,7 +258,7 @@ class SerialAuditLine(models.Model):
         a row whose hash does not match its content, a row that does not link to the row
         before it or follows a gap, a last row that is not the head its serial records."""
         self.flush_model()
-        self.env["stock.lot"].flush_model(["audit_chain_length", "audit_head_hash"])
+
         columns = SQL(", ").join(SQL.identifier("line", name) for name in HASHED_FIELDS)
         problems = []
         after = (0, 0)
@@ -215,8 +266,9 @@ class SerialAuditLine(models.Model):
         while len(problems) < limit:
             self.env.cr.execute(SQL(
                 """SELECT line.id, line.previous_hash, line.hash,
-                          lot.audit_chain_length, lot.audit_head_hash, %s
-                     FROM serial_audit_line line JOIN stock_lot lot ON lot.id = line.lot_id
+                          head.length, head.hash, %s
+                     FROM serial_audit_line line
+                     LEFT JOIN serial_audit_head head ON head.lot_id = line.lot_id
                     WHERE line.company_id = ANY(%s)
                       AND (line.lot_id, line.chain_index) > (%s, %s)
                     ORDER BY line.lot_id, line.chain_index LIMIT %s""",

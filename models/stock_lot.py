@@ -11,7 +11,7 @@ from . import serial_lifecycle as lifecycle
 # written only by _apply_serial_events, in SQL, never through write()
 PROTECTED_FIELDS = {
     "serial_state", "serial_partner_id", "serial_sale_date", "serial_source_ref",
-    "warranty_start_date", "audit_chain_length", "audit_head_hash",
+    "warranty_start_date",
 }
 # a prefix pattern the upper(name) index can serve: no wildcard but a trailing %
 PREFIX_PATTERN = re.compile(r"^[^%_\\]+%$")
@@ -39,9 +39,6 @@ class StockLot(models.Model):
     )
     audit_line_ids = fields.One2many("serial.audit.line", "lot_id", string="History",
                                      readonly=True)
-    audit_chain_length = fields.Integer(readonly=True, copy=False, default=0,
-                                        groups="base.group_system")
-    audit_head_hash = fields.Char(readonly=True, copy=False, groups="base.group_system")
 
     @api.depends("warranty_start_date", "product_id.warranty_months")
     def _compute_warranty_end_date(self):
@@ -169,14 +166,16 @@ class StockLot(models.Model):
         lot_ids = sorted({event["lot"].id for event in events})
         self.env["stock.lot"].browse(lot_ids).flush_recordset()
         cr.execute(
-            """SELECT id, name, product_id, company_id, serial_state, audit_chain_length,
-                      audit_head_hash
-                 FROM stock_lot WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE""",
+            """SELECT lot.id, lot.name, lot.product_id, lot.company_id, lot.serial_state,
+                      head.length, head.hash
+                 FROM stock_lot lot LEFT JOIN serial_audit_head head ON head.lot_id = lot.id
+                WHERE lot.id = ANY(%s) ORDER BY lot.id FOR NO KEY UPDATE OF lot""",
             [lot_ids],
         )
         current = {row[0]: row for row in cr.fetchall()}
         states = {lot_id: row[4] or False for lot_id, row in current.items()}
         heads = {lot_id: (row[5] or 0, row[6]) for lot_id, row in current.items()}
+        self.env["stock.lot"].browse(lot_ids).invalidate_recordset(["audit_line_ids"])
         sales = {}
         now = fields.Datetime.to_string(fields.Datetime.now())
         rows = []
@@ -199,10 +198,15 @@ class StockLot(models.Model):
                 "pos_config_id": event.get("pos_config_id"), "note": event.get("note"),
             })
         self.env["serial.audit.line"]._insert_chained(heads, rows)
+        changed = [
+            lot_id for lot_id in lot_ids
+            if lot_id in sales or states[lot_id] != (current[lot_id][4] or False)
+        ]
+        if not changed:
+            return
         cr.execute(SQL(
             """UPDATE stock_lot lot
                   SET serial_state = v.state,
-                      audit_chain_length = v.length, audit_head_hash = v.head,
                       serial_partner_id = CASE WHEN v.sold THEN v.partner
                                                ELSE lot.serial_partner_id END,
                       serial_sale_date = CASE WHEN v.sold THEN v.sale_date
@@ -211,20 +215,19 @@ class StockLot(models.Model):
                                                ELSE lot.serial_source_ref END,
                       warranty_start_date = CASE WHEN v.sold THEN v.sale_date::date
                                                  ELSE lot.warranty_start_date END
-                 FROM (VALUES %s) AS v(id, state, length, head, sold, partner, sale_date,
-                                       source)
+                 FROM (VALUES %s) AS v(id, state, sold, partner, sale_date, source)
                 WHERE lot.id = v.id""",
             SQL(", ").join(
                 SQL(
-                    "(%s, %s::varchar, %s, %s::varchar, %s, %s::int, %s::timestamp, %s::varchar)",
-                    lot_id, states[lot_id] or None, heads[lot_id][0], heads[lot_id][1],
-                    lot_id in sales, *(sales.get(lot_id) or (None, None, None)),
+                    "(%s, %s::varchar, %s, %s::int, %s::timestamp, %s::varchar)",
+                    lot_id, states[lot_id] or None, lot_id in sales,
+                    *(sales.get(lot_id) or (None, None, None)),
                 )
-                for lot_id in lot_ids
+                for lot_id in changed
             ),
         ))
-        lots = self.env["stock.lot"].browse(lot_ids)
-        lots.invalidate_recordset(list(PROTECTED_FIELDS) + ["audit_line_ids"])
+        lots = self.env["stock.lot"].browse(changed)
+        lots.invalidate_recordset(list(PROTECTED_FIELDS))
         lots.modified(["warranty_start_date"])
 
     def _check_serial_events(self, events):
