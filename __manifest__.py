@@ -15,7 +15,9 @@
         "views/stock_lot_views.xml",
         "views/serial_audit_line_views.xml",
         "views/product_template_views.xml",
+        "views/serial_conflict_views.xml",
         "wizards/serial_state_change_views.xml",
+        "wizards/serial_conflict_resolve_views.xml",
         "views/menus.xml",
     ],
     "demo": [
@@ -23,6 +25,9 @@
     ],
     "post_init_hook": "_post_init_hook",
     "assets": {
+        "point_of_sale._assets_pos": [
+            "pos_serial_tracking/static/src/**/*",
+        ],
         "web.assets_tests": [
             "pos_serial_tracking/static/tests/tours/**/*",
         ],

@@ -1,12 +1,133 @@
-from odoo import models
+import logging
+
+from odoo import _, models
+from odoo.exceptions import UserError
+
+_logger = logging.getLogger(__name__)
 
 
 class PosOrder(models.Model):
     _inherit = "pos.order"
 
     def _create_order_picking(self):
+        # the paid order has its name now; its serials are claimed before any transfer
+        self._claim_pos_serials()
         # Odoo links the picking to its order only after validating it: tell the serials'
         # history which order (and till) sells them
         return super(
             PosOrder, self.with_context(serial_pos_order_id=self.id)
         )._create_order_picking()
+
+    def _claim_pos_serials(self):
+        """Check every serial of this paid order again and claim it (sold, or returned
+        for a refund) with the compare-and-set of the ledger. Never raises for a serial:
+        a serial that cannot be claimed becomes a `serial.conflict` for the managers, and
+        its line waits in its own transfer, so the order and the rest of the batch go
+        through. Database errors (a concurrent till claiming the same serial) do raise,
+        and Odoo replays the whole sync, which then sees the other sale."""
+        config = self.config_id.sudo()
+        conflicts = []
+        for line in self.lines.filtered(lambda l: l.product_id.tracking == "serial" and l.qty):
+            serials = [name for name in line.pack_lot_ids.mapped("lot_name") if name]
+            problems = self._serial_line_problems(line, serials)
+            if not problems:
+                if line.qty > 0:
+                    verdicts = config._serial_verdicts(line.product_id, serials,
+                                                       check_open_orders=False)
+                    problems = [(v.serial, v.reason, v.message, v.lot) for v in verdicts
+                                if not v.ok]
+                else:
+                    problems = self._refund_problems(line, serials)
+            bad = {serial for serial, *_rest in problems}
+            good = [serial for serial in serials if serial not in bad]
+            if good:
+                lots = config._find_lots(good).filtered(lambda l, p=line.product_id:
+                                                        l.product_id == p)
+                try:
+                    with self.env.cr.savepoint():
+                        self._claim_lots(line, lots)
+                except UserError as error:
+                    conflicts += [
+                        self._conflict_values(line, lot.name, "not_sellable", str(error), lot)
+                        for lot in lots
+                    ]
+            conflicts += [
+                self._conflict_values(line, serial, reason, message, lot)
+                for serial, reason, message, lot in problems
+            ]
+        if conflicts:
+            self._record_serial_conflicts(conflicts)
+
+    def _claim_lots(self, line, lots):
+        event = "sold" if line.qty > 0 else "returned"
+        self.env["stock.lot"].sudo()._apply_serial_events([
+            {"lot": lot, "event": event,
+             "partner_id": self.partner_id.id or None,
+             "res_model": "pos.order", "res_id": self.id, "reference": self.name,
+             "pos_config_id": self.config_id.id,
+             "note": _("Checked offline at the till.") if line.serial_checked_offline else None,
+             "pos_claim_line_id": line.id}
+            for lot in lots
+        ])
+
+    def _serial_line_problems(self, line, serials):
+        """A line of N units needs N distinct serials."""
+        problems = []
+        if len(set(serials)) != len(serials):
+            duplicate = next(s for s in serials if serials.count(s) > 1)
+            problems.append((duplicate, "duplicate", _(
+                "Serial %(serial)s appears twice on one line of %(order)s.",
+                serial=duplicate, order=self.name), None))
+        other_lines = self.lines - line
+        for serial in serials:
+            if serial in other_lines.pack_lot_ids.mapped("lot_name"):
+                problems.append((serial, "duplicate", _(
+                    "Serial %(serial)s appears on two lines of %(order)s.",
+                    serial=serial, order=self.name), None))
+        missing = int(abs(line.qty)) - len(set(serials))
+        if missing > 0:
+            problems.append((False, "missing", _(
+                "%(count)s serial(s) of %(product)s missing on %(order)s.",
+                count=missing, product=line.product_id.display_name, order=self.name), None))
+        return problems
+
+    def _refund_problems(self, line, serials):
+        """A refund takes back only serials sold by the refunded line, not yet returned."""
+        original = line.refunded_orderline_id
+        lots = self.config_id.sudo()._find_lots(serials)
+        problems = []
+        for serial in serials:
+            lot = lots.filtered(lambda l, s=serial: l.name == s
+                                and l.product_id == line.product_id)[:1]
+            if not lot or not original or lot.pos_claim_line_id != original \
+                    or lot.serial_state != "sold":
+                problems.append((serial, "not_refundable", _(
+                    "Serial %(serial)s was not sold by the refunded order %(order)s, or was "
+                    "already refunded.", serial=serial,
+                    order=original.order_id.name or _("(none)")), lot))
+        return problems
+
+    def _conflict_values(self, line, serial, reason, message, lot):
+        return {
+            "pos_order_id": self.id, "pos_order_line_id": line.id,
+            "product_id": line.product_id.id, "serial": serial or False,
+            "lot_id": lot.id if lot else False, "reason": reason, "message": message,
+            "checked_offline": line.serial_checked_offline,
+            "company_id": self.company_id.id,
+        }
+
+    def _record_serial_conflicts(self, values_list):
+        Conflict = self.env["serial.conflict"].sudo()
+        Conflict.create(values_list)
+        lots = self.env["stock.lot"].browse([v["lot_id"] for v in values_list if v["lot_id"]])
+        self.env["stock.lot"].sudo()._apply_serial_events([
+            {"lot": lot, "event": "conflict", "res_model": "pos.order", "res_id": self.id,
+             "reference": self.name, "pos_config_id": self.config_id.id,
+             "note": next(v["message"] for v in values_list if v["lot_id"] == lot.id)}
+            for lot in lots
+        ])
+        self.message_post(body=_(
+            "Some serials of this order could not be accepted: %s. The order is kept; the "
+            "lines wait for a Serial Manager.",
+            "; ".join(v["message"] for v in values_list)))
+        _logger.info("POS order %s: %s serial conflict(s)", self.name, len(values_list))

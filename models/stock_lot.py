@@ -11,7 +11,7 @@ from . import serial_lifecycle as lifecycle
 # written only by _apply_serial_events, in SQL, never through write()
 PROTECTED_FIELDS = {
     "serial_state", "serial_partner_id", "serial_sale_date", "serial_source_ref",
-    "warranty_start_date",
+    "warranty_start_date", "pos_claim_line_id",
 }
 # a prefix pattern the upper(name) index can serve: no wildcard but a trailing %
 PREFIX_PATTERN = re.compile(r"^[^%_\\]+%$")
@@ -34,6 +34,10 @@ class StockLot(models.Model):
     serial_sale_date = fields.Datetime(string="Sold On", readonly=True, copy=False)
     serial_source_ref = fields.Char(string="Sale Document", readonly=True, copy=False)
     warranty_start_date = fields.Date(readonly=True, copy=False)
+    pos_claim_line_id = fields.Many2one(
+        "pos.order.line", string="POS Sale Line", readonly=True, copy=False, index="btree_not_null",
+        help="The POS order line whose sale (or refund) last claimed this serial.",
+    )
     warranty_end_date = fields.Date(
         compute="_compute_warranty_end_date", store=True, readonly=True,
     )
@@ -151,7 +155,8 @@ class StockLot(models.Model):
     def _apply_serial_events(self, events):
         """The one way a serial's state changes. `events`: dicts with `lot` (a record) and
         `event`, optionally `partner_id`, `res_model`, `res_id`, `reference`,
-        `pos_config_id`, `note`, `new_state` (where the lifecycle allows a choice). Locks
+        `pos_config_id`, `note`, `new_state` (where the lifecycle allows a choice),
+        `pos_claim_line_id` (the POS line selling or refunding the serial). Locks
         the serials' rows (in id order: no deadlock), checks each event against the
         lifecycle from the current state in the database, writes the states in one
         compare-and-set UPDATE and appends the hash-chained audit lines.
@@ -176,7 +181,7 @@ class StockLot(models.Model):
         states = {lot_id: row[4] or False for lot_id, row in current.items()}
         heads = {lot_id: (row[5] or 0, row[6]) for lot_id, row in current.items()}
         self.env["stock.lot"].browse(lot_ids).invalidate_recordset(["audit_line_ids"])
-        sales = {}
+        sales, claims = {}, {}
         now = fields.Datetime.to_string(fields.Datetime.now())
         rows = []
         for event in events:
@@ -188,6 +193,8 @@ class StockLot(models.Model):
             states[lot_id] = new_state
             if event["event"] == "sold":
                 sales[lot_id] = (event.get("partner_id"), now, event.get("reference"))
+            if event.get("pos_claim_line_id"):
+                claims[lot_id] = event["pos_claim_line_id"]
             rows.append({
                 "lot_id": lot_id, "lot_name": name, "product_id": product_id,
                 "company_id": company_id, "event": event["event"],
@@ -200,7 +207,8 @@ class StockLot(models.Model):
         self.env["serial.audit.line"]._insert_chained(heads, rows)
         changed = [
             lot_id for lot_id in lot_ids
-            if lot_id in sales or states[lot_id] != (current[lot_id][4] or False)
+            if lot_id in sales or lot_id in claims
+            or states[lot_id] != (current[lot_id][4] or False)
         ]
         if not changed:
             return
@@ -214,14 +222,15 @@ class StockLot(models.Model):
                       serial_source_ref = CASE WHEN v.sold THEN v.source
                                                ELSE lot.serial_source_ref END,
                       warranty_start_date = CASE WHEN v.sold THEN v.sale_date::date
-                                                 ELSE lot.warranty_start_date END
-                 FROM (VALUES %s) AS v(id, state, sold, partner, sale_date, source)
+                                                 ELSE lot.warranty_start_date END,
+                      pos_claim_line_id = COALESCE(v.claim, lot.pos_claim_line_id)
+                 FROM (VALUES %s) AS v(id, state, sold, partner, sale_date, source, claim)
                 WHERE lot.id = v.id""",
             SQL(", ").join(
                 SQL(
-                    "(%s, %s::varchar, %s, %s::int, %s::timestamp, %s::varchar)",
+                    "(%s, %s::varchar, %s, %s::int, %s::timestamp, %s::varchar, %s::int)",
                     lot_id, states[lot_id] or None, lot_id in sales,
-                    *(sales.get(lot_id) or (None, None, None)),
+                    *(sales.get(lot_id) or (None, None, None)), claims.get(lot_id),
                 )
                 for lot_id in changed
             ),

@@ -16,6 +16,7 @@ class StockMove(models.Model):
         """The lifecycle events of these moves' serials (received, sold, returned, moved,
         scrapped...: see serial_lifecycle), from where each unit goes."""
         events = []
+        claimed_by = set(self.env.context.get("serial_pos_line_ids") or ())
         for move in self.filtered(lambda m: m.has_tracking == "serial"):
             if done and move.state != "done":
                 continue
@@ -27,6 +28,8 @@ class StockMove(models.Model):
                 "note": move.reference if move.origin else None,
             }
             for line in move.move_line_ids.filtered(lambda ml: ml.lot_id and ml.quantity):
+                if line.lot_id.pos_claim_line_id.id in claimed_by:
+                    continue  # the POS sync already recorded this sale or refund
                 events.append({
                     "lot": line.lot_id,
                     "event": line._serial_event(),

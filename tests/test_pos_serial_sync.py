@@ -1,3 +1,5 @@
+from odoo.exceptions import AccessError
+
 from .common import SerialPosSyncCommon
 
 
@@ -22,3 +24,130 @@ class TestPosSerialSync(SerialPosSyncCommon):
         self.assertEqual(sale.new_state, "sold")
         self.assertEqual(sale.pos_config_id, self.config)
         self.assertEqual(lots[0].serial_source_ref, order.name)
+
+    def test_batch_with_double_sale_keeps_every_order(self):
+        """Three paid orders in one sync; the middle one sells a serial the first sold.
+        All three are saved and paid, the middle line waits in its own transfer with a
+        conflict for the managers, the two others are delivered."""
+        lots = self._receive_serials(self.phone, ["SYNC-B1", "SYNC-B2", "SYNC-B3"])
+        first, middle, last = self._sync(
+            self._order([(self.phone, ["SYNC-B1"])]),
+            self._order([(self.phone, ["SYNC-B1"])]),
+            self._order([(self.phone, ["SYNC-B2"])]),
+        )
+        self.assertEqual([first.state, middle.state, last.state], ["paid"] * 3)
+        self.assertEqual(first.picking_ids.state, "done")
+        self.assertEqual(last.picking_ids.state, "done")
+        conflict = self.env["serial.conflict"].sudo().search([("pos_order_id", "=", middle.id)])
+        self.assertEqual(len(conflict), 1)
+        self.assertEqual((conflict.reason, conflict.serial, conflict.lot_id),
+                         ("already_sold", "SYNC-B1", lots[0]))
+        self.assertIn("already sold", conflict.message)
+        self.assertTrue(conflict.activity_ids)
+        self.assertEqual(conflict.picking_id, middle.picking_ids)
+        self.assertNotEqual(middle.picking_ids.state, "done")
+        self.assertEqual(lots.mapped("serial_state"), ["sold", "sold", "in_stock"])
+        history = lots[0].sudo().audit_line_ids.sorted("chain_index")
+        self.assertEqual(history.mapped("event")[-2:], ["sold", "conflict"])
+        self.assertEqual(history.filtered(lambda l: l.event == "sold").reference, first.name)
+
+    def test_unknown_and_stolen_serials_become_conflicts(self):
+        lot = self._receive_serials(self.phone, ["SYNC-S1"])
+        lot.sudo()._apply_serial_events([{"lot": lot, "event": "marked_stolen", "note": "x"}])
+        order = self._sync(self._order([(self.phone, ["SYNC-NOPE", "SYNC-S1"])]))
+        self.assertEqual(order.state, "paid")
+        conflicts = self.env["serial.conflict"].sudo().search([("pos_order_id", "=", order.id)])
+        self.assertEqual(sorted(conflicts.mapped("reason")), ["blocked", "unknown"])
+        self.assertFalse(self.env["stock.lot"].search([("name", "=", "SYNC-NOPE")]),
+                         "an unknown serial must not be created on the fly")
+        self.assertEqual(lot.serial_state, "stolen")
+
+    def test_offline_checked_line_sold_meanwhile_is_saved_and_flagged(self):
+        lot = self._receive_serials(self.phone, ["SYNC-O1"])
+        self._sync(self._order([(self.phone, ["SYNC-O1"])]))  # sold at another till
+        offline = self._order([(self.phone, ["SYNC-O1"])])
+        offline["lines"][0][2]["serial_checked_offline"] = True
+        order = self._sync(offline)
+        self.assertEqual(order.state, "paid")
+        self.assertTrue(order.lines.serial_checked_offline)
+        conflict = self.env["serial.conflict"].sudo().search([("pos_order_id", "=", order.id)])
+        self.assertTrue(conflict.checked_offline)
+        self.assertEqual(conflict.reason, "already_sold")
+        self.assertEqual(lot.serial_state, "sold")
+
+    def test_quantity_needs_as_many_distinct_serials(self):
+        self._receive_serials(self.phone, ["SYNC-Q1", "SYNC-Q2"])
+        data = self._order([(self.phone, ["SYNC-Q1"])])
+        data["lines"][0][2]["qty"] = 2
+        order = self._sync(data)
+        conflict = self.env["serial.conflict"].sudo().search([("pos_order_id", "=", order.id)])
+        self.assertEqual(conflict.reason, "missing")
+        self.assertEqual(order.state, "paid")
+
+    def test_refund_returns_only_the_sold_serial_and_it_sells_again(self):
+        lots = self._receive_serials(self.phone, ["SYNC-R1", "SYNC-R2"])
+        sale = self._sync(self._order([(self.phone, ["SYNC-R1"])]))
+        refund_data = self._order([(self.phone, ["SYNC-R1"])])
+        refund_line = refund_data["lines"][0][2]
+        refund_line.update({"qty": -1, "refunded_orderline_id": sale.lines.id,
+                            "price_subtotal": -300.0, "price_subtotal_incl": -300.0})
+        refund_data.update({"amount_total": -300.0, "amount_paid": -300.0})
+        refund_data["payment_ids"][0][2]["amount"] = -300.0
+        refund = self._sync(refund_data)
+        self.assertEqual(lots[0].serial_state, "returned")
+        self.assertEqual(refund.picking_ids.state, "done")
+        self.assertEqual(lots[0].location_id, self.stock_location)
+        # a second refund of the same serial is refused, the order is kept
+        again = self._order([(self.phone, ["SYNC-R1"])])
+        again["lines"][0][2].update({"qty": -1, "refunded_orderline_id": sale.lines.id})
+        again_order = self._sync(again)
+        conflict = self.env["serial.conflict"].sudo().search([("pos_order_id", "=", again_order.id)])
+        self.assertEqual(conflict.reason, "not_refundable")
+        # and the returned unit sells again
+        resale = self._sync(self._order([(self.phone, ["SYNC-R1"])]))
+        self.assertEqual(resale.picking_ids.state, "done")
+        self.assertEqual(lots[0].serial_state, "sold")
+        self.assertEqual(
+            lots[0].sudo().audit_line_ids.sorted("chain_index").mapped("event"),
+            ["registered", "received", "sold", "returned", "conflict", "sold"],
+        )
+
+    def test_manager_picks_the_right_serial(self):
+        lots = self._receive_serials(self.phone, ["SYNC-P1", "SYNC-P2"])
+        self._sync(self._order([(self.phone, ["SYNC-P1"])]))
+        order = self._sync(self._order([(self.phone, ["SYNC-P1"])]))
+        conflict = self.env["serial.conflict"].sudo().search([("pos_order_id", "=", order.id)])
+        manager = self._create_user("conflict_manager", "base.group_user",
+                                    "pos_serial_tracking.group_serial_manager")
+        wizard_action = conflict.with_user(manager).action_pick_serial()
+        wizard = self.env[wizard_action["res_model"]].with_user(manager).with_context(
+            wizard_action["context"]).create({"lot_id": lots[1].id})
+        wizard.action_confirm()
+        self.assertEqual(conflict.state, "resolved")
+        self.assertEqual(conflict.picking_id.state, "done")
+        self.assertEqual(lots[1].serial_state, "sold")
+        self.assertEqual(order.lines.pack_lot_ids.mapped("lot_name"), ["SYNC-P2"])
+        self.assertFalse(conflict.activity_ids)
+        cashier = self._create_user("conflict_cashier", "base.group_user",
+                                    "point_of_sale.group_pos_user")
+        with self.assertRaises(AccessError):
+            conflict.with_user(cashier).action_accept()
+
+    def test_till_check_verdicts(self):
+        lots = self._receive_serials(self.phone, ["SYNC-C1", "SYNC-C2", "SYNC-C3"])
+        lots[1].sudo()._apply_serial_events([{"lot": lots[1], "event": "marked_lost",
+                                              "note": "x"}])
+        self._sync(self._order([(self.phone, ["SYNC-C3"])]))
+        verdicts = self.config.check_pos_serials(
+            self.phone.id, ["SYNC-C1", "SYNC-C2", "SYNC-C3", "NOPE"])
+        self.assertEqual([v["reason"] for v in verdicts],
+                         [False, "blocked", "already_sold", "unknown"])
+        self.assertTrue(verdicts[1]["alert"])
+        blocked = lots[1].sudo().audit_line_ids.filtered(lambda l: l.event == "blocked_sale")
+        self.assertEqual(blocked.pos_config_id, self.config)
+        self.assertEqual(blocked.user_id, self.env.user)
+        found = self.config.find_pos_serial("SYNC-C1")
+        self.assertEqual((found["product_id"], found["ok"]), (self.phone.id, True))
+        snapshot = self.config.get_pos_serial_snapshot()
+        self.assertEqual(snapshot["serials"], {"SYNC-C1": self.phone.id})
+        self.assertTrue(snapshot["complete"])

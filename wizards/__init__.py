@@ -1,1 +1,2 @@
 from . import serial_state_change
+from . import serial_conflict_resolve
