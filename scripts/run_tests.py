@@ -70,7 +70,9 @@ def main():
             elif level in ("ERROR", "CRITICAL"):
                 if m := FAILED.match(message):
                     failed.append(f"{m['kind']} {m['test']}")
-                elif match["logger"] not in SUMMARY_LOGGERS:
+                elif match["logger"] not in SUMMARY_LOGGERS and not match["logger"].startswith(
+                    f"odoo.addons.{MODULE}.tests."
+                ):  # a test's own lines (its browser) belong to its failure
                     stray_errors.append(message)
                 print(line, end="", flush=True)
             elif level == "WARNING" or message.startswith("running tests"):

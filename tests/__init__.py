@@ -5,4 +5,4 @@ from . import test_sold_once_concurrency
 from . import test_serial_roles
 from . import test_pos_serial_sync
 from . import test_install_initialization
-from . import test_pos_serial_sale_tour
+from . import test_pos_serial_tours

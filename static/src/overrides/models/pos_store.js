@@ -1,0 +1,220 @@
+import { patch } from "@web/core/utils/patch";
+import { PosStore } from "@point_of_sale/app/store/pos_store";
+import { EditListPopup } from "@point_of_sale/app/store/select_lot_popup/select_lot_popup";
+import { makeAwaitable } from "@point_of_sale/app/store/make_awaitable_dialog";
+import { AlertDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
+import { ConnectionLostError } from "@web/core/network/rpc";
+import { _t } from "@web/core/l10n/translation";
+
+const SNAPSHOT_REFRESH_MS = 5 * 60 * 1000;
+
+patch(PosStore.prototype, {
+    async afterProcessServerData() {
+        await super.afterProcessServerData(...arguments);
+        this.serialSnapshot = this.session._serial_snapshot || { serials: {}, complete: true };
+        this.serialSnapshotTime = Date.now();
+        this.serialCheckedOffline = false;
+    },
+
+    isSerialProduct(product) {
+        return product?.tracking === "serial" && product.isTracked();
+    },
+
+    /** Serials entered for one unit each: the popup, then one server check for all. */
+    async editLots(product, packLotLinesToEdit) {
+        if (!this.isSerialProduct(product)) {
+            return super.editLots(...arguments);
+        }
+        const payload = await makeAwaitable(this.dialog, EditListPopup, {
+            title: _t("Serial Number(s) Required"),
+            name: product.display_name,
+            isSingleItem: false,
+            array: packLotLinesToEdit,
+            options: [],
+            customInput: true,
+            uniqueValues: true,
+            isLotNameUsed: () => false,
+        });
+        if (!payload) {
+            return null;
+        }
+        const kept = new Set(packLotLinesToEdit.map((item) => item.text));
+        const toCheck = payload.map((item) => item.text).filter((name) => !kept.has(name));
+        const ownIds = new Set(packLotLinesToEdit.filter((i) => i.id).map((i) => i.id));
+        if (!(await this.checkSerials(product, toCheck, ownIds))) {
+            return null;
+        }
+        return {
+            modifiedPackLotLines: Object.fromEntries(
+                payload.filter((item) => item.id).map((item) => [item.id, item.text])
+            ),
+            newPackLotLines: payload
+                .filter((item) => !item.id)
+                .map((item) => ({ lot_name: item.text })),
+        };
+    },
+
+    async addLineToOrder(vals, order, opts = {}, configure = true) {
+        const product = vals.product_id;
+        if (opts.code?.type === "lot" && this.isSerialProduct(product)) {
+            // a scanned serial (plain or GS1 AI 21): checked like a typed one
+            if (!(await this.checkSerials(product, [opts.code.code]))) {
+                return;
+            }
+        }
+        this.serialCheckedOffline = false;
+        const line = await super.addLineToOrder(...arguments);
+        if (line && this.serialCheckedOffline) {
+            line.serial_checked_offline = true;
+        }
+        return line;
+    },
+
+    /**
+     * The serials are sellable: not twice in this order, and checked by the server
+     * (registered, sellable, in this shop, not sold, not in another open order), or,
+     * offline, found in this till's snapshot of sellable serials. Tells the cashier
+     * what is wrong and what to do; returns whether all passed.
+     */
+    async checkSerials(product, names, ownPackLotIds = new Set()) {
+        const order = this.get_order();
+        const inOrder = new Set(
+            order.lines
+                .flatMap((line) => line.pack_lot_ids)
+                .filter((lot) => !ownPackLotIds.has(lot.id))
+                .map((lot) => lot.lot_name)
+        );
+        const seen = new Set();
+        for (const name of names) {
+            if (inOrder.has(name) || seen.has(name)) {
+                await this.serialAlert(
+                    _t("Serial already in this order"),
+                    _t(
+                        "Serial %s is already in this order. Each unit has its own serial: scan the next unit.",
+                        name
+                    )
+                );
+                return false;
+            }
+            seen.add(name);
+        }
+        if (!names.length) {
+            return true;
+        }
+        let verdicts;
+        try {
+            if (this.data.network.offline) {
+                throw new ConnectionLostError();
+            }
+            verdicts = await this.data.call("pos.config", "check_pos_serials", [
+                this.config.id,
+                product.id,
+                names,
+                order.uuid,
+            ]);
+        } catch (error) {
+            if (!(error instanceof ConnectionLostError)) {
+                throw error;
+            }
+            return this.checkSerialsOffline(product, names);
+        }
+        this.refreshSerialSnapshot();
+        const refused = verdicts.find((verdict) => !verdict.ok);
+        if (refused) {
+            await this.serialAlert(refused.title, refused.message, refused.alert);
+            return false;
+        }
+        return true;
+    },
+
+    async checkSerialsOffline(product, names) {
+        const unknown = names.find((name) => this.serialSnapshot.serials[name] !== product.id);
+        if (unknown) {
+            await this.serialAlert(
+                _t("Serial cannot be checked offline"),
+                _t(
+                    "The till is offline and serial %s is not in its list of sellable serials. Check the serial, or wait for the connection to come back.",
+                    unknown
+                )
+            );
+            return false;
+        }
+        // sold offline: no other till may sell it from this snapshot's point of view
+        for (const name of names) {
+            delete this.serialSnapshot.serials[name];
+        }
+        this.serialCheckedOffline = true;
+        return true;
+    },
+
+    serialAlert(title, body, isAlert = false) {
+        return new Promise((resolve) => {
+            this.dialog.add(
+                AlertDialog,
+                {
+                    title,
+                    body,
+                    confirmLabel: isAlert ? _t("I keep the unit aside") : _t("Ok"),
+                    contentClass: isAlert ? "o_pos_serial_alert" : "o_pos_serial_refused",
+                },
+                { onClose: resolve }
+            );
+        });
+    },
+
+    async refreshSerialSnapshot(force = false) {
+        if (!force && Date.now() - this.serialSnapshotTime < SNAPSHOT_REFRESH_MS) {
+            return;
+        }
+        this.serialSnapshotTime = Date.now();
+        try {
+            this.serialSnapshot = await this.data.call("pos.config", "get_pos_serial_snapshot", [
+                this.config.id,
+            ]);
+        } catch {
+            // keep the last snapshot: the till may be going offline
+        }
+    },
+
+    /** Lines of serial products whose serials are missing or repeated. */
+    serialProblems(order) {
+        const problems = [];
+        const all = [];
+        for (const line of order.lines) {
+            if (!this.isSerialProduct(line.product_id)) {
+                continue;
+            }
+            const names = line.pack_lot_ids.map((lot) => lot.lot_name).filter(Boolean);
+            all.push(...names);
+            const needed = Math.abs(line.qty);
+            if (names.length !== needed || new Set(names).size !== names.length) {
+                problems.push(
+                    _t("%(product)s: %(count)s of %(needed)s serials entered", {
+                        product: line.product_id.display_name,
+                        count: new Set(names).size,
+                        needed,
+                    })
+                );
+            }
+        }
+        if (new Set(all).size !== all.length) {
+            problems.push(_t("the same serial is on two lines"));
+        }
+        return problems;
+    },
+
+    async pay() {
+        const problems = this.serialProblems(this.get_order());
+        if (problems.length) {
+            await this.serialAlert(
+                _t("Serial numbers missing"),
+                _t(
+                    "Every unit needs its own serial before payment (%s). Click the list icon on the line and scan or type the missing serials.",
+                    problems.join("; ")
+                )
+            );
+            return;
+        }
+        return super.pay(...arguments);
+    },
+});
