@@ -5,4 +5,5 @@ from . import test_sold_once_concurrency
 from . import test_serial_roles
 from . import test_pos_serial_sync
 from . import test_install_initialization
+from . import test_pos_two_tills_concurrency
 from . import test_pos_serial_tours
