@@ -15,6 +15,8 @@ sys.path.insert(0, os.environ["ODOO_PATH"])
 import odoo  # noqa: E402
 from odoo.tools import config  # noqa: E402
 
+import pos_sync  # noqa: E402
+
 DBNAME = os.environ["BENCH_DB"]
 SERIALS = int(os.environ["BENCH_SERIALS"])
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
@@ -234,6 +236,13 @@ def main():
                    unit="serials/s", better="higher")
         bench_state_change(env, report)
         bench_verify(env, report)
+        pos_sync.time_check(env, report)
+    native_db = os.environ.get("BENCH_NATIVE_DB")
+    if native_db:
+        native_registry = odoo.modules.registry.Registry(native_db)
+        native = pos_sync.time_sync(native_registry, "native", REPEAT)
+        addon = pos_sync.time_sync(registry, "addon", REPEAT)
+        report.add(f"sync a paid POS order of {pos_sync.LINES} serial lines", native, addon)
     report.print()
 
 

@@ -28,9 +28,12 @@ def main():
     )
     print(f"bench: database {dbname} with the addon ready in {time.time() - started:.0f}s",
           flush=True)
+    # stock Odoo in the same run: the dependencies without the addon
+    native_db = f"{dbname}_native"
+    odoo.fresh_db(native_db)
     env = dict(odoo.pg_env, BENCH_DB=dbname, BENCH_SERIALS=str(serials),
                ODOO_PATH=odoo.settings["ODOO_PATH"], ADDONS_PATH=odoo.settings["ADDONS_PATH"],
-               ODOO_DATA_DIR=odoo.data_dir)
+               ODOO_DATA_DIR=odoo.data_dir, BENCH_NATIVE_DB=native_db)
     return subprocess.run([odoo.python, str(ROOT / "bench" / "benchmarks.py")], env=env).returncode
 
 
