@@ -16,9 +16,12 @@
         "views/serial_audit_line_views.xml",
         "views/product_template_views.xml",
         "views/serial_conflict_views.xml",
+        "views/stock_lot_import_batch_views.xml",
         "wizards/serial_state_change_views.xml",
         "wizards/serial_conflict_resolve_views.xml",
+        "wizards/stock_lot_import_views.xml",
         "views/menus.xml",
+        "data/ir_sequence_data.xml",
     ],
     "demo": [
         "demo/serial_product_demo.xml",

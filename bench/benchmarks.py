@@ -4,6 +4,8 @@ Each benchmark times the native Odoo 18 operation and, where the addon provides 
 addon's operation, in the same run on the same data, a few times each; it prints the median
 of each and their ratio. Absolute times are noisy on shared machines: read the ratios."""
 
+import base64
+import io
 import os
 import random
 import statistics
@@ -21,6 +23,9 @@ DBNAME = os.environ["BENCH_DB"]
 SERIALS = int(os.environ["BENCH_SERIALS"])
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 LOOKUPS = 50  # random serials per lookup round
+IMPORT_SERIALS = int(os.environ.get("BENCH_IMPORT_SERIALS", "100000"))
+IMPORT_REPEAT = int(os.environ.get("BENCH_IMPORT_REPEAT", "1"))
+NATIVE_IMPORT_SAMPLE = 10000  # stock.lot.load() of the first rows: ~15 s at its rate
 
 
 def timed(fn, repeat=REPEAT):
@@ -216,6 +221,116 @@ def bench_native_load(env, report, count=10000):
     return count / seconds
 
 
+def serials_xlsx(count, product_code):
+    """A workbook of `count` serials (Serial, Product), written as Excel writes one (shared
+    strings), by xlsxwriter (an Odoo requirement)."""
+    import xlsxwriter  # noqa: PLC0415
+
+    output = io.BytesIO()
+    workbook = xlsxwriter.Workbook(output)
+    sheet = workbook.add_worksheet("Serials")
+    sheet.write_row(0, 0, ["Serial", "Product"])
+    for i in range(count):
+        sheet.write_string(i + 1, 0, f"IMP-{i:08d}")
+        sheet.write_string(i + 1, 1, product_code)
+    workbook.close()
+    return output.getvalue()
+
+
+def peak_rss_reset():
+    """Reset the process's peak resident memory (Linux: /proc/self/clear_refs), so that
+    the next peak_rss() is the peak of what runs in between; False when not possible."""
+    try:
+        with open("/proc/self/clear_refs", "w") as clear_refs:
+            clear_refs.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def rss_mb(field):
+    """VmRSS (now) or VmHWM (peak) of this process, in MB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def bench_import(env, report, count=IMPORT_SERIALS):
+    """`count` serials from an XLSX file through the Import Serials wizard, registered,
+    audited (imported + received lines) and received in WH/Stock, against Odoo's
+    stock.lot.load() (what the standard import calls) of the same rows, in the same run.
+    Every run is rolled back."""
+    product = env["product.product"].search([("default_code", "=", "BENCH01")])
+    location = env.ref("stock.warehouse0").lot_stock_id
+    data = serials_xlsx(count, product.default_code)
+    user_env = env(user=env.ref("base.user_admin"))
+    print(f"bench: import file of {count:,} serials, {len(data) / 1024 / 1024:.1f} MB",
+          flush=True)
+
+    def run_import():
+        with env.cr.savepoint(flush=False) as savepoint:
+            wizard = user_env["stock.lot.import"].create({
+                "file": base64.b64encode(data), "filename": "serials.xlsx",
+                "location_id": location.id,
+            })
+            wizard.action_import()
+            batch = wizard.batch_id
+            assert (batch.created_count, batch.received_count) == (count, count), batch
+            env.cr.execute(
+                """SELECT count(*), count(*) FILTER (WHERE lot.serial_state = 'in_stock'),
+                          (SELECT count(*) FROM serial_audit_line line
+                            WHERE line.reference = %s),
+                          (SELECT sum(quantity) FROM stock_quant quant
+                            WHERE quant.location_id = %s AND quant.lot_id IS NOT NULL
+                              AND quant.product_id = %s)
+                     FROM stock_lot lot WHERE lot.import_batch_id = %s""",
+                [batch.name, location.id, product.id, batch.id],
+            )
+            assert env.cr.fetchone() == (count, count, 2 * count, count)
+            savepoint.rollback()
+        env.invalidate_all()
+
+    def run_dry_run():
+        with env.cr.savepoint(flush=False) as savepoint:
+            wizard = user_env["stock.lot.import"].create({
+                "file": base64.b64encode(data), "filename": "serials.xlsx",
+            })
+            wizard.action_dry_run()
+            assert wizard.new_count == count, wizard.new_count
+            savepoint.rollback()
+        env.invalidate_all()
+
+    sample = min(count, NATIVE_IMPORT_SAMPLE)
+
+    def run_native():
+        rows = [[f"IMP-{i:08d}", str(product.id)] for i in range(sample)]
+        with env.cr.savepoint(flush=False) as savepoint:
+            result = env["stock.lot"].load(["name", "product_id/.id"], rows)
+            assert not result["messages"], result["messages"][:3]
+            savepoint.rollback()
+        env.invalidate_all()
+
+    dry_run_seconds = timed(run_dry_run, repeat=IMPORT_REPEAT)
+    start_rss = rss_mb("VmRSS")
+    measured_peak = peak_rss_reset()
+    seconds = timed(run_import, repeat=IMPORT_REPEAT)
+    peak = rss_mb("VmHWM") if measured_peak else None
+    native_seconds = timed(run_native, repeat=1)
+    report.add(
+        f"import {count:,} serials from XLSX, received in stock", sample / native_seconds,
+        count / seconds, unit="serials/s", better="higher",
+    )
+    print(f"  import of {count:,} serials: {seconds:.1f} s (dry run alone: "
+          f"{dry_run_seconds:.1f} s); native stock.lot.load() of the first {sample:,} rows: "
+          f"{native_seconds:.1f} s, {count / (sample / native_seconds):.0f} s at its rate for "
+          f"{count:,}", flush=True)
+    if peak is not None:
+        print(f"  memory: {start_rss:.0f} MB before the import, peak {peak:.0f} MB during it "
+              f"(+{peak - start_rss:.0f} MB)", flush=True)
+
+
 def main():
     config.parse_config(
         [f"--addons-path={os.environ['ADDONS_PATH']}", f"--data-dir={os.environ['ODOO_DATA_DIR']}",
@@ -237,6 +352,7 @@ def main():
         bench_state_change(env, report)
         bench_verify(env, report)
         pos_sync.time_check(env, report)
+        bench_import(env, report)
     native_db = os.environ.get("BENCH_NATIVE_DB")
     if native_db:
         native_registry = odoo.modules.registry.Registry(native_db)

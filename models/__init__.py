@@ -12,3 +12,4 @@ from . import stock_move
 from . import stock_move_line
 from . import stock_picking
 from . import repair_order
+from . import stock_lot_import_batch

@@ -11,7 +11,7 @@ from . import serial_lifecycle as lifecycle
 # written only by _apply_serial_events, in SQL, never through write()
 PROTECTED_FIELDS = {
     "serial_state", "serial_partner_id", "serial_sale_date", "serial_source_ref",
-    "warranty_start_date", "pos_claim_line_id",
+    "warranty_start_date", "pos_claim_line_id", "import_batch_id",
 }
 # a prefix pattern the upper(name) index can serve: no wildcard but a trailing %
 PREFIX_PATTERN = re.compile(r"^[^%_\\]+%$")
@@ -43,6 +43,17 @@ class StockLot(models.Model):
     )
     audit_line_ids = fields.One2many("serial.audit.line", "lot_id", string="History",
                                      readonly=True)
+    import_batch_id = fields.Many2one(
+        "stock.lot.import.batch", string="Import Batch", readonly=True, copy=False,
+        index="btree_not_null", ondelete="restrict",
+        help="The import that registered this serial.",
+    )
+    vendor_warranty_end_date = fields.Date(
+        string="Vendor Warranty End", copy=False,
+        help="The end of the warranty the unit came with, as registered (for example from "
+        "the supplier's list of serials). The customer's warranty (Warranty End) starts "
+        "at the sale.",
+    )
 
     @api.depends("warranty_start_date", "product_id.warranty_months")
     def _compute_warranty_end_date(self):

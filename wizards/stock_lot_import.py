@@ -1,0 +1,1555 @@
+import base64
+import io
+import re
+from collections import defaultdict
+from contextlib import contextmanager
+from datetime import date, datetime
+from itertools import islice
+
+import openpyxl
+from openpyxl.cell import WriteOnlyCell
+
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, plaintext2html
+from odoo.tools.misc import get_lang
+
+from ..models.serial_audit_line import copy_rows
+from . import serial_import_reader as reader
+
+MAX_ROWS = 200000
+MAX_MEGABYTES = 50
+PREVIEW_PROBLEMS = 50  # shown on the wizard; the error report lists every one
+SEARCH_CHUNK = 10000  # values per ORM search of products
+LOOKUP_CHUNK = 100000  # serials per look-up of the registered ones
+COPY_CHUNK = 50000
+AUDIT_CHUNK = 20000  # serials per append to the ledger
+TEMPLATE_COLUMNS = [
+    "Serial",
+    "Product",
+    "Lot Reference",
+    "Location",
+    "Warranty End",
+    "Note",
+]
+# header names recognized for each field, compared lower-case, punctuation as spaces
+HEADER_ALIASES = {
+    "serial": [
+        "serial",
+        "serial number",
+        "serial no",
+        "serial nr",
+        "serial num",
+        "sn",
+        "s n",
+        "lot serial number",
+        "lot serial",
+        "serial lot number",
+        "imei",
+    ],
+    "product": [
+        "product",
+        "product reference",
+        "product code",
+        "product internal reference",
+        "internal reference",
+        "default code",
+        "sku",
+        "barcode",
+        "ean",
+        "gtin",
+        "product name",
+        "product barcode",
+        "article",
+        "item",
+        "item code",
+    ],
+    "lot_ref": ["lot reference", "lot ref", "reference", "ref", "serial reference"],
+    "location": [
+        "location",
+        "stock location",
+        "destination",
+        "destination location",
+        "receive into",
+        "received into",
+    ],
+    "warranty_end": [
+        "warranty end",
+        "warranty end date",
+        "warranty until",
+        "warranty expiry",
+        "warranty expiry date",
+        "warranty expiration",
+        "warranty expiration date",
+        "warranty",
+        "vendor warranty end",
+    ],
+    "note": [
+        "note",
+        "notes",
+        "description",
+        "comment",
+        "comments",
+        "remark",
+        "remarks",
+    ],
+    # the columns the error report adds: its rows can be fixed and imported again
+    "ignore": ["row", "problem"],
+}
+DISPLAY_NAME_CODE = re.compile(r"^\[([^\]]+)\]")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def normalize_header(text):
+    return re.sub(r"[^0-9a-z]+", " ", str(text or "").lower()).strip()
+
+
+def cell_text(value):
+    """A cell as the text a user typed: whole numbers without '.0', dates as ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return (
+            value.date().isoformat()
+            if value.time() == datetime.min.time()
+            else value.isoformat(" ")
+        )
+    return str(value).strip()
+
+
+def pg_array(values):
+    """A list as the text of a PostgreSQL array ('{"a","b"}'), a query parameter that
+    array_in parses at once: much faster than the ARRAY[...] expression of one element
+    per value that psycopg2 makes of a list."""
+    return (
+        "{"
+        + ",".join(
+            "NULL"
+            if value is None
+            else '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+            for value in values
+        )
+        + "}"
+    )
+
+
+def safe_cell(value):
+    """A cell value for a spreadsheet a user will open: text that a spreadsheet would
+    run as a formula (=, +, -, @) is prefixed with a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+class ImportCheck:
+    """What a dry run finds: the rows to register, and the rows that cannot be, why."""
+
+    def __init__(self):
+        self.row_count = 0
+        # (row number, serial, product id, company id, lot reference, note,
+        #  warranty end, location id or None)
+        self.new_rows = []
+        # (row number, serial, product as written, problem code, message parameters)
+        self.problems = []
+
+    @property
+    def existing_count(self):
+        return sum(1 for problem in self.problems if problem[3] == "existing")
+
+    @property
+    def invalid_count(self):
+        return len(self.problems) - self.existing_count
+
+
+class StockLotImport(models.TransientModel):
+    """Register serials in bulk from a CSV or XLSX file: dry run first (counts and every
+    problem, nothing written), then the import, all or nothing by default, optionally
+    receiving the units in stock. Automatable over RPC: create it with `file` (base64)
+    and `filename`, call `action_dry_run`, read the counts, call `action_import`."""
+
+    _name = "stock.lot.import"
+    _description = "Import Serial Numbers"
+    _check_company_auto = True
+
+    state = fields.Selection(
+        [
+            ("upload", "Upload"),
+            ("map", "Map"),
+            ("checked", "Checked"),
+            ("done", "Done"),
+        ],
+        default="upload",
+        required=True,
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        readonly=True,
+        default=lambda self: self.env.company,
+    )
+    file = fields.Binary(
+        attachment=False,
+        help="A CSV (any delimiter, UTF-8 or Latin-1) or an Excel workbook (.xlsx) "
+        "with a header row; download the template for the layout.",
+    )
+    filename = fields.Char()
+    file_format = fields.Selection([("csv", "CSV"), ("xlsx", "XLSX")], readonly=True)
+    read_signature = fields.Char(
+        readonly=True,
+        help="The file and sheet the column mapping was read from.",
+    )
+    sheet_ids = fields.One2many(
+        "stock.lot.import.sheet", "import_id", string="Sheets", readonly=True
+    )
+    sheet_id = fields.Many2one(
+        "stock.lot.import.sheet",
+        string="Sheet",
+        domain="[('import_id', '=', id)]",
+    )
+    column_ids = fields.One2many(
+        "stock.lot.import.column", "import_id", string="Columns"
+    )
+    product_id = fields.Many2one(
+        "product.product",
+        string="Default Product",
+        check_company=True,
+        domain="[('tracking', '=', 'serial')]",
+        help="The product of the rows that name none (or of every row, when the file "
+        "has no product column).",
+    )
+    location_id = fields.Many2one(
+        "stock.location",
+        string="Receive Into",
+        check_company=True,
+        domain="[('usage', '=', 'internal')]",
+        help="Receive the units in stock here, in state In Stock, sellable at once. A "
+        "row naming its own location is received there. Empty: the serials are only "
+        "registered (unless their row names a location).",
+    )
+    valid_rows_only = fields.Boolean(
+        string="Import Only the Valid Rows",
+        help="Skip the rows with a problem and import the others. Unticked, a file "
+        "with any problem imports nothing.",
+    )
+    row_count = fields.Integer(string="Rows", readonly=True)
+    new_count = fields.Integer(string="New Serials", readonly=True)
+    existing_count = fields.Integer(string="Already Registered", readonly=True)
+    invalid_count = fields.Integer(string="Invalid Rows", readonly=True)
+    error_ids = fields.One2many("stock.lot.import.error", "import_id", readonly=True)
+    error_report = fields.Binary(attachment=False, readonly=True)
+    error_report_name = fields.Char(readonly=True)
+    template_file = fields.Binary(attachment=False, readonly=True)
+    batch_id = fields.Many2one("stock.lot.import.batch", readonly=True)
+    limits_note = fields.Char(compute="_compute_limits_note")
+
+    def _compute_limits_note(self):
+        max_rows, max_megabytes = self._limits()
+        for wizard in self:
+            wizard.limits_note = _(
+                "At most %(rows)s rows and %(megabytes)s MB per file.",
+                rows=f"{max_rows:,}",
+                megabytes=max_megabytes,
+            )
+
+    @api.onchange("sheet_id")
+    def _onchange_sheet_id(self):
+        """Another sheet: map its columns (from the file as saved)."""
+        wizard = self._origin
+        if not self.sheet_id or not wizard.read_signature or not wizard.file:
+            return
+        with wizard._open_file() as source:
+            if self.read_signature != self._signature(source, self.sheet_id.name):
+                self.column_ids = [Command.clear()] + [
+                    Command.create(values)
+                    for values in self._column_values(source, self.sheet_id.name)
+                ]
+                self.read_signature = self._signature(source, self.sheet_id.name)
+
+    @api.onchange("column_ids", "product_id", "location_id", "valid_rows_only")
+    def _onchange_mapping(self):
+        if self.state == "checked":
+            self.state = "map"
+
+    def write(self, vals):
+        if "file" in vals:
+            vals = dict(vals, read_signature=False, state="upload")
+        return super().write(vals)
+
+    # --- actions ----------------------------------------------------------------------
+    def action_read_file(self):
+        """Read the file's sheets and header, and map its columns."""
+        self.ensure_one()
+        with self._open_file() as source:
+            self._read_file(source)
+        self.state = "map"
+        return self._reopen()
+
+    def action_dry_run(self):
+        """Check every row and show the counts and the problems; write nothing else."""
+        self.ensure_one()
+        with self._open_file() as source:
+            check = self._check_file(source)
+            report = self._error_report_values(check, source)
+        preview = check.problems[:PREVIEW_PROBLEMS]
+        messages = self._problem_messages()
+        self.write(
+            {
+                "state": "checked",
+                "row_count": check.row_count,
+                "new_count": len(check.new_rows),
+                "existing_count": check.existing_count,
+                "invalid_count": check.invalid_count,
+                "error_ids": [Command.clear()]
+                + [
+                    Command.create(
+                        {
+                            "row": row,
+                            "serial": serial,
+                            "product": product,
+                            "reason": messages[code] % params,
+                        }
+                    )
+                    for row, serial, product, code, params in preview
+                ],
+                **report,
+            }
+        )
+        return self._reopen()
+
+    def action_import(self):
+        """Register the serials (and receive them when a location is given), all or
+        nothing unless `valid_rows_only`; returns the import batch."""
+        self.ensure_one()
+        self.env["stock.lot"].check_access("create")
+        with self._open_file() as source:
+            check = self._check_file(source)
+            report = self._error_report_values(check, source) if check.problems else {}
+            sha256 = source.sha256
+        if check.problems and not self.valid_rows_only:
+            row, _serial, _product, code, params = check.problems[0]
+            raise UserError(
+                _(
+                    "%(count)s of the %(total)s rows cannot be imported (row %(row)s: "
+                    "%(reason)s) Nothing was imported. Run the dry run to see every "
+                    "problem and download the error report; then fix the file, or "
+                    'tick "Import Only the Valid Rows".',
+                    count=len(check.problems),
+                    total=check.row_count,
+                    row=row,
+                    reason=self._problem_messages()[code] % params,
+                )
+            )
+        if not check.new_rows:
+            raise UserError(
+                _(
+                    "No new serial to import: every row of the file is already "
+                    "registered or has a problem. Run the dry run to see why."
+                )
+            )
+        if any(row[7] for row in check.new_rows):
+            self.env["stock.move"].check_access("create")
+        with self.env.cr.savepoint():
+            batch = self._register_serials(check, sha256)
+        self.write(
+            {
+                "state": "done",
+                "batch_id": batch.id,
+                "row_count": check.row_count,
+                "new_count": len(check.new_rows),
+                "existing_count": check.existing_count,
+                "invalid_count": check.invalid_count,
+                **report,
+            }
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "stock.lot.import.batch",
+            "res_id": batch.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    def action_download_template(self):
+        self.ensure_one()
+        self.template_file = base64.b64encode(self._template_workbook())
+        return self._download("template_file", "serial_import_template.xlsx")
+
+    def action_download_error_report(self):
+        self.ensure_one()
+        if not self.error_report:
+            raise UserError(_("There is no error report: run the dry run first."))
+        return self._download("error_report", self.error_report_name)
+
+    # --- reading the file -------------------------------------------------------------
+    def _limits(self):
+        params = self.env["ir.config_parameter"].sudo()
+        return (
+            int(params.get_param("pos_serial_tracking.import_max_rows", MAX_ROWS)),
+            int(
+                params.get_param(
+                    "pos_serial_tracking.import_max_megabytes", MAX_MEGABYTES
+                )
+            ),
+        )
+
+    @contextmanager
+    def _open_file(self):
+        """The uploaded file as a reader.SerialFile, opened once for the whole action;
+        UserError for a missing, too big or unreadable file."""
+        if not self.file:
+            if self.filename:
+                raise UserError(self._file_problem_message(reader.FileProblem("empty")))
+            raise UserError(_("Choose the file holding the serials first."))
+        data = base64.b64decode(self.with_context(bin_size=False).file)
+        max_megabytes = self._limits()[1]
+        if len(data) > max_megabytes * 1024 * 1024:
+            raise UserError(
+                self._file_problem_message(
+                    reader.FileProblem(
+                        "too_big",
+                        size=round(len(data) / 1024 / 1024, 1),
+                        limit=max_megabytes,
+                    )
+                )
+            )
+        try:
+            source = reader.SerialFile(data, self.filename)
+        except reader.FileProblem as problem:
+            raise UserError(self._file_problem_message(problem)) from problem
+        try:
+            yield source
+        finally:
+            source.close()
+
+    def _signature(self, source, sheet_name):
+        return f"{source.sha256}:{sheet_name or ''}"
+
+    def _read_file(self, source):
+        """(Re)build the sheets and the column mapping from the file."""
+        try:
+            sheets = source.sheet_names()
+        except reader.FileProblem as problem:
+            raise UserError(self._file_problem_message(problem)) from problem
+        previous = self.sheet_id.name
+        self.sheet_ids.unlink()
+        self.write(
+            {
+                "file_format": source.format,
+                "sheet_ids": [
+                    Command.create({"name": name, "sequence": index})
+                    for index, name in enumerate(sheets)
+                ],
+            }
+        )
+        sheet = (
+            self.sheet_ids.filtered(lambda s: s.name == previous)[:1]
+            or self.sheet_ids[:1]
+        )
+        self.write(
+            {
+                "sheet_id": sheet.id,
+                "column_ids": [Command.clear()]
+                + [
+                    Command.create(values)
+                    for values in self._column_values(source, sheet.name)
+                ],
+                "read_signature": self._signature(source, sheet.name),
+            }
+        )
+
+    def _ensure_read(self, source):
+        """Over RPC the file is given and checked at once: read it when it (or the
+        chosen sheet) is not the one the mapping was made from."""
+        if (self.read_signature or "").partition(":")[0] != source.sha256:
+            self._read_file(source)
+        elif self.read_signature != self._signature(source, self.sheet_id.name):
+            self.column_ids = [Command.clear()] + [
+                Command.create(values)
+                for values in self._column_values(source, self.sheet_id.name)
+            ]
+            self.read_signature = self._signature(source, self.sheet_id.name)
+        if self.state == "upload":
+            self.state = "map"
+
+    def _rows(self, source, sheet_name):
+        try:
+            yield from source.rows(sheet=sheet_name or None, max_rows=self._limits()[0])
+        except reader.FileProblem as problem:
+            raise UserError(self._file_problem_message(problem)) from problem
+
+    def _column_values(self, source, sheet_name):
+        """The mapping lines of a sheet: its header, a sample value, the field each
+        column fills as guessed from its name."""
+        rows = self._rows(source, sheet_name)
+        header = next(rows, None)
+        if header is None:
+            raise UserError(self._file_problem_message(reader.FileProblem("empty")))
+        sample = next(rows, (0, ()))[1]
+        rows.close()
+        aliases = self._header_aliases()
+        return [
+            {
+                "sequence": index,
+                "header": cell_text(value)
+                or _(
+                    "(column %(letter)s)",
+                    letter=openpyxl.utils.get_column_letter(index + 1),
+                ),
+                "sample": cell_text(sample[index]) if index < len(sample) else "",
+                "field": aliases.get(normalize_header(value), False)
+                if cell_text(value)
+                else "ignore",
+            }
+            for index, value in enumerate(header[1])
+        ]
+
+    def _header_aliases(self):
+        """{normalized header: field}: the aliases, and the fields' labels in the user's
+        language."""
+        aliases = {
+            normalize_header(alias): field
+            for field, names in HEADER_ALIASES.items()
+            for alias in names
+        }
+        labels = (
+            self.env["stock.lot.import.column"]
+            ._fields["field"]
+            ._description_selection(self.env)
+        )
+        for field, label in labels:
+            aliases.setdefault(normalize_header(label), field)
+        return aliases
+
+    def _column_positions(self):
+        """{field: column position} from the mapping, or UserError saying what to
+        fix."""
+        columns = self.column_ids
+        if columns and not columns.filtered("field"):
+            raise UserError(
+                self._file_problem_message(
+                    reader.FileProblem(
+                        "no_header",
+                        cells=", ".join(columns.mapped("header")),
+                    )
+                )
+            )
+        unknown = columns.filtered(lambda column: not column.field)
+        if unknown:
+            raise UserError(
+                self._file_problem_message(
+                    reader.FileProblem(
+                        "unknown_columns",
+                        columns=", ".join(unknown.mapped("header")),
+                    )
+                )
+            )
+        positions = {}
+        for field, field_columns in columns.grouped("field").items():
+            if field != "ignore" and len(field_columns) > 1:
+                raise UserError(
+                    self._file_problem_message(
+                        reader.FileProblem(
+                            "duplicate_columns",
+                            field=dict(
+                                self.env["stock.lot.import.column"]
+                                ._fields["field"]
+                                ._description_selection(self.env)
+                            )[field],
+                            columns=", ".join(field_columns.mapped("header")),
+                        )
+                    )
+                )
+            positions[field] = field_columns[0].sequence
+        positions.pop("ignore", None)
+        if "serial" not in positions:
+            raise UserError(
+                self._file_problem_message(reader.FileProblem("no_serial_column"))
+            )
+        if "product" not in positions and not self.product_id:
+            raise UserError(
+                self._file_problem_message(reader.FileProblem("no_product_column"))
+            )
+        return positions
+
+    # --- checking the rows ------------------------------------------------------------
+    def _check_file(self, source):
+        """Read and check every row; nothing is written."""
+        self._ensure_read(source)
+        positions = self._column_positions()
+        rows = self._rows(source, self.sheet_id.name)
+        next(rows, None)  # the header
+
+        def cell(values, field):
+            position = positions.get(field)
+            if position is None or position >= len(values):
+                return None
+            return values[position]
+
+        parsed = []
+        for number, values in rows:
+            parsed.append(
+                (
+                    number,
+                    cell_text(cell(values, "serial")),
+                    cell_text(cell(values, "product")),
+                    cell_text(cell(values, "lot_ref")) or None,
+                    cell_text(cell(values, "location")),
+                    cell(values, "warranty_end"),
+                    cell_text(cell(values, "note")) or None,
+                )
+            )
+        if not parsed:
+            raise UserError(self._file_problem_message(reader.FileProblem("no_rows")))
+        products = self._resolve_products({row[2] for row in parsed if row[2]})
+        locations = self._resolve_locations({row[4] for row in parsed if row[4]})
+        return self._check_rows(parsed, products, locations)
+
+    def _check_rows(self, parsed, products, locations):
+        """Check each row against the products and locations resolved from the file;
+        then look the remaining serials up among the registered ones, set-based."""
+        check = ImportCheck()
+        check.row_count = len(parsed)
+        product_info = self._product_info(
+            {product.id for product, _code, _params in products.values() if product}
+            | set(self.product_id.ids)
+        )
+        location_company = {
+            location.id: location.company_id.id
+            for location in self.location_id
+            | self.env["stock.location"].concat(
+                *(
+                    location
+                    for location, _code, _params in locations.values()
+                    if location
+                )
+            )
+        }
+        default_product = product_info.get(self.product_id.id)
+        default_location = self.location_id.id or None
+        first_row = {}
+        candidates = []
+        for number, serial, product_text, ref, location_text, warranty, note in parsed:
+            code, params, product = self._check_row(
+                serial,
+                product_text,
+                products,
+                product_info,
+                default_product,
+            )
+            if not code:
+                key = (serial, product["id"])
+                if key in first_row:
+                    code, params = (
+                        "duplicate",
+                        {"serial": serial, "row": first_row[key]},
+                    )
+                else:
+                    first_row[key] = number
+                    code, params = self._check_serial_format(serial, product)
+            if not code:
+                warranty_end = self._parse_date(warranty)
+                if warranty_end is False:
+                    code, params = "bad_date", {"value": cell_text(warranty)}
+            location_id = default_location
+            if not code and location_text:
+                location, code, params = locations[location_text]
+                location_id = location and location.id
+            if not code and location_id:
+                if location_company[location_id] not in (
+                    None,
+                    False,
+                    product["company_id"],
+                ):
+                    location_name = location_text or self.location_id.complete_name
+                    code, params = "other_company_location", {"location": location_name}
+                elif not product["is_storable"]:
+                    code, params = "not_storable", {"product": product["name"]}
+            if code:
+                shown = product["name"] if product else product_text or ""
+                check.problems.append((number, serial, shown, code, params))
+                continue
+            candidates.append(
+                (
+                    number,
+                    serial,
+                    product["id"],
+                    product["company_id"],
+                    ref,
+                    note,
+                    warranty_end or None,
+                    location_id,
+                )
+            )
+        existing = self._existing_rows(candidates)
+        for row in candidates:
+            if row[0] in existing:
+                name = product_info[row[2]]["name"]
+                check.problems.append(
+                    (
+                        row[0],
+                        row[1],
+                        name,
+                        "existing",
+                        {"serial": row[1], "product": name},
+                    )
+                )
+            else:
+                check.new_rows.append(row)
+        check.problems.sort(key=lambda problem: problem[0])
+        return check
+
+    def _check_row(self, serial, product_text, products, product_info, default_product):
+        """(problem code, params, product info) of a row's serial and product."""
+        if not serial:
+            return "empty_serial", {}, None
+        product = None
+        if product_text:
+            record, code, params = products[product_text]
+            if code:
+                return code, params, None
+            product = product_info[record.id]
+        elif default_product:
+            product = default_product
+        if not product:
+            return "no_product", {}, None
+        if product["tracking"] != "serial":
+            return "not_serial", {"product": product["name"]}, product
+        return None, {}, product
+
+    def _check_serial_format(self, serial, product):
+        if product["format"] and not product["format"].fullmatch(serial):
+            return "format", {
+                "serial": serial,
+                "product": product["name"],
+                "format": product["format"].pattern,
+            }
+        return None, {}
+
+    def _product_info(self, product_ids):
+        """What the checks need of each product, read once (not per row)."""
+        return {
+            product.id: {
+                "id": product.id,
+                "name": product.display_name,
+                "tracking": product.tracking,
+                "format": re.compile(product.serial_format)
+                if product.serial_format
+                else None,
+                "company_id": product.company_id.id or self.company_id.id,
+                "is_storable": product.is_storable,
+            }
+            for product in self.env["product.product"].browse(product_ids)
+        }
+
+    def _parse_date(self, value):
+        """A date, None for an empty cell, False for a value that is not a date."""
+        if value in (None, ""):
+            return None
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        text = cell_text(value)
+        if not text:
+            return None
+        formats = ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", get_lang(self.env).date_format]
+        for date_format in formats:
+            try:
+                return datetime.strptime(text, date_format).date()
+            except ValueError:
+                continue
+        return False
+
+    def _resolve_products(self, texts):
+        """{text: (product, problem code, params)}: by internal reference, then barcode,
+        then name (an exact match, of an active product usable in this company)."""
+        Product = self.env["product.product"]
+        codes = {}
+        for text in texts:
+            match = DISPLAY_NAME_CODE.match(text)
+            codes[text] = match.group(1).strip() if match else text
+        found = Product.browse()
+        sudo_found = Product.sudo().browse()
+        values = list(set(codes.values()) | set(texts))
+        for start in range(0, len(values), SEARCH_CHUNK):
+            chunk = values[start : start + SEARCH_CHUNK]
+            domain = [
+                "|",
+                "|",
+                ("default_code", "in", chunk),
+                ("barcode", "in", chunk),
+                ("name", "in", chunk),
+            ]
+            found |= Product.search(domain)
+            sudo_found |= Product.sudo().search(domain)
+        allowed_companies = self.company_id.parent_ids
+        by_value = defaultdict(lambda: ([], [], []))
+        for product in sudo_found:
+            for tier, value in enumerate(
+                (product.default_code, product.barcode, product.name)
+            ):
+                if value:
+                    by_value[value][tier].append(product)
+        result = {}
+        visible = set(found.ids)
+        for text in texts:
+            tiers = by_value.get(codes[text]) if codes[text] != text else None
+            tiers = tiers or by_value.get(text) or ([], [], [])
+            matches = next((tier for tier in tiers if tier), [])
+            usable = [
+                product
+                for product in matches
+                if product.id in visible
+                and (not product.company_id or product.company_id in allowed_companies)
+            ]
+            if len(usable) == 1:
+                result[text] = (Product.browse(usable[0].id), None, {})
+            elif len(usable) > 1:
+                result[text] = (
+                    None,
+                    "ambiguous_product",
+                    {
+                        "product": text,
+                        "products": ", ".join(
+                            product.display_name
+                            for product in Product.browse(
+                                [product.id for product in usable[:5]]
+                            )
+                        ),
+                    },
+                )
+            elif matches:
+                result[text] = (None, "other_company_product", {"product": text})
+            else:
+                result[text] = (None, "unknown_product", {"product": text})
+        return result
+
+    def _resolve_locations(self, texts):
+        """{text: (location, problem code, params)}: an internal location by full name
+        (WH/Stock), barcode or name."""
+        Location = self.env["stock.location"]
+        result = {}
+        texts = list(texts)
+        domain = [
+            ("usage", "=", "internal"),
+            "|",
+            "|",
+            ("complete_name", "in", texts),
+            ("barcode", "in", texts),
+            ("name", "in", texts),
+        ]
+        visible = set(Location.search(domain).ids) if texts else set()
+        by_value = defaultdict(lambda: ([], [], []))
+        for location in Location.sudo().search(domain) if texts else []:
+            for tier, value in enumerate(
+                (location.complete_name, location.barcode, location.name)
+            ):
+                if value:
+                    by_value[value][tier].append(location)
+        for text in texts:
+            matches = next((tier for tier in by_value.get(text, ()) if tier), [])
+            usable = [
+                location
+                for location in matches
+                if location.id in visible
+                and (not location.company_id or location.company_id == self.company_id)
+            ]
+            if len(usable) == 1:
+                result[text] = (Location.browse(usable[0].id), None, {})
+            elif len(usable) > 1:
+                result[text] = (None, "ambiguous_location", {"location": text})
+            elif matches:
+                result[text] = (None, "other_company_location", {"location": text})
+            else:
+                result[text] = (None, "unknown_location", {"location": text})
+        return result
+
+    def _existing_rows(self, candidates):
+        """Row numbers of the candidates whose serial is already registered for the
+        product in the company (or without company), as Odoo's uniqueness rule has
+        it."""
+        existing = set()
+        self.env["stock.lot"].flush_model(["name", "product_id", "company_id"])
+        for start in range(0, len(candidates), LOOKUP_CHUNK):
+            chunk = candidates[start : start + LOOKUP_CHUNK]
+            self.env.cr.execute(
+                """SELECT v.row_number
+                     FROM unnest(%s::int[], %s::varchar[], %s::int[], %s::int[])
+                          AS v(row_number, name, product_id, company_id)
+                    WHERE EXISTS (
+                        SELECT 1 FROM stock_lot lot
+                         WHERE lot.name = v.name AND lot.product_id = v.product_id
+                           AND (lot.company_id IS NULL
+                                OR lot.company_id = v.company_id))""",
+                [pg_array([row[column] for row in chunk]) for column in range(4)],
+            )
+            existing.update(row[0] for row in self.env.cr.fetchall())
+        return existing
+
+    # --- writing ----------------------------------------------------------------------
+    def _register_serials(self, check, sha256):
+        """Create the serials of `check.new_rows`, their `imported` audit lines, the
+        batch, and receive the rows with a location: set-based, in this transaction."""
+        cr = self.env.cr
+        rows = check.new_rows
+        product_ids = sorted({row[2] for row in rows})
+        self._lock_products(product_ids)
+        now = fields.Datetime.now()
+        name = self.env["ir.sequence"].next_by_code("stock.lot.import.batch")
+        moves = self._create_receipt_moves(rows, name, now)
+        batch = self.env["stock.lot.import.batch"].create(
+            {
+                "name": name,
+                "company_id": self.company_id.id,
+                "date": now,
+                "file_name": self.filename,
+                "file_sha256": sha256,
+                "sheet_name": self.sheet_id.name,
+                "location_id": self.location_id.id,
+                "valid_rows_only": self.valid_rows_only,
+                "row_count": check.row_count,
+                "created_count": len(rows),
+                "received_count": sum(1 for row in rows if row[7]),
+                "existing_count": check.existing_count,
+                "invalid_count": check.invalid_count,
+                "move_ids": [Command.set([move["id"] for move in moves.values()])],
+            }
+        )
+        self.env.flush_all()
+        cr.execute(
+            "SELECT nextval('stock_lot_id_seq') FROM generate_series(1, %s)",
+            [len(rows)],
+        )
+        lot_ids = [row[0] for row in cr.fetchall()]
+        self._insert_lots(rows, lot_ids, batch, now)
+        self._append_audit_lines(rows, lot_ids, batch, moves, now)
+        if moves:
+            self._insert_stock(rows, lot_ids, moves, now)
+        self.env.invalidate_all()
+        if moves:
+            self._value_receipts(
+                self.env["stock.move"].browse([move["id"] for move in moves.values()]),
+                rows,
+                lot_ids,
+            )
+        return batch
+
+    def _lock_products(self, product_ids):
+        """Two imports of the same products run one after the other: the second one's
+        write on these rows fails as a serialization conflict once the first commits,
+        and Odoo replays it, when it sees the serials the first registered."""
+        self.env.cr.execute(
+            """UPDATE product_product SET write_date = write_date
+                WHERE id IN (SELECT id FROM product_product WHERE id = ANY(%s)
+                              ORDER BY id FOR NO KEY UPDATE)""",
+            [product_ids],
+        )
+
+    def _create_receipt_moves(self, rows, name, now):
+        """One done stock move per product and destination, from the product's inventory
+        adjustment location, as an inventory adjustment makes: {(product id, location
+        id): move}."""
+        quantities = defaultdict(int)
+        for row in rows:
+            if row[7]:
+                quantities[row[2], row[7], row[3]] += 1
+        if not quantities:
+            return {}
+        Product = self.env["product.product"]
+        Location = self.env["stock.location"]
+        values = []
+        for (product_id, location_id, company_id), quantity in quantities.items():
+            product = Product.browse(product_id).with_company(company_id)
+            source = product.property_stock_inventory
+            if not source:
+                raise UserError(
+                    _(
+                        "%(product)s has no inventory adjustment location to receive "
+                        "from: set one on the product (Inventory tab) or its category.",
+                        product=product.display_name,
+                    )
+                )
+            values.append(
+                {
+                    "name": _("Serial import %(batch)s", batch=name),
+                    "origin": name,
+                    "product_id": product_id,
+                    "product_uom": product.uom_id.id,
+                    "product_uom_qty": quantity,
+                    "location_id": source.id,
+                    "location_dest_id": Location.browse(location_id).id,
+                    "company_id": company_id,
+                    "state": "done",
+                    "picked": True,
+                    "is_inventory": True,
+                    "date": now,
+                }
+            )
+        moves = self.env["stock.move"].create(values)
+        return {
+            (move.product_id.id, move.location_dest_id.id): {
+                "id": move.id,
+                "reference": move.reference,
+                "quantity": move.product_uom_qty,
+                "company_id": move.company_id.id,
+                "uom_id": move.product_uom.id,
+                "source": move.location_id,
+                "destination": move.location_dest_id,
+                "source_id": move.location_id.id,
+            }
+            for move in moves
+        }
+
+    def _audit_lines(self, rows, lot_ids, batch, moves, now):
+        """Yield the audit lines of the new serials (dicts for serial.audit.line's
+        _insert_chained), each serial's in chain order: `imported` with the batch, then
+        `received` for a unit put in stock."""
+        date_text = fields.Datetime.to_string(now)
+        note = _("Row %(row)s of %(file)s")
+        for row, lot_id in zip(rows, lot_ids, strict=True):
+            number, serial, product_id, company_id, *_rest, location_id = row
+            line = {
+                "lot_id": lot_id,
+                "lot_name": serial,
+                "product_id": product_id,
+                "company_id": company_id,
+                "event": "imported",
+                "old_state": None,
+                "new_state": None,
+                "user_id": self.env.uid,
+                "date": date_text,
+                "res_model": batch._name,
+                "res_id": batch.id,
+                "reference": batch.name,
+                "note": note % {"row": number, "file": self.filename or ""},
+            }
+            yield line
+            if location_id:
+                move = moves[product_id, location_id]
+                yield dict(
+                    line,
+                    event="received",
+                    new_state="in_stock",
+                    res_model="stock.move",
+                    res_id=move["id"],
+                    note=move["reference"],
+                )
+
+    def _append_audit_lines(self, rows, lot_ids, batch, moves, now):
+        """The history of the new serials, through the ledger's own bulk append
+        (hash-chained lines and their chain heads), a chunk of serials at a time: every
+        chain starts empty."""
+        audit = self.env["serial.audit.line"]
+        for start in range(0, len(rows), AUDIT_CHUNK):
+            chunk_rows = rows[start : start + AUDIT_CHUNK]
+            chunk_lots = lot_ids[start : start + AUDIT_CHUNK]
+            audit._insert_chained(
+                dict.fromkeys(chunk_lots, (0, None)),
+                list(self._audit_lines(chunk_rows, chunk_lots, batch, moves, now)),
+            )
+
+    def _insert_lots(self, rows, lot_ids, batch, now):
+        products = self.env["product.product"].browse({row[2] for row in rows})
+        uom = {product.id: product.uom_id.id for product in products}
+        lot_price = {
+            product.id: product.with_company(self.company_id).standard_price
+            for product in products
+            if product.lot_valuated
+        }
+        uid = self.env.uid
+
+        def values():
+            for row, lot_id in zip(rows, lot_ids, strict=True):
+                (
+                    _number,
+                    serial,
+                    product_id,
+                    company_id,
+                    ref,
+                    note,
+                    warranty_end,
+                    location,
+                ) = row
+                price = lot_price.get(product_id)
+                yield (
+                    lot_id,
+                    serial,
+                    product_id,
+                    company_id,
+                    uom[product_id],
+                    ref,
+                    plaintext2html(note) if note else None,
+                    warranty_end,
+                    batch.id,
+                    location,
+                    "in_stock" if location else None,
+                    f'{{"{company_id}": {price}}}' if price is not None else None,
+                    uid,
+                    uid,
+                    now,
+                    now,
+                )
+
+        self._insert(
+            "stock_lot",
+            [
+                "id",
+                "name",
+                "product_id",
+                "company_id",
+                "product_uom_id",
+                "ref",
+                "note",
+                "vendor_warranty_end_date",
+                "import_batch_id",
+                "location_id",
+                "serial_state",
+                "standard_price",
+                "create_uid",
+                "write_uid",
+                "create_date",
+                "write_date",
+            ],
+            values(),
+        )
+
+    def _insert_stock(self, rows, lot_ids, moves, now):
+        """The done move lines of the received serials and their quants: one unit in the
+        destination, minus one in the inventory adjustment location, as Odoo's own
+        validation of the moves leaves them."""
+        places = {}
+        for move in moves.values():
+            for location in (move["source"], move["destination"]):
+                places[location.id] = (
+                    location.company_id.id or None,
+                    location._get_next_inventory_date() or None,
+                    location.storage_category_id.id or None,
+                )
+        uid = self.env.uid
+        received = [
+            (row[2], row[7], lot_id)
+            for row, lot_id in zip(rows, lot_ids, strict=True)
+            if row[7]
+        ]
+
+        def move_lines():
+            for product_id, location_id, lot_id in received:
+                move = moves[product_id, location_id]
+                yield (
+                    move["id"],
+                    move["company_id"],
+                    product_id,
+                    move["uom_id"],
+                    lot_id,
+                    move["source_id"],
+                    location_id,
+                    "done",
+                    move["reference"],
+                    1,
+                    1,
+                    True,
+                    now,
+                    uid,
+                    uid,
+                    now,
+                    now,
+                )
+
+        def quants():
+            for product_id, location_id, lot_id in received:
+                source_id = moves[product_id, location_id]["source_id"]
+                for place_id, quantity in ((location_id, 1), (source_id, -1)):
+                    company_id, inventory_date, storage_category_id = places[place_id]
+                    yield (
+                        product_id,
+                        company_id,
+                        place_id,
+                        lot_id,
+                        quantity,
+                        0,
+                        -quantity,
+                        False,
+                        now,
+                        inventory_date,
+                        storage_category_id,
+                        uid,
+                        uid,
+                        now,
+                        now,
+                    )
+
+        self._insert(
+            "stock_move_line",
+            [
+                "move_id",
+                "company_id",
+                "product_id",
+                "product_uom_id",
+                "lot_id",
+                "location_id",
+                "location_dest_id",
+                "state",
+                "reference",
+                "quantity",
+                "quantity_product_uom",
+                "picked",
+                "date",
+                "create_uid",
+                "write_uid",
+                "create_date",
+                "write_date",
+            ],
+            move_lines(),
+        )
+        self._insert(
+            "stock_quant",
+            [
+                "product_id",
+                "company_id",
+                "location_id",
+                "lot_id",
+                "quantity",
+                "reserved_quantity",
+                "inventory_diff_quantity",
+                "inventory_quantity_set",
+                "in_date",
+                "inventory_date",
+                "storage_category_id",
+                "create_uid",
+                "write_uid",
+                "create_date",
+                "write_date",
+            ],
+            quants(),
+        )
+        self.env.cr.execute(
+            SQL(
+                "UPDATE stock_move move SET quantity = v.quantity FROM (VALUES %s) "
+                "AS v(id, quantity) WHERE move.id = v.id",
+                SQL(", ").join(
+                    SQL("(%s, %s::numeric)", move["id"], move["quantity"])
+                    for move in moves.values()
+                ),
+            )
+        )
+
+    def _value_receipts(self, moves, rows, lot_ids):
+        """The stock valuation of the receipts, as stock_account values an incoming move
+        (_create_in_svl, _validate_accounting_entries), computed from the moves and not
+        from their lines, one per unit: a layer per move (per serial for a product
+        valued by lot) at the product's cost, and the journal entry of the products in
+        automated valuation. The average cost does not change: the units come in at the
+        current cost."""
+        lots_by_move = defaultdict(list)
+        for row, lot_id in zip(rows, lot_ids, strict=True):
+            if row[7]:
+                lots_by_move[row[2], row[7]].append(lot_id)
+        values = []
+        for move in moves:
+            move = move.with_company(move.company_id)
+            product = move.product_id
+            common = move._prepare_common_svl_vals()
+            if product.lot_valuated:
+                lots = self.env["stock.lot"].browse(
+                    lots_by_move[product.id, move.location_dest_id.id]
+                )
+                values += [
+                    {
+                        **product._prepare_in_svl_vals(
+                            1, product.standard_price, lot=lot
+                        ),
+                        **common,
+                    }
+                    for lot in lots
+                ]
+            else:
+                values.append(
+                    {
+                        **product._prepare_in_svl_vals(
+                            move.product_uom_qty, product.standard_price
+                        ),
+                        **common,
+                    }
+                )
+        layers = self.env["stock.valuation.layer"].sudo().create(values)
+        entries = []
+        for layer in layers:
+            company = layer.company_id
+            if layer.with_company(
+                company
+            ).product_id.valuation != "real_time" or layer.currency_id.is_zero(
+                layer.value
+            ):
+                continue
+            move = layer.stock_move_id.with_company(company).with_context(
+                move_directions={layer.stock_move_id.id: {"in"}}
+            )
+            entries += move._account_entry_move(
+                layer.quantity, layer.description, layer.id, layer.value
+            )
+        if entries:
+            self.env["account.move"].sudo().create(entries)._post()
+        layers._validate_analytic_accounting_entries()
+        for company, company_moves in moves.grouped("company_id").items():
+            company_moves.product_id._run_fifo_vacuum(company)
+
+    def _insert(self, table, columns, rows):
+        """Write `rows` (an iterable of tuples in `columns` order) into `table` with the
+        ledger's COPY helper, a chunk at a time (bounded memory). The values are the
+        wizard's own (ids it resolved, text from the file), escaped by COPY's text
+        format: nothing is interpolated into SQL."""
+        rows = iter(rows)
+        while chunk := list(islice(rows, COPY_CHUNK)):
+            copy_rows(self.env.cr, table, columns, chunk)
+
+    # --- files for the user -----------------------------------------------------------
+    def _error_report_values(self, check, source):
+        if not check.problems:
+            return {"error_report": False, "error_report_name": False}
+        return {
+            "error_report": base64.b64encode(self._error_workbook(check, source)),
+            "error_report_name": "{}_errors.xlsx".format(
+                (self.filename or "serials").rsplit(".", 1)[0]
+            ),
+        }
+
+    def _error_workbook(self, check, source):
+        """Every row that cannot be imported, as in the file, with its row number and
+        its problem: fix the cells and import the report again (Row and Problem are
+        ignored). Text a spreadsheet would run as a formula is written quoted."""
+        messages = self._problem_messages()
+        reasons = {
+            row: messages[code] % params for row, _s, _p, code, params in check.problems
+        }
+        rows = self._rows(source, self.sheet_id.name)
+        workbook = openpyxl.Workbook(write_only=True)
+        sheet = workbook.create_sheet(_("Rows not imported"))
+
+        def line(values):
+            cells = []
+            for value in values:
+                cell = WriteOnlyCell(sheet, value=safe_cell(value))
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
+                cells.append(cell)
+            return cells
+
+        header = next(rows, (0, ()))[1]
+        width = len(header)
+        sheet.append(line(list(header) + [_("Row"), _("Problem")]))
+        for number, values in rows:
+            if number in reasons:
+                values = list(values[:width]) + [None] * (width - len(values))
+                sheet.append(line(values + [number, reasons[number]]))
+        output = io.BytesIO()
+        workbook.save(output)
+        return output.getvalue()
+
+    def _template_workbook(self):
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        sheet.title = _("Serials")
+        sheet.append(TEMPLATE_COLUMNS)
+        for index, width in enumerate((24, 24, 18, 18, 14, 30), start=1):
+            sheet.column_dimensions[
+                openpyxl.utils.get_column_letter(index)
+            ].width = width
+        help_sheet = workbook.create_sheet(_("Help"))
+        help_sheet.append([_("Column"), _("What to write")])
+        for column, text in (
+            ("Serial", _("The serial number, one unit per row (required).")),
+            (
+                "Product",
+                _(
+                    "The product's internal reference, barcode or name (required "
+                    "unless you choose a default product)."
+                ),
+            ),
+            ("Lot Reference", _("Optional: your own reference for the unit.")),
+            (
+                "Location",
+                _(
+                    "Optional: the internal location to receive the unit into, by "
+                    "its full name (WH/Stock)."
+                ),
+            ),
+            (
+                "Warranty End",
+                _(
+                    "Optional: the end of the warranty the unit came with, as a "
+                    "date (YYYY-MM-DD)."
+                ),
+            ),
+            ("Note", _("Optional: a note kept on the serial.")),
+        ):
+            help_sheet.append([column, text])
+        help_sheet.column_dimensions["B"].width = 90
+        output = io.BytesIO()
+        workbook.save(output)
+        return output.getvalue()
+
+    def _download(self, field, filename):
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{self._name}/{self.id}/{field}/{filename}"
+            "?download=true",
+            "target": "self",
+        }
+
+    def _reopen(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Import Serials"),
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+    # --- messages ---------------------------------------------------------------------
+    def _problem_messages(self):
+        """The sentence of each row problem, translated once per check."""
+        return {
+            "empty_serial": _("The serial is empty: fill it in, or remove the row."),
+            "no_product": _(
+                "The product is empty: fill it in, or choose a default product."
+            ),
+            "unknown_product": _(
+                "No product has the internal reference, barcode or name %(product)s: "
+                "check the spelling, or create the product first."
+            ),
+            "ambiguous_product": _(
+                "%(product)s matches several products (%(products)s): write the "
+                "internal reference instead."
+            ),
+            "other_company_product": _(
+                "Product %(product)s belongs to another company: switch to that "
+                "company to import its serials."
+            ),
+            "not_serial": _(
+                "Product %(product)s is not tracked by serial number: set its "
+                'tracking to "By Unique Serial Number" first.'
+            ),
+            "duplicate": _(
+                "Serial %(serial)s appears more than once in the file (first in row "
+                "%(row)s): keep one row."
+            ),
+            "format": _(
+                "Serial %(serial)s does not match the serial format of %(product)s "
+                "(%(format)s): check the serial."
+            ),
+            "bad_date": _(
+                "The warranty end %(value)s is not a date: write it as YYYY-MM-DD, for "
+                "example 2027-12-31."
+            ),
+            "unknown_location": _(
+                "No internal location is named %(location)s: write its full name, for "
+                "example WH/Stock."
+            ),
+            "ambiguous_location": _(
+                "Several internal locations are named %(location)s: write the full "
+                "name, for example WH/Stock."
+            ),
+            "other_company_location": _(
+                "Location %(location)s belongs to another company than the serial: "
+                "choose a location of the product's company."
+            ),
+            "not_storable": _(
+                "Product %(product)s does not track its inventory: it cannot be "
+                'received in stock. Tick "Track Inventory" on the product, or import '
+                "without a location."
+            ),
+            "existing": _("Serial %(serial)s is already registered for %(product)s."),
+        }
+
+    def _file_problem_message(self, problem):
+        params = dict(problem.params)
+        if "sheets" in params:
+            params["sheets"] = ", ".join(params["sheets"])
+        known = ", ".join(TEMPLATE_COLUMNS)
+        messages = {
+            "empty": _(
+                "The file is empty. Choose the file holding the serials; the template "
+                "shows the layout."
+            ),
+            "no_rows": _(
+                "The file has a header but no serials below it. Fill in one row per "
+                "serial."
+            ),
+            "xls": _(
+                "Excel 97-2003 workbooks (.xls) cannot be read. Open the file in your "
+                "spreadsheet and save it as an Excel Workbook (.xlsx) or as CSV."
+            ),
+            "extension": _(
+                "Files of type .%(extension)s cannot be imported. Upload a CSV (.csv) "
+                "or an Excel workbook (.xlsx); the template is a good start."
+            ),
+            "xlsx_named_csv": _(
+                "This file is an Excel workbook but its name ends in .%(extension)s. "
+                "Rename it to .xlsx, or save it as CSV."
+            ),
+            "not_text": _(
+                "This file is not a CSV text file (it holds binary data, or UTF-16 "
+                'text). Save it again as "CSV UTF-8" or as an Excel workbook (.xlsx).'
+            ),
+            "corrupt_xlsx": _(
+                "The file cannot be read as an Excel workbook: it is damaged, or it "
+                "is not really an .xlsx file. Open it in your spreadsheet and save it "
+                "again as .xlsx, or export it as CSV."
+            ),
+            "unknown_sheet": _(
+                "The workbook has no sheet named %(sheet)s. Its sheets: %(sheets)s."
+            ),
+            "mixed_encodings": _(
+                "The file mixes text encodings: most of it is UTF-8 but line %(line)s "
+                "is not (often rows pasted from another file). Open it in your "
+                'spreadsheet and save it again as "CSV UTF-8".'
+            ),
+            "unclosed_quote": _(
+                'Line %(line)s of the CSV opens a quote (") that is never closed, so '
+                "the rest of the file cannot be read. Close the quote, or save the "
+                "file again from your spreadsheet."
+            ),
+            "bad_csv": _(
+                "Line %(line)s of the CSV cannot be read (%(error)s). Check its "
+                "quotes, or save the file again from your spreadsheet."
+            ),
+            "too_many_rows": _(
+                "The file has more than %(limit)s rows, the most one import takes. "
+                "Split it into files of at most %(limit)s rows and import them one "
+                "after the other."
+            ),
+            "too_big": _(
+                "The file is %(size)s MB; at most %(limit)s MB can be imported at "
+                "once. Split it into smaller files, or save it as .xlsx (smaller than "
+                "CSV)."
+            ),
+            "no_header": _(
+                "The first row of the file must name its columns (%(known)s), but "
+                "none of its cells (%(cells)s) is a known column name. Add a header "
+                "row or start from the template, or map the columns below."
+            ),
+            "unknown_columns": _(
+                "The columns %(columns)s are not known. Map each of them to a field "
+                'or to "Ignore" in the column mapping, or remove them from the file. '
+                "Known columns: %(known)s."
+            ),
+            "duplicate_columns": _(
+                "Several columns are mapped to %(field)s (%(columns)s): map only one "
+                'of them, and the others to "Ignore".'
+            ),
+            "no_serial_column": _(
+                'No column holds the serials. Name one "Serial", or map it in the '
+                "column mapping."
+            ),
+            "no_product_column": _(
+                'No column holds the products. Name one "Product" (internal reference, '
+                "barcode or name), map it in the column mapping, or choose a default "
+                "product."
+            ),
+        }
+        if problem.code == "too_many_rows":
+            params["limit"] = f"{params['limit']:,}"
+        return messages[problem.code] % dict(params, known=known)
