@@ -21,8 +21,7 @@ COPY_THRESHOLD = 200  # rows; above it, COPY (bulk registration, install)
 INSERT_COLUMNS = (
     "lot_id", "lot_name", "product_id", "company_id", "chain_index", "event", "old_state",
     "new_state", "user_id", "date", "res_model", "res_id", "reference", "partner_id",
-    "pos_config_id", "note", "previous_hash", "hash", "create_uid", "create_date",
-    "write_uid", "write_date",
+    "pos_config_id", "note", "previous_hash", "hash",
 )
 SPECIAL_CHARACTERS = re.compile(r"[\\\t\n\r]")
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -58,14 +57,17 @@ class SerialAuditLine(models.Model):
     _description = "Serial Audit Line"
     _order = "date desc, id desc"
     _rec_name = "event"
+    # who and when are `user_id` and `date`, hashed; bulk registration writes a line per
+    # serial, so the line carries no other foreign key nor index than it needs
+    _log_access = False
 
     lot_id = fields.Many2one(
-        "stock.lot", string="Serial Number", required=True, index=True, ondelete="restrict",
+        "stock.lot", string="Serial Number", required=True, ondelete="restrict",
         readonly=True,
-    )
+    )  # searched through the (lot_id, chain_index) unique index
     lot_name = fields.Char(string="Serial", required=True, readonly=True)
     product_id = fields.Many2one("product.product", readonly=True)
-    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
     chain_index = fields.Integer(required=True, readonly=True)
     event = fields.Selection(EVENTS, required=True, readonly=True)
     old_state = fields.Selection(SERIAL_STATES, string="State Before", readonly=True)
@@ -191,7 +193,6 @@ class SerialAuditLine(models.Model):
         updated in place."""
         if not rows:
             return
-        now = fields.Datetime.now()
         values = []
         for row in rows:
             length, previous = heads[row["lot_id"]]
@@ -204,7 +205,7 @@ class SerialAuditLine(models.Model):
                 row.get("new_state") or None, row["user_id"], row["date"],
                 row.get("res_model"), row.get("res_id"), row.get("reference"),
                 row.get("partner_id"), row.get("pos_config_id"), row.get("note"),
-                previous or None, digest, self.env.uid, now, self.env.uid, now,
+                previous or None, digest,
             ))
         if len(values) > COPY_THRESHOLD:
             copy_rows(self.env.cr, "serial_audit_line", INSERT_COLUMNS, values)

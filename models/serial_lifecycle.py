@@ -42,10 +42,12 @@ ANY = object()  # any state, False included
 KEEP = object()  # the event leaves the state as it is
 RESTORE = object()  # back to the state before the marking that this event ends
 
-# event: {state before: state after}; a state missing from the map refuses the event
+# event: {state before: state after, or the states it may choose from (the first by
+# default)}; a state missing from the map refuses the event
 TRANSITIONS = {
     "registered": {False: False},
-    "imported": {False: False},
+    # an import registers the unit, and receives it when the file gives a location
+    "imported": {False: (False, "in_stock")},
     "received": {
         False: "in_stock",
         "in_stock": "in_stock",

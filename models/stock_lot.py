@@ -267,11 +267,12 @@ class StockLot(models.Model):
             return old_state
         if target is lifecycle.RESTORE:
             return self._state_before(event["lot"], lifecycle.RESTORED_FROM[event["event"]])
+        choices = target if isinstance(target, tuple) else (target,)
         if "new_state" in event:
-            if event["new_state"] not in (target, old_state):
+            if (event["new_state"] or False) not in choices:
                 raise UserError(self._refusal_message(event["event"], name, old_state))
-            return event["new_state"]
-        return target
+            return event["new_state"] or False
+        return choices[0]
 
     def _state_before(self, lot, events):
         """The state a serial had before the latest of `events` (what found, repair out and

@@ -1003,39 +1003,31 @@ class StockLotImport(models.TransientModel):
         }
 
     def _audit_lines(self, rows, lot_ids, batch, moves, now):
-        """Yield the audit lines of the new serials (dicts for serial.audit.line's
-        _insert_chained), each serial's in chain order: `imported` with the batch, then
-        `received` for a unit put in stock."""
+        """Yield the first audit line of each new serial (dicts for serial.audit.line's
+        _insert_chained): `imported` with the batch, straight into `in_stock` when the
+        unit is received (the line names the receipt's move)."""
         date_text = fields.Datetime.to_string(now)
         note = _("Row %(row)s of %(file)s")
         for row, lot_id in zip(rows, lot_ids, strict=True):
             number, serial, product_id, company_id, *_rest, location_id = row
-            line = {
+            row_note = note % {"row": number, "file": self.filename or ""}
+            if location_id:
+                row_note += " · " + moves[product_id, location_id]["reference"]
+            yield {
                 "lot_id": lot_id,
                 "lot_name": serial,
                 "product_id": product_id,
                 "company_id": company_id,
                 "event": "imported",
                 "old_state": None,
-                "new_state": None,
+                "new_state": "in_stock" if location_id else None,
                 "user_id": self.env.uid,
                 "date": date_text,
                 "res_model": batch._name,
                 "res_id": batch.id,
                 "reference": batch.name,
-                "note": note % {"row": number, "file": self.filename or ""},
+                "note": row_note,
             }
-            yield line
-            if location_id:
-                move = moves[product_id, location_id]
-                yield dict(
-                    line,
-                    event="received",
-                    new_state="in_stock",
-                    res_model="stock.move",
-                    res_id=move["id"],
-                    note=move["reference"],
-                )
 
     def _append_audit_lines(self, rows, lot_ids, batch, moves, now):
         """The history of the new serials, through the ledger's own bulk append
