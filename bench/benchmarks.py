@@ -259,7 +259,7 @@ def rss_mb(field):
 
 def bench_import(env, report, count=IMPORT_SERIALS):
     """`count` serials from an XLSX file through the Import Serials wizard, registered,
-    audited (imported + received lines) and received in WH/Stock, against Odoo's
+    audited (one "imported" line each) and received in WH/Stock, against Odoo's
     stock.lot.load() (what the standard import calls) of the same rows, in the same run.
     Every run is rolled back."""
     product = env["product.product"].search([("default_code", "=", "BENCH01")])
