@@ -124,4 +124,6 @@ def time_check(env, report, lookups=50):
             fn()
             timed.append((time.perf_counter() - start) * 1000 / lookups)
         savepoint.rollback()
+    env.invalidate_all()  # the shop's company is gone with the savepoint
+    env.registry.clear_cache()
     report.add("till's serial check (per serial) vs get_existing_lots", *timed)
