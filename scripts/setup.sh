@@ -105,14 +105,18 @@ if [ ! -f "$VENV/.complete" ]; then
 fi
 
 # --- make this checkout visible as `pos_serial_tracking` --------------------------------
-mkdir -p "$BUILD/addons"
-ln -sfn "$ROOT" "$BUILD/addons/pos_serial_tracking"
+# the link lives outside the checkout: inside it, tools that walk the addon (Odoo's term
+# extraction) would follow it back into the checkout, again and again
+ADDON_LINKS="$CACHE_DIR/addons/$(printf %s "$ROOT" | sha256sum | cut -c1-12)"
+mkdir -p "$ADDON_LINKS" "$BUILD"
+ln -sfn "$ROOT" "$ADDON_LINKS/pos_serial_tracking"
+rm -rf "$BUILD/addons"  # where earlier versions kept the link
 
 cat >"$BUILD/env" <<ENV
 ODOO_PATH=$ODOO_PATH
 VENV=$VENV
 PYTHON=$VENV/bin/python
-ADDONS_PATH=$ODOO_PATH/odoo/addons,$ODOO_PATH/addons,$BUILD/addons
+ADDONS_PATH=$ODOO_PATH/odoo/addons,$ODOO_PATH/addons,$ADDON_LINKS
 DB_HOST=$DB_HOST
 DB_PORT=$DB_PORT
 DB_USER=$DB_USER
