@@ -25,24 +25,21 @@ class PosOrder(models.Model):
         its line waits in its own transfer, so the order and the rest of the batch go
         through. Database errors (a concurrent till claiming the same serial) do raise,
         and Odoo replays the whole sync, which then sees the other sale."""
-        config = self.config_id.sudo()
         conflicts = []
         for line in self.lines.filtered(lambda l: l.product_id.tracking == "serial" and l.qty):
             serials = [name for name in line.pack_lot_ids.mapped("lot_name") if name]
-            problems = self._serial_line_problems(line, serials)
-            if not problems:
-                if line.qty > 0:
-                    verdicts = config._serial_verdicts(line.product_id, serials,
-                                                       check_open_orders=False)
-                    problems = [(v.serial, v.reason, v.message, v.lot) for v in verdicts
-                                if not v.ok]
-                else:
-                    problems = self._refund_problems(line, serials)
+            # every serial is checked, also on a line with a missing or repeated serial
+            checks = (self._sale_checks if line.qty > 0 else self._refund_checks)(line, serials)
+            problems = self._serial_line_problems(line, serials) + [
+                (serial, reason, message, lot)
+                for serial, lot, reason, message in checks if reason
+            ]
             bad = {serial for serial, *_rest in problems}
-            good = [serial for serial in serials if serial not in bad]
-            if good:
-                lots = config._find_lots(good).filtered(lambda l, p=line.product_id:
-                                                        l.product_id == p)
+            lots = self.env["stock.lot"].sudo().concat(*(
+                lot for serial, lot, reason, _message in checks
+                if not reason and serial not in bad
+            ))
+            if lots:
                 try:
                     with self.env.cr.savepoint():
                         self._claim_lots(line, lots)
@@ -91,21 +88,30 @@ class PosOrder(models.Model):
                 count=missing, product=line.product_id.display_name, order=self.name), None))
         return problems
 
-    def _refund_problems(self, line, serials):
+    def _sale_checks(self, line, serials):
+        """[(serial, lot, reason or None, message)]: the till's own checks, again."""
+        verdicts = self.config_id.sudo()._serial_verdicts(
+            line.product_id, serials, check_open_orders=False
+        )
+        return [(v.serial, v.lot, v.reason, v.message) for v in verdicts]
+
+    def _refund_checks(self, line, serials):
         """A refund takes back only serials sold by the refunded line, not yet returned."""
         original = line.refunded_orderline_id
         lots = self.config_id.sudo()._find_lots(serials)
-        problems = []
+        checks = []
         for serial in serials:
             lot = lots.filtered(lambda l, s=serial: l.name == s
                                 and l.product_id == line.product_id)[:1]
             if not lot or not original or lot.pos_claim_line_id != original \
                     or lot.serial_state != "sold":
-                problems.append((serial, "not_refundable", _(
+                checks.append((serial, lot, "not_refundable", _(
                     "Serial %(serial)s was not sold by the refunded order %(order)s, or was "
                     "already refunded.", serial=serial,
-                    order=original.order_id.name or _("(none)")), lot))
-        return problems
+                    order=original.order_id.name or _("(none)"))))
+            else:
+                checks.append((serial, lot, None, ""))
+        return checks
 
     def _conflict_values(self, line, serial, reason, message, lot):
         return {

@@ -84,6 +84,20 @@ class TestPosSerialSync(SerialPosSyncCommon):
         self.assertEqual(conflict.reason, "missing")
         self.assertEqual(order.state, "paid")
 
+    def test_line_missing_a_serial_still_checks_the_others(self):
+        """A line of two units with one serial, already sold elsewhere: both problems are
+        recorded, and the sold serial is not claimed a second time."""
+        lot = self._receive_serials(self.phone, ["SYNC-M1"])
+        self._sync(self._order([(self.phone, ["SYNC-M1"])]))
+        data = self._order([(self.phone, ["SYNC-M1"])])
+        data["lines"][0][2]["qty"] = 2
+        order = self._sync(data)
+        conflicts = self.env["serial.conflict"].sudo().search([("pos_order_id", "=", order.id)])
+        self.assertEqual(sorted(conflicts.mapped("reason")), ["already_sold", "missing"])
+        self.assertEqual(order.state, "paid")
+        sales = lot.sudo().audit_line_ids.filtered(lambda line: line.event == "sold")
+        self.assertEqual(len(sales), 1)
+
     def test_refund_returns_only_the_sold_serial_and_it_sells_again(self):
         lots = self._receive_serials(self.phone, ["SYNC-R1", "SYNC-R2"])
         sale = self._sync(self._order([(self.phone, ["SYNC-R1"])]))
