@@ -25,7 +25,7 @@ class PosOrder(models.Model):
         its line waits in its own transfer, so the order and the rest of the batch go
         through. Database errors (a concurrent till claiming the same serial) do raise,
         and Odoo replays the whole sync, which then sees the other sale."""
-        conflicts = []
+        conflicts, claims = [], []
         for line in self.lines.filtered(lambda l: l.product_id.tracking == "serial" and l.qty):
             serials = [name for name in line.pack_lot_ids.mapped("lot_name") if name]
             # every serial is checked, also on a line with a missing or repeated serial
@@ -40,31 +40,42 @@ class PosOrder(models.Model):
                 if not reason and serial not in bad
             ))
             if lots:
-                try:
-                    with self.env.cr.savepoint():
-                        self._claim_lots(line, lots)
-                except UserError as error:
-                    conflicts += [
-                        self._conflict_values(line, lot.name, "not_sellable", str(error), lot)
-                        for lot in lots
-                    ]
+                claims.append((line, lots))
             conflicts += [
                 self._conflict_values(line, serial, reason, message, lot)
                 for serial, reason, message, lot in problems
             ]
+        if claims:
+            conflicts += self._claim_lots(claims)
         if conflicts:
             self._record_serial_conflicts(conflicts)
 
-    def _claim_lots(self, line, lots):
-        event = "sold" if line.qty > 0 else "returned"
+    def _claim_lots(self, claims):
+        """Claim the checked serials of all lines at once (one lock, one append). Should
+        the ledger still refuse one, claim line by line: the refused lines' serials
+        become conflicts, returned."""
+        try:
+            with self.env.cr.savepoint():
+                self._apply_claims(claims)
+            return []
+        except UserError as error:
+            if len(claims) == 1:
+                line, lots = claims[0]
+                return [
+                    self._conflict_values(line, lot.name, "not_sellable", str(error), lot)
+                    for lot in lots
+                ]
+        return [conflict for claim in claims for conflict in self._claim_lots([claim])]
+
+    def _apply_claims(self, claims):
         self.env["stock.lot"].sudo()._apply_serial_events([
-            {"lot": lot, "event": event,
+            {"lot": lot, "event": "sold" if line.qty > 0 else "returned",
              "partner_id": self.partner_id.id or None,
              "res_model": "pos.order", "res_id": self.id, "reference": self.name,
              "pos_config_id": self.config_id.id,
              "note": _("Checked offline at the till.") if line.serial_checked_offline else None,
              "pos_claim_line_id": line.id}
-            for lot in lots
+            for line, lots in claims for lot in lots
         ])
 
     def _serial_line_problems(self, line, serials):
