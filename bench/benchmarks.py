@@ -201,6 +201,18 @@ def bench_verify(env, report):
                unit="s", better="lower")
 
 
+def native_load(env, product, serials):
+    """Register `serials` with stock.lot.load() (what Odoo's standard import calls), rolled
+    back after."""
+    with env.cr.savepoint(flush=False) as savepoint:
+        result = env["stock.lot"].load(
+            ["name", "product_id/.id"], [[serial, str(product.id)] for serial in serials]
+        )
+        assert not result["messages"], result["messages"][:3]
+        savepoint.rollback()
+    env.invalidate_all()
+
+
 def bench_native_load(env, report, count=10000):
     """stock.lot.load(), what Odoo's standard import calls, on `count` new serials."""
     product = env["product.product"].search([("default_code", "=", "BENCH00")])
@@ -208,12 +220,7 @@ def bench_native_load(env, report, count=10000):
 
     def load():
         run = next(rounds)
-        rows = [[f"LOAD{run}-{i:07d}", str(product.id)] for i in range(count)]
-        with env.cr.savepoint(flush=False) as savepoint:
-            result = env["stock.lot"].load(["name", "product_id/.id"], rows)
-            assert not result["messages"], result["messages"][:3]
-            savepoint.rollback()
-        env.invalidate_all()
+        native_load(env, product, [f"LOAD{run}-{i:07d}" for i in range(count)])
 
     seconds = timed(load)
     report.add(f"register {count:,} serials (stock.lot.load)", count / seconds, unit="serials/s",
@@ -305,12 +312,7 @@ def bench_import(env, report, count=IMPORT_SERIALS):
     sample = min(count, NATIVE_IMPORT_SAMPLE)
 
     def run_native():
-        rows = [[f"IMP-{i:08d}", str(product.id)] for i in range(sample)]
-        with env.cr.savepoint(flush=False) as savepoint:
-            result = env["stock.lot"].load(["name", "product_id/.id"], rows)
-            assert not result["messages"], result["messages"][:3]
-            savepoint.rollback()
-        env.invalidate_all()
+        native_load(env, product, [f"IMP-{i:08d}" for i in range(sample)])
 
     dry_run_seconds = timed(run_dry_run, repeat=IMPORT_REPEAT)
     start_rss = rss_mb("VmRSS")
