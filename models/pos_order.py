@@ -26,10 +26,15 @@ class PosOrder(models.Model):
         through. Database errors (a concurrent till claiming the same serial) do raise,
         and Odoo replays the whole sync, which then sees the other sale."""
         conflicts, claims = [], []
-        for line in self.lines.filtered(lambda l: l.product_id.tracking == "serial" and l.qty):
+        lines = self.lines.filtered(lambda l: l.product_id.tracking == "serial" and l.qty)
+        sale_checks = self._sale_checks(lines.filtered(lambda l: l.qty > 0))
+        for line in lines:
             serials = [name for name in line.pack_lot_ids.mapped("lot_name") if name]
             # every serial is checked, also on a line with a missing or repeated serial
-            checks = (self._sale_checks if line.qty > 0 else self._refund_checks)(line, serials)
+            checks = (
+                [sale_checks[line.product_id.id, serial] for serial in serials]
+                if line.qty > 0 else self._refund_checks(line, serials)
+            )
             problems = self._serial_line_problems(line, serials) + [
                 (serial, reason, message, lot)
                 for serial, lot, reason, message in checks if reason
@@ -99,12 +104,20 @@ class PosOrder(models.Model):
                 count=missing, product=line.product_id.display_name, order=self.name), None))
         return problems
 
-    def _sale_checks(self, line, serials):
-        """[(serial, lot, reason or None, message)]: the till's own checks, again."""
-        verdicts = self.config_id.sudo()._serial_verdicts(
-            line.product_id, serials, check_open_orders=False
-        )
-        return [(v.serial, v.lot, v.reason, v.message) for v in verdicts]
+    def _sale_checks(self, lines):
+        """{(product id, serial): (serial, lot, reason or None, message)}: the till's own
+        checks again, for all the sold serials of a product at once."""
+        checks = {}
+        for product in lines.product_id:
+            serials = list(dict.fromkeys(
+                name for name in lines.filtered(lambda l, p=product: l.product_id == p)
+                .pack_lot_ids.mapped("lot_name") if name
+            ))
+            for v in self.config_id.sudo()._serial_verdicts(
+                product, serials, check_open_orders=False
+            ):
+                checks[product.id, v.serial] = (v.serial, v.lot, v.reason, v.message)
+        return checks
 
     def _refund_checks(self, line, serials):
         """A refund takes back only serials sold by the refunded line, not yet returned."""
