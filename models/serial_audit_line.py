@@ -186,11 +186,12 @@ class SerialAuditLine(models.Model):
         return hashlib.sha256(((previous_hash or "") + canonical).encode()).hexdigest()
 
     @api.model
-    def _insert_chained(self, heads, rows):
+    def _insert_chained(self, heads, rows, new_chains=False):
         """Insert `rows` (dicts of HASHED_FIELDS, chain fields left out) in order,
         chaining each to its serial's head, and save the new heads. `heads` maps lot id to
         (length, last hash) as read under the serials' row locks by the caller; it is
-        updated in place."""
+        updated in place. `new_chains`: the serials were created by this transaction and
+        have no head yet (bulk registration), so the heads are added without an upsert."""
         if not rows:
             return
         values = []
@@ -216,11 +217,17 @@ class SerialAuditLine(models.Model):
                     SQL(", ").join(SQL.identifier(name) for name in INSERT_COLUMNS),
                     SQL(", ").join(SQL("%s", value) for value in values[start:start + INSERT_CHUNK]),
                 ))
-        self._save_heads({row["lot_id"]: heads[row["lot_id"]] for row in rows})
+        self._save_heads({row["lot_id"]: heads[row["lot_id"]] for row in rows}, new_chains)
         self.invalidate_model()
 
-    def _save_heads(self, heads):
+    def _save_heads(self, heads, new_chains=False):
         cr = self.env.cr
+        if new_chains and len(heads) > COPY_THRESHOLD:
+            # no other transaction can see these serials: nothing to merge with
+            copy_rows(cr, "serial_audit_head", ("lot_id", "length", "hash"),
+                      [(lot_id, *head) for lot_id, head in heads.items()])
+            self.env["serial.audit.head"].invalidate_model()
+            return
         if len(heads) <= COPY_THRESHOLD:
             cr.execute(SQL(
                 """INSERT INTO serial_audit_head (lot_id, length, hash) VALUES %s

@@ -392,6 +392,51 @@ class TestStockLotImport(SerialTrackingCommon):
             self.assertTrue(any(move.reference in line.note for move in moves))
         self.assertFalse(self.env["serial.audit.line"].verify_chain())
 
+    def test_receipt_matches_odoo_inventory_adjustment(self):
+        """The quants and move line of an imported, received serial are those Odoo's own
+        inventory adjustment leaves for a serial counted in the same location: one unit
+        in stock, minus one in the inventory adjustment location."""
+        self._wizard(
+            csv_bytes([["Serial", "Product"], ["P1-0001", "P1"]]),
+            "serials.csv",
+            location_id=self.stock_location.id,
+        ).action_import()
+        counted = self.env["stock.lot"].create(
+            {"name": "P1-0002", "product_id": self.phone.id}
+        )
+        self.env["stock.quant"].with_context(inventory_mode=True).create(
+            {
+                "product_id": self.phone.id,
+                "location_id": self.stock_location.id,
+                "lot_id": counted.id,
+                "inventory_quantity": 1,
+            }
+        ).action_apply_inventory()
+        imported = self._lots("P1-0001")
+
+        def stock_of(lot):
+            quants = self.env["stock.quant"].search([("lot_id", "=", lot.id)])
+            line = self.env["stock.move.line"].search([("lot_id", "=", lot.id)])
+            return (
+                sorted(
+                    (quant.location_id.id, quant.quantity, quant.reserved_quantity)
+                    for quant in quants
+                ),
+                (line.location_id, line.location_dest_id, line.quantity, line.state),
+                (line.move_id.is_inventory, line.move_id.state, line.picked),
+            )
+
+        self.assertEqual(stock_of(imported), stock_of(counted))
+        self.assertEqual(
+            stock_of(imported)[0],
+            sorted(
+                [
+                    (self.phone.property_stock_inventory.id, -1.0, 0.0),
+                    (self.stock_location.id, 1.0, 0.0),
+                ]
+            ),
+        )
+
     def test_received_serial_is_delivered_by_odoo(self):
         """Quants, moves and states written by the import are the ones Odoo's own
         operations expect: a delivery reserves and sells an imported unit."""

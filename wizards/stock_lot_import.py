@@ -927,7 +927,7 @@ class StockLotImport(models.TransientModel):
         self._insert_lots(rows, lot_ids, batch, now)
         self._append_audit_lines(rows, lot_ids, batch, moves, now)
         if moves:
-            self._insert_stock(rows, lot_ids, moves, now)
+            self._insert_stock(batch, moves, now)
         self.env.invalidate_all()
         if moves:
             self._value_receipts(
@@ -1041,6 +1041,7 @@ class StockLotImport(models.TransientModel):
             audit._insert_chained(
                 dict.fromkeys(chunk_lots, (0, None)),
                 list(self._audit_lines(chunk_rows, chunk_lots, batch, moves, now)),
+                new_chains=True,
             )
 
     def _insert_lots(self, rows, lot_ids, batch, now):
@@ -1108,114 +1109,91 @@ class StockLotImport(models.TransientModel):
             values(),
         )
 
-    def _insert_stock(self, rows, lot_ids, moves, now):
+    def _insert_stock(self, batch, moves, now):
         """The done move lines of the received serials and their quants: one unit in the
         destination, minus one in the inventory adjustment location, as Odoo's own
-        validation of the moves leaves them."""
+        validation of the moves leaves them. Written by PostgreSQL from the batch's new
+        lots (INSERT ... SELECT): nothing goes through Python per serial."""
         places = {}
         for move in moves.values():
             for location in (move["source"], move["destination"]):
-                places[location.id] = (
+                places[location.id] = SQL(
+                    "(%s::int, %s::int, %s::date, %s::int)",
+                    location.id,
                     location.company_id.id or None,
                     location._get_next_inventory_date() or None,
                     location.storage_category_id.id or None,
                 )
-        uid = self.env.uid
-        received = [
-            (row[2], row[7], lot_id)
-            for row, lot_id in zip(rows, lot_ids, strict=True)
-            if row[7]
-        ]
-
-        def move_lines():
-            for product_id, location_id, lot_id in received:
-                move = moves[product_id, location_id]
-                yield (
+        receipts = SQL(
+            "(VALUES %s) AS move(id, product_id, location_id, source_id, company_id, "
+            "uom_id, reference)",
+            SQL(", ").join(
+                SQL(
+                    "(%s::int, %s::int, %s::int, %s::int, %s::int, %s::int, %s::varchar)",
                     move["id"],
-                    move["company_id"],
                     product_id,
-                    move["uom_id"],
-                    lot_id,
-                    move["source_id"],
                     location_id,
-                    "done",
+                    move["source_id"],
+                    move["company_id"],
+                    move["uom_id"],
                     move["reference"],
-                    1,
-                    1,
-                    True,
-                    now,
-                    uid,
-                    uid,
-                    now,
-                    now,
                 )
-
-        def quants():
-            for product_id, location_id, lot_id in received:
-                source_id = moves[product_id, location_id]["source_id"]
-                for place_id, quantity in ((location_id, 1), (source_id, -1)):
-                    company_id, inventory_date, storage_category_id = places[place_id]
-                    yield (
-                        product_id,
-                        company_id,
-                        place_id,
-                        lot_id,
-                        quantity,
-                        0,
-                        -quantity,
-                        False,
-                        now,
-                        inventory_date,
-                        storage_category_id,
-                        uid,
-                        uid,
-                        now,
-                        now,
-                    )
-
-        self._insert(
-            "stock_move_line",
-            [
-                "move_id",
-                "company_id",
-                "product_id",
-                "product_uom_id",
-                "lot_id",
-                "location_id",
-                "location_dest_id",
-                "state",
-                "reference",
-                "quantity",
-                "quantity_product_uom",
-                "picked",
-                "date",
-                "create_uid",
-                "write_uid",
-                "create_date",
-                "write_date",
-            ],
-            move_lines(),
+                for (product_id, location_id), move in moves.items()
+            ),
         )
-        self._insert(
-            "stock_quant",
-            [
-                "product_id",
-                "company_id",
-                "location_id",
-                "lot_id",
-                "quantity",
-                "reserved_quantity",
-                "inventory_diff_quantity",
-                "inventory_quantity_set",
-                "in_date",
-                "inventory_date",
-                "storage_category_id",
-                "create_uid",
-                "write_uid",
-                "create_date",
-                "write_date",
-            ],
-            quants(),
+        received = SQL(
+            """FROM stock_lot lot
+               JOIN %s ON move.product_id = lot.product_id
+                      AND move.location_id = lot.location_id""",
+            receipts,
+        )
+        uid = self.env.uid
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO stock_move_line (
+                       move_id, company_id, product_id, product_uom_id, lot_id,
+                       location_id, location_dest_id, state, reference, quantity,
+                       quantity_product_uom, picked, date,
+                       create_uid, write_uid, create_date, write_date)
+                   SELECT move.id, move.company_id, lot.product_id, move.uom_id, lot.id,
+                          move.source_id, lot.location_id, 'done', move.reference, 1,
+                          1, TRUE, %(now)s, %(uid)s, %(uid)s, %(now)s, %(now)s
+                   %(received)s
+                   WHERE lot.import_batch_id = %(batch)s
+                   ORDER BY lot.id""",
+                now=now,
+                uid=uid,
+                received=received,
+                batch=batch.id,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO stock_quant (
+                       product_id, company_id, location_id, lot_id, quantity,
+                       reserved_quantity, inventory_diff_quantity,
+                       inventory_quantity_set, in_date, inventory_date,
+                       storage_category_id, create_uid, write_uid, create_date,
+                       write_date)
+                   SELECT lot.product_id, place.company_id, place.id, lot.id,
+                          side.quantity, 0, -side.quantity, FALSE, %(now)s,
+                          place.inventory_date, place.storage_category_id,
+                          %(uid)s, %(uid)s, %(now)s, %(now)s
+                   %(received)s
+                   CROSS JOIN LATERAL (VALUES (lot.location_id, 1),
+                                              (move.source_id, -1))
+                              AS side(location_id, quantity)
+                   JOIN (VALUES %(places)s)
+                        AS place(id, company_id, inventory_date, storage_category_id)
+                     ON place.id = side.location_id
+                   WHERE lot.import_batch_id = %(batch)s
+                   ORDER BY lot.id, side.quantity DESC""",
+                now=now,
+                uid=uid,
+                received=received,
+                batch=batch.id,
+                places=SQL(", ").join(places.values()),
+            )
         )
         self.env.cr.execute(
             SQL(
