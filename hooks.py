@@ -3,8 +3,6 @@ quants and a "registered" line opening its history, set-based (100,000 lots in s
 
 from odoo import fields
 
-from .models.serial_audit_line import copy_rows
-
 
 def initialize_serial_states(env):
     """States from the quants (internal → in stock, customer → sold, scrap → scrapped),
@@ -49,14 +47,23 @@ def initialize_serial_states(env):
     now = fields.Datetime.to_string(fields.Datetime.now())
     company = env.company.id
     heads = {lot_id: (0, None) for lot_id, *_rest in lots}
-    audit._insert_chained(heads, [
-        {
-            "lot_id": lot_id, "lot_name": name, "product_id": product_id,
-            "company_id": company_id or company, "event": "registered",
-            "old_state": None, "new_state": state, "user_id": env.uid, "date": now,
-            "note": "State initialized from the stock when the addon was installed.",
-        }
-        for lot_id, name, product_id, company_id, state in lots
-    ])
+    audit._insert_chained(
+        heads,
+        [
+            {
+                "lot_id": lot_id,
+                "lot_name": name,
+                "product_id": product_id,
+                "company_id": company_id or company,
+                "event": "registered",
+                "old_state": None,
+                "new_state": state,
+                "user_id": env.uid,
+                "date": now,
+                "note": "State initialized from the stock when the addon was installed.",
+            }
+            for lot_id, name, product_id, company_id, state in lots
+        ],
+    )
     env["stock.lot"].invalidate_model()
     return len(lots)

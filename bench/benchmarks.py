@@ -14,14 +14,15 @@ import time
 
 sys.path.insert(0, os.environ["ODOO_PATH"])
 
-import odoo  # noqa: E402
-from odoo.tools import config  # noqa: E402
+import pos_sync
 
-import pos_sync  # noqa: E402
+import odoo
+from odoo.tools import SQL, config
 
 DBNAME = os.environ["BENCH_DB"]
 SERIALS = int(os.environ["BENCH_SERIALS"])
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
+SYNC_REPEAT = 9  # orders synced per side: a sync varies by ±20 % from one to the next
 LOOKUPS = 50  # random serials per lookup round
 IMPORT_SERIALS = int(os.environ.get("BENCH_IMPORT_SERIALS", "100000"))
 IMPORT_REPEAT = int(os.environ.get("BENCH_IMPORT_REPEAT", "1"))
@@ -49,7 +50,9 @@ class Report:
     @staticmethod
     def _format(row):
         name, native, addon, unit, better = row
-        addon_text = f"{addon:12.2f} {unit:<9}" if addon is not None else f"{'—':>12} {'':9}"
+        addon_text = (
+            f"{addon:12.2f} {unit:<9}" if addon is not None else f"{'—':>12} {'':9}"
+        )
         if addon is None:
             ratio = "(native baseline)"
         else:
@@ -59,37 +62,56 @@ class Report:
 
     def print(self):
         print()
-        print(f"{'benchmark':<52} {'native Odoo 18':>22} {'pos_serial_tracking':>22} ratio")
+        print(
+            f"{'benchmark':<52} {'native Odoo 18':>22} {'pos_serial_tracking':>22} ratio"
+        )
         for row in self.rows:
             print(self._format(row))
 
 
-def fill_serials(env, count):
+def fill_serials(env, count, states=True):
     """1,000,000 lots of 20 serial-tracked products, set-based: realistic serial names
     (a 6-hex-digit batch prefix and a counter) and a realistic mix of states (7 in 10 in
-    stock, 2 sold, the rest returned, in repair, lost, stolen, scrapped or recalled)."""
+    stock, 2 sold, the rest returned, in repair, lost, stolen, scrapped or recalled).
+    Without `states`, the same lots in stock Odoo's schema (the native database)."""
     cr = env.cr
     category = env.ref("product.product_category_all")
     products = env["product.product"].create(
         [
-            {"name": f"Bench product {i}", "default_code": f"BENCH{i:02d}",
-             "is_storable": True, "tracking": "serial", "categ_id": category.id}
+            {
+                "name": f"Bench product {i}",
+                "default_code": f"BENCH{i:02d}",
+                "is_storable": True,
+                "tracking": "serial",
+                "categ_id": category.id,
+            }
             for i in range(20)
         ]
     )
+    state = (
+        SQL(
+            """, (ARRAY['in_stock', 'in_stock', 'in_stock', 'in_stock', 'in_stock', 'in_stock',
+                    'in_stock', 'sold', 'sold', 'returned', 'in_repair', 'lost', 'stolen',
+                    'scrapped', 'recalled'])[1 + mod(i::bigint * 7919, 15)]"""
+        )
+        if states
+        else SQL()
+    )
     cr.execute(
-        """
-        INSERT INTO stock_lot (name, product_id, company_id, serial_state, create_uid,
-                               write_uid, create_date, write_date)
+        SQL(
+            """
+        INSERT INTO stock_lot (name, product_id, company_id, create_uid, write_uid,
+                               create_date, write_date%s)
         SELECT upper(substr(md5(i::text), 1, 6)) || lpad(i::text, 8, '0'),
-               (%s::int[])[1 + i %% 20], %s,
-               (ARRAY['in_stock', 'in_stock', 'in_stock', 'in_stock', 'in_stock', 'in_stock',
-                      'in_stock', 'sold', 'sold', 'returned', 'in_repair', 'lost', 'stolen',
-                      'scrapped', 'recalled'])[1 + (i::bigint * 7919) %% 15],
-               1, 1, now(), now()
+               (%s::int[])[1 + mod(i, 20)], %s, 1, 1, now(), now() %s
           FROM generate_series(1, %s) AS i
         """,
-        [products.ids, env.company.id, count],
+            SQL(", serial_state") if states else SQL(),
+            products.ids,
+            env.company.id,
+            state,
+            count,
+        )
     )
     cr.execute("ANALYZE stock_lot")
     env.invalidate_all()
@@ -98,13 +120,19 @@ def fill_serials(env, count):
 
 def random_serials(cr, n):
     """n serials in stock, picked at random."""
-    cr.execute("""SELECT name FROM stock_lot TABLESAMPLE SYSTEM (1)
-                   WHERE serial_state = 'in_stock' LIMIT %s""", [n * 4])
+    cr.execute(
+        """SELECT name FROM stock_lot TABLESAMPLE SYSTEM (1)
+                   WHERE serial_state = 'in_stock' LIMIT %s""",
+        [n * 4],
+    )
     names = [row[0] for row in cr.fetchall()]
     return random.sample(names, min(n, len(names)))
 
 
-ADDON_LOOKUP_INDEXES = ("stock_lot_name_btree_index", "stock_lot_upper_name_prefix_index")
+ADDON_LOOKUP_INDEXES = (
+    "stock_lot_name_btree_index",
+    "stock_lot_upper_name_prefix_index",
+)
 
 
 def as_native(env, fn):
@@ -127,14 +155,19 @@ def bench_lookups(env, report):
             for serial in serials:
                 assert lots.search(domain_of(serial))
             env.invalidate_all()
+
         return run
 
     cases = [
         (f"exact serial lookup among {SERIALS:,} lots", lambda s: [("name", "=", s)]),
-        (f"prefix lookup (=ilike 'ABCD%') among {SERIALS:,} lots",
-         lambda s: [("name", "=ilike", s[:4] + "%")]),
-        ("exact lookup + state filter (serial_state = in_stock)",
-         lambda s: [("name", "=", s), ("serial_state", "=", "in_stock")]),
+        (
+            f"prefix lookup (=ilike 'ABCD%') among {SERIALS:,} lots",
+            lambda s: [("name", "=ilike", s[:4] + "%")],
+        ),
+        (
+            "exact lookup + state filter (serial_state = in_stock)",
+            lambda s: [("name", "=", s), ("serial_state", "=", "in_stock")],
+        ),
     ]
     for name, domain_of in cases:
         run = lookups(domain_of)
@@ -150,15 +183,20 @@ def bench_initialize(env, report):
     count = initialize_serial_states(env)
     seconds = time.perf_counter() - start
     env.cr.commit()
-    print(f"bench: {count:,} existing serials initialized in {seconds:.1f}s "
-          f"({seconds * 100000 / count:.1f}s per 100,000; target under 30s)", flush=True)
+    print(
+        f"bench: {count:,} existing serials initialized in {seconds:.1f}s "
+        f"({seconds * 100000 / count:.1f}s per 100,000; target under 30s)",
+        flush=True,
+    )
     return count / seconds
 
 
 def bench_state_change(env, report, count=300):
     """One state change of one serial, with its hash-chained audit line and the lock,
     against a plain write of one field of one serial (stock Odoo's cheapest update)."""
-    env.cr.execute("SELECT id FROM stock_lot ORDER BY id DESC LIMIT %s", [count * REPEAT * 2])
+    env.cr.execute(
+        "SELECT id FROM stock_lot ORDER BY id DESC LIMIT %s", [count * REPEAT * 2]
+    )
     all_ids = [row[0] for row in env.cr.fetchall()]
     ids = iter(all_ids)
     Lot = env["stock.lot"]
@@ -171,13 +209,20 @@ def bench_state_change(env, report, count=300):
     def addon():
         for _ in range(count):
             lot = Lot.browse(next(ids))
-            lot._apply_serial_events([{"lot": lot, "event": "marked_lost", "note": "bench"}])
+            lot._apply_serial_events(
+                [{"lot": lot, "event": "marked_lost", "note": "bench"}]
+            )
 
     with env.cr.savepoint(flush=False) as savepoint:
-        env.cr.execute("UPDATE stock_lot SET serial_state = 'in_stock' WHERE id = ANY(%s)",
-                       [all_ids])
-        report.add("state change with its audit line (per serial)",
-                   timed(native) * 1000 / count, timed(addon) * 1000 / count)
+        env.cr.execute(
+            "UPDATE stock_lot SET serial_state = 'in_stock' WHERE id = ANY(%s)",
+            [all_ids],
+        )
+        report.add(
+            "state change with its audit line (per serial)",
+            timed(native) * 1000 / count,
+            timed(addon) * 1000 / count,
+        )
         savepoint.rollback()
     env.invalidate_all()
 
@@ -197,8 +242,13 @@ def bench_verify(env, report):
     start = time.perf_counter()
     assert not audit.verify_chain()
     addon_s = time.perf_counter() - start
-    report.add(f"verify the history ({rows:,} audit lines), seconds", native_s, addon_s,
-               unit="s", better="lower")
+    report.add(
+        f"verify the history ({rows:,} audit lines), seconds",
+        native_s,
+        addon_s,
+        unit="s",
+        better="lower",
+    )
 
 
 def native_load(env, product, serials):
@@ -206,7 +256,8 @@ def native_load(env, product, serials):
     back after."""
     with env.cr.savepoint(flush=False) as savepoint:
         result = env["stock.lot"].load(
-            ["name", "product_id/.id"], [[serial, str(product.id)] for serial in serials]
+            ["name", "product_id/.id"],
+            [[serial, str(product.id)] for serial in serials],
         )
         assert not result["messages"], result["messages"][:3]
         savepoint.rollback()
@@ -223,15 +274,19 @@ def bench_native_load(env, report, count=10000):
         native_load(env, product, [f"LOAD{run}-{i:07d}" for i in range(count)])
 
     seconds = timed(load)
-    report.add(f"register {count:,} serials (stock.lot.load)", count / seconds, unit="serials/s",
-               better="higher")
+    report.add(
+        f"register {count:,} serials (stock.lot.load)",
+        count / seconds,
+        unit="serials/s",
+        better="higher",
+    )
     return count / seconds
 
 
 def serials_xlsx(count, product_code):
     """A workbook of `count` serials (Serial, Product), written as Excel writes one (shared
     strings), by xlsxwriter (an Odoo requirement)."""
-    import xlsxwriter  # noqa: PLC0415
+    import xlsxwriter
 
     output = io.BytesIO()
     workbook = xlsxwriter.Workbook(output)
@@ -273,15 +328,20 @@ def bench_import(env, report, count=IMPORT_SERIALS):
     location = env.ref("stock.warehouse0").lot_stock_id
     data = serials_xlsx(count, product.default_code)
     user_env = env(user=env.ref("base.user_admin"))
-    print(f"bench: import file of {count:,} serials, {len(data) / 1024 / 1024:.1f} MB",
-          flush=True)
+    print(
+        f"bench: import file of {count:,} serials, {len(data) / 1024 / 1024:.1f} MB",
+        flush=True,
+    )
 
     def run_import():
         with env.cr.savepoint(flush=False) as savepoint:
-            wizard = user_env["stock.lot.import"].create({
-                "file": base64.b64encode(data), "filename": "serials.xlsx",
-                "location_id": location.id,
-            })
+            wizard = user_env["stock.lot.import"].create(
+                {
+                    "file": base64.b64encode(data),
+                    "filename": "serials.xlsx",
+                    "location_id": location.id,
+                }
+            )
             wizard.action_import()
             batch = wizard.batch_id
             assert (batch.created_count, batch.received_count) == (count, count), batch
@@ -301,9 +361,12 @@ def bench_import(env, report, count=IMPORT_SERIALS):
 
     def run_dry_run():
         with env.cr.savepoint(flush=False) as savepoint:
-            wizard = user_env["stock.lot.import"].create({
-                "file": base64.b64encode(data), "filename": "serials.xlsx",
-            })
+            wizard = user_env["stock.lot.import"].create(
+                {
+                    "file": base64.b64encode(data),
+                    "filename": "serials.xlsx",
+                }
+            )
             wizard.action_dry_run()
             assert wizard.new_count == count, wizard.new_count
             savepoint.rollback()
@@ -321,22 +384,34 @@ def bench_import(env, report, count=IMPORT_SERIALS):
     peak = rss_mb("VmHWM") if measured_peak else None
     native_seconds = timed(run_native, repeat=1)
     report.add(
-        f"import {count:,} serials from XLSX, received in stock", sample / native_seconds,
-        count / seconds, unit="serials/s", better="higher",
+        f"import {count:,} serials from XLSX, received in stock",
+        sample / native_seconds,
+        count / seconds,
+        unit="serials/s",
+        better="higher",
     )
-    print(f"  import of {count:,} serials: {seconds:.1f} s (dry run alone: "
-          f"{dry_run_seconds:.1f} s); native stock.lot.load() of the first {sample:,} rows: "
-          f"{native_seconds:.1f} s, {count / (sample / native_seconds):.0f} s at its rate for "
-          f"{count:,}", flush=True)
+    print(
+        f"  import of {count:,} serials: {seconds:.1f} s (dry run alone: "
+        f"{dry_run_seconds:.1f} s); native stock.lot.load() of the first {sample:,} rows: "
+        f"{native_seconds:.1f} s, {count / (sample / native_seconds):.0f} s at its rate for "
+        f"{count:,}",
+        flush=True,
+    )
     if peak is not None:
-        print(f"  memory: {start_rss:.0f} MB before the import, peak {peak:.0f} MB during it "
-              f"(+{peak - start_rss:.0f} MB)", flush=True)
+        print(
+            f"  memory: {start_rss:.0f} MB before the import, peak {peak:.0f} MB during it "
+            f"(+{peak - start_rss:.0f} MB)",
+            flush=True,
+        )
 
 
 def main():
     config.parse_config(
-        [f"--addons-path={os.environ['ADDONS_PATH']}", f"--data-dir={os.environ['ODOO_DATA_DIR']}",
-         "--log-level=warn"]
+        [
+            f"--addons-path={os.environ['ADDONS_PATH']}",
+            f"--data-dir={os.environ['ODOO_DATA_DIR']}",
+            "--log-level=warn",
+        ]
     )
     registry = odoo.modules.registry.Registry(DBNAME)
     report = Report()
@@ -345,12 +420,20 @@ def main():
         start = time.perf_counter()
         fill_serials(env, SERIALS)
         cr.commit()
-        print(f"bench: {SERIALS:,} serials filled in {time.perf_counter() - start:.0f}s", flush=True)
+        print(
+            f"bench: {SERIALS:,} serials filled in {time.perf_counter() - start:.0f}s",
+            flush=True,
+        )
         init_rate = bench_initialize(env, report)
         bench_lookups(env, report)
         load_rate = bench_native_load(env, report)
-        report.add("initialize existing serials at install (serials/s)", load_rate, init_rate,
-                   unit="serials/s", better="higher")
+        report.add(
+            "initialize existing serials at install (serials/s)",
+            load_rate,
+            init_rate,
+            unit="serials/s",
+            better="higher",
+        )
         bench_state_change(env, report)
         bench_verify(env, report)
         bench_import(env, report)
@@ -358,9 +441,22 @@ def main():
     native_db = os.environ.get("BENCH_NATIVE_DB")
     if native_db:
         native_registry = odoo.modules.registry.Registry(native_db)
-        native = pos_sync.time_sync(native_registry, "native", REPEAT)
-        addon = pos_sync.time_sync(registry, "addon", REPEAT)
-        report.add(f"sync a paid POS order of {pos_sync.LINES} serial lines", native, addon)
+        with native_registry.cursor() as cr:
+            start = time.perf_counter()
+            fill_serials(
+                odoo.api.Environment(cr, odoo.SUPERUSER_ID, {}), SERIALS, states=False
+            )
+            cr.commit()
+            print(
+                f"bench: the same {SERIALS:,} serials filled in stock Odoo in "
+                f"{time.perf_counter() - start:.0f}s",
+                flush=True,
+            )
+        native = pos_sync.time_sync(native_registry, "native", SYNC_REPEAT)
+        addon = pos_sync.time_sync(registry, "addon", SYNC_REPEAT)
+        report.add(
+            f"sync a paid POS order of {pos_sync.LINES} serial lines", native, addon
+        )
     report.print()
 
 

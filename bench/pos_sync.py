@@ -15,7 +15,9 @@ def setup_shop(env, tag):
     """A company with a chart of accounts, a till with an open session, one serial
     product and enough units in the till's stock location."""
     company = env["res.company"].create({"name": f"Bench shop {tag}"})
-    env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
+    env["account.chart.template"].try_loading(
+        "generic_coa", company, install_demo=False
+    )
     admin = env.ref("base.user_admin")
     admin.company_ids |= company
     # a till is opened by a POS user: the administrator, with every right
@@ -31,47 +33,93 @@ def setup_shop(env, tag):
         {"name": "Cash", "journal_id": journal.id, "company_id": company.id}
     )
     config = env["pos.config"].create(
-        {"name": f"Bench till {tag}", "company_id": company.id,
-         "payment_method_ids": [(6, 0, cash.ids)]}
+        {
+            "name": f"Bench till {tag}",
+            "company_id": company.id,
+            "payment_method_ids": [(6, 0, cash.ids)],
+        }
     )
-    product = env["product.product"].create({
-        "name": "Bench phone", "is_storable": True, "tracking": "serial",
-        "available_in_pos": True, "list_price": 100, "taxes_id": [(5, 0, 0)],
-        "company_id": company.id,
-    })
+    product = env["product.product"].create(
+        {
+            "name": "Bench phone",
+            "is_storable": True,
+            "tracking": "serial",
+            "available_in_pos": True,
+            "list_price": 100,
+            "taxes_id": [(5, 0, 0)],
+            "company_id": company.id,
+        }
+    )
     config.open_ui()
     return env, config, cash, product
 
 
 def receive(env, config, product, names):
     lots = env["stock.lot"].create(
-        [{"name": name, "product_id": product.id, "company_id": config.company_id.id}
-         for name in names]
+        [
+            {"name": name, "product_id": product.id, "company_id": config.company_id.id}
+            for name in names
+        ]
     )
-    env["stock.quant"].with_context(inventory_mode=True).create([
-        {"product_id": product.id, "lot_id": lot.id, "inventory_quantity": 1,
-         "location_id": config.picking_type_id.default_location_src_id.id}
-        for lot in lots
-    ]).action_apply_inventory()
+    env["stock.quant"].with_context(inventory_mode=True).create(
+        [
+            {
+                "product_id": product.id,
+                "lot_id": lot.id,
+                "inventory_quantity": 1,
+                "location_id": config.picking_type_id.default_location_src_id.id,
+            }
+            for lot in lots
+        ]
+    ).action_apply_inventory()
 
 
 def order_data(config, cash, product, serials):
     order_uuid = str(uuid.uuid4())
     total = 100 * len(serials)
     return {
-        "amount_paid": total, "amount_return": 0, "amount_tax": 0, "amount_total": total,
+        "amount_paid": total,
+        "amount_return": 0,
+        "amount_tax": 0,
+        "amount_total": total,
         "date_order": fields.Datetime.to_string(fields.Datetime.now()),
-        "fiscal_position_id": False, "pricelist_id": config.pricelist_id.id,
-        "name": f"Order {order_uuid}", "last_order_preparation_change": "{}",
-        "lines": [(0, 0, {
-            "product_id": product.id, "qty": 1, "price_unit": 100, "price_subtotal": 100,
-            "price_subtotal_incl": 100, "tax_ids": [], "discount": 0,
-            "pack_lot_ids": [[0, 0, {"lot_name": serial}]],
-        }) for serial in serials],
-        "partner_id": False, "session_id": config.current_session_id.id,
-        "sequence_number": 1, "uuid": order_uuid, "user_id": SUPERUSER_ID,
-        "payment_ids": [(0, 0, {"amount": total, "name": fields.Datetime.now(),
-                                "payment_method_id": cash.id})],
+        "fiscal_position_id": False,
+        "pricelist_id": config.pricelist_id.id,
+        "name": f"Order {order_uuid}",
+        "last_order_preparation_change": "{}",
+        "lines": [
+            (
+                0,
+                0,
+                {
+                    "product_id": product.id,
+                    "qty": 1,
+                    "price_unit": 100,
+                    "price_subtotal": 100,
+                    "price_subtotal_incl": 100,
+                    "tax_ids": [],
+                    "discount": 0,
+                    "pack_lot_ids": [[0, 0, {"lot_name": serial}]],
+                },
+            )
+            for serial in serials
+        ],
+        "partner_id": False,
+        "session_id": config.current_session_id.id,
+        "sequence_number": 1,
+        "uuid": order_uuid,
+        "user_id": SUPERUSER_ID,
+        "payment_ids": [
+            (
+                0,
+                0,
+                {
+                    "amount": total,
+                    "name": fields.Datetime.now(),
+                    "payment_method_id": cash.id,
+                },
+            )
+        ],
         "to_invoice": False,
     }
 
@@ -86,14 +134,18 @@ def time_sync(registry, tag, repeat):
         env.flush_all()
         samples = []
         for run in range(repeat):
-            data = order_data(config, cash, product, names[run * LINES:(run + 1) * LINES])
+            data = order_data(
+                config, cash, product, names[run * LINES : (run + 1) * LINES]
+            )
             start = time.perf_counter()
             env["pos.order"].sync_from_ui([data])
             env.flush_all()
             samples.append(time.perf_counter() - start)
             order = env["pos.order"].search([("uuid", "=", data["uuid"])])
             assert order.state == "paid" and order.picking_ids.state == "done", (
-                order.state, order.picking_ids.mapped("state"))
+                order.state,
+                order.picking_ids.mapped("state"),
+            )
         cr.rollback()
     return statistics.median(samples) * 1000
 
@@ -115,8 +167,9 @@ def time_check(env, report, lookups=50):
 
         def native():
             for _name in names:
-                shop_env["pos.order.line"].with_context(config_id=config.id).get_existing_lots(
-                    config.company_id.id, product.id)
+                shop_env["pos.order.line"].with_context(
+                    config_id=config.id
+                ).get_existing_lots(config.company_id.id, product.id)
 
         timed = []
         for fn in (native, ours):

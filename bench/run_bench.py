@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from odoo_env import MODULE, ROOT, Odoo  # noqa: E402
+from odoo_env import MODULE, ROOT, Odoo
 
 
 def main():
@@ -22,19 +22,37 @@ def main():
     started = time.time()
     odoo.fresh_db(dbname)
     subprocess.run(
-        odoo.command("-d", dbname, "-i", MODULE, "--without-demo=all", "--stop-after-init",
-                     "--log-level=warn", "--http-port=0"),
+        odoo.command(
+            "-d",
+            dbname,
+            "-i",
+            MODULE,
+            "--without-demo=all",
+            "--stop-after-init",
+            "--log-level=warn",
+            "--http-port=0",
+        ),
         check=True,
     )
-    print(f"bench: database {dbname} with the addon ready in {time.time() - started:.0f}s",
-          flush=True)
+    print(
+        f"bench: database {dbname} with the addon ready in {time.time() - started:.0f}s",
+        flush=True,
+    )
     # stock Odoo in the same run: the dependencies without the addon
     native_db = f"{dbname}_native"
     odoo.fresh_db(native_db)
-    env = dict(odoo.pg_env, BENCH_DB=dbname, BENCH_SERIALS=str(serials),
-               ODOO_PATH=odoo.settings["ODOO_PATH"], ADDONS_PATH=odoo.settings["ADDONS_PATH"],
-               ODOO_DATA_DIR=odoo.data_dir, BENCH_NATIVE_DB=native_db)
-    return subprocess.run([odoo.python, str(ROOT / "bench" / "benchmarks.py")], env=env).returncode
+    env = dict(
+        odoo.pg_env,
+        BENCH_DB=dbname,
+        BENCH_SERIALS=str(serials),
+        ODOO_PATH=odoo.settings["ODOO_PATH"],
+        ADDONS_PATH=odoo.settings["ADDONS_PATH"],
+        ODOO_DATA_DIR=odoo.data_dir,
+        BENCH_NATIVE_DB=native_db,
+    )
+    return subprocess.run(
+        [odoo.python, str(ROOT / "bench" / "benchmarks.py")], env=env
+    ).returncode
 
 
 if __name__ == "__main__":

@@ -31,8 +31,10 @@ class PosConfig(models.Model):
         lot = self.sudo()._find_lots([serial])[:1]
         if not lot or not lot.product_id.available_in_pos:
             return False
-        return {"product_id": lot.product_id.id,
-                **self.check_pos_serials(lot.product_id.id, [serial])[0]}
+        return {
+            "product_id": lot.product_id.id,
+            **self.check_pos_serials(lot.product_id.id, [serial])[0],
+        }
 
     def get_pos_serial_snapshot(self):
         """The sellable serials of this shop's stock location, for checks while offline:
@@ -44,56 +46,85 @@ class PosConfig(models.Model):
     # --- private helpers ----------------------------------------------------------------
     def _check_pos_user(self):
         if not self.env.user.has_group("point_of_sale.group_pos_user"):
-            raise AccessError(_("Only Point of Sale users can check serials at a till."))
+            raise AccessError(
+                _("Only Point of Sale users can check serials at a till.")
+            )
 
     def _find_lots(self, serials):
-        return self.env["stock.lot"].search([
-            ("name", "in", list(serials)),
-            ("company_id", "in", [self.company_id.id, False]),
-        ])
+        return self.env["stock.lot"].search(
+            [
+                ("name", "in", list(serials)),
+                ("company_id", "in", [self.company_id.id, False]),
+            ]
+        )
 
-    def _serial_verdicts(self, product, serials, order_uuid=False, check_open_orders=True):
+    def _serial_verdicts(
+        self, product, serials, order_uuid=False, check_open_orders=True
+    ):
         lots = self._find_lots(serials)
         source = self.picking_type_id.default_location_src_id
         in_shop = {
             quant.lot_id.id
-            for quant in self.env["stock.quant"].search([
-                ("lot_id", "in", lots.ids), ("quantity", ">", 0),
-                ("location_id", "child_of", source.id),
-            ])
+            for quant in self.env["stock.quant"].search(
+                [
+                    ("lot_id", "in", lots.ids),
+                    ("quantity", ">", 0),
+                    ("location_id", "child_of", source.id),
+                ]
+            )
         }
         open_orders = {}
         if check_open_orders:
-            for pack_lot in self.env["pos.pack.operation.lot"].search([
-                ("lot_name", "in", list(serials)),
-                ("pos_order_line_id.order_id.state", "=", "draft"),
-                ("pos_order_line_id.product_id", "=", product.id),
-            ]):
+            for pack_lot in self.env["pos.pack.operation.lot"].search(
+                [
+                    ("lot_name", "in", list(serials)),
+                    ("pos_order_line_id.order_id.state", "=", "draft"),
+                    ("pos_order_line_id.product_id", "=", product.id),
+                ]
+            ):
                 order = pack_lot.pos_order_line_id.order_id
                 if order.uuid != order_uuid:
                     open_orders[pack_lot.lot_name] = order
         verdicts = []
         for serial in serials:
-            lot = lots.filtered(lambda l, s=serial: l.name == s and l.product_id == product)
+            lot = lots.filtered(
+                lambda l, s=serial: l.name == s and l.product_id == product
+            )
             other = lots.filtered(lambda l, s=serial: l.name == s) - lot
-            verdicts.append(SerialVerdict(
-                self, product, serial, lot[:1], other[:1], lot[:1].id in in_shop,
-                open_orders.get(serial), source,
-            ))
+            verdicts.append(
+                SerialVerdict(
+                    self,
+                    product,
+                    serial,
+                    lot[:1],
+                    other[:1],
+                    lot[:1].id in in_shop,
+                    open_orders.get(serial),
+                    source,
+                )
+            )
         return verdicts
 
     def _record_blocked_attempts(self, verdicts):
         blocked = [v for v in verdicts if v.reason == "blocked"]
-        self.env["stock.lot"]._apply_serial_events([
-            {
-                "lot": verdict.lot, "event": "blocked_sale", "pos_config_id": self.id,
-                "reference": self.name,
-                "note": _("Sale attempt blocked at %(till)s by %(cashier)s: the unit is "
-                          "reported %(state)s.", till=self.name,
-                          cashier=self.env.user.name, state=verdict.lot.serial_state),
-            }
-            for verdict in blocked
-        ])
+        self.env["stock.lot"]._apply_serial_events(
+            [
+                {
+                    "lot": verdict.lot,
+                    "event": "blocked_sale",
+                    "pos_config_id": self.id,
+                    "reference": self.name,
+                    "note": _(
+                        "Sale attempt blocked at %(till)s by %(cashier)s: the unit is "
+                        "reported %(state)s.",
+                        till=self.name,
+                        cashier=self.env.user.name,
+                        state=verdict.lot.serial_state,
+                    ),
+                }
+                for verdict in blocked
+            ]
+        )
 
     def _serial_snapshot(self):
         source = self.picking_type_id.default_location_src_id
@@ -121,7 +152,9 @@ class PosConfig(models.Model):
 class SerialVerdict:
     """Whether one serial can be sold at a till, and what to tell the cashier if not."""
 
-    def __init__(self, config, product, serial, lot, other_lot, in_shop, open_order, source):
+    def __init__(
+        self, config, product, serial, lot, other_lot, in_shop, open_order, source
+    ):
         self.serial, self.lot = serial, lot
         self.warranty_end = False
         state = lot.serial_state
@@ -133,63 +166,91 @@ class SerialVerdict:
             self.message = _(
                 "Serial %(serial)s belongs to %(other)s, not to %(product)s. Select the "
                 "right product, then enter the serial again.",
-                other=other_lot.product_id.display_name, **names)
+                other=other_lot.product_id.display_name,
+                **names,
+            )
         elif not lot:
             self.reason = "unknown"
             self.title = _("Unknown serial")
             self.message = _(
                 "Serial %(serial)s is not registered for %(product)s. Check the serial on "
-                "the unit; if it is right, ask an inventory user to register it.", **names)
+                "the unit; if it is right, ask an inventory user to register it.",
+                **names,
+            )
         elif state in ("lost", "stolen"):
             self.reason, self.alert = "blocked", True
-            self.title = _("Do not sell: unit reported %s", dict(
-                lot._fields["serial_state"]._description_selection(lot.env))[state].lower())
+            self.title = _(
+                "Do not sell: unit reported %s",
+                dict(lot._fields["serial_state"]._description_selection(lot.env))[
+                    state
+                ].lower(),
+            )
             self.message = _(
                 "Serial %(serial)s is reported %(state)s. Do not sell it and do not hand "
                 "the unit back: keep it aside and call your manager. This attempt has been "
-                "recorded.", state=state, **names)
+                "recorded.",
+                state=state,
+                **names,
+            )
         elif state == "sold":
             self.reason = "already_sold"
             self.title = _("Serial already sold")
             self.message = _(
                 "Serial %(serial)s is already sold (%(document)s). A unit can be sold only "
                 "once: check the serial on the unit.",
-                document=lot.serial_source_ref or _("earlier sale"), **names)
+                document=lot.serial_source_ref or _("earlier sale"),
+                **names,
+            )
         elif state == "recalled":
             self.reason = "blocked"
             self.title = _("Serial recalled")
             self.message = _(
                 "Serial %(serial)s is recalled and cannot be sold. Put the unit aside for "
-                "the recall.", **names)
+                "the recall.",
+                **names,
+            )
         elif state not in SELLABLE_STATES:
             self.reason = "not_sellable"
             self.title = _("Serial not sellable")
             self.message = {
-                "scrapped": _("Serial %(serial)s was scrapped and cannot be sold.", **names),
-                "in_repair": _("Serial %(serial)s is in repair and cannot be sold until the "
-                               "repair is finished.", **names),
+                "scrapped": _(
+                    "Serial %(serial)s was scrapped and cannot be sold.", **names
+                ),
+                "in_repair": _(
+                    "Serial %(serial)s is in repair and cannot be sold until the "
+                    "repair is finished.",
+                    **names,
+                ),
             }.get(state) or _(
                 "Serial %(serial)s is registered but was never received into stock. Ask an "
-                "inventory user to receive it first.", **names)
+                "inventory user to receive it first.",
+                **names,
+            )
         elif not in_shop:
             self.reason = "elsewhere"
             self.title = _("Serial not in this shop")
             self.message = _(
                 "Serial %(serial)s is not in this shop's stock (%(location)s). Check the "
                 "serial, or transfer the unit here first.",
-                location=source.display_name, **names)
+                location=source.display_name,
+                **names,
+            )
         elif open_order:
             self.reason = "duplicate"
             self.title = _("Serial in another open order")
             self.message = _(
                 "Serial %(serial)s is already in another open order (%(order)s). Finish or "
-                "cancel that order first.", order=open_order.name, **names)
+                "cancel that order first.",
+                order=open_order.name,
+                **names,
+            )
         else:
             self.title = self.message = ""
             months = product.warranty_months
             if months:
                 self.warranty_end = fields.Date.to_string(
-                    fields.Date.context_today(config) + relativedelta(months=months, days=-1)
+                    fields.Date.context_today(config)
+                    + relativedelta(months=months, days=-1)
                 )
 
     @property
@@ -198,7 +259,11 @@ class SerialVerdict:
 
     def public(self):
         return {
-            "serial": self.serial, "ok": self.ok, "reason": self.reason or False,
-            "title": self.title, "message": self.message, "alert": self.alert,
+            "serial": self.serial,
+            "ok": self.ok,
+            "reason": self.reason or False,
+            "title": self.title,
+            "message": self.message,
+            "alert": self.alert,
             "warranty_end": self.warranty_end,
         }

@@ -26,24 +26,35 @@ class PosOrder(models.Model):
         through. Database errors (a concurrent till claiming the same serial) do raise,
         and Odoo replays the whole sync, which then sees the other sale."""
         conflicts, claims = [], []
-        lines = self.lines.filtered(lambda l: l.product_id.tracking == "serial" and l.qty)
+        lines = self.lines.filtered(
+            lambda l: l.product_id.tracking == "serial" and l.qty
+        )
         sale_checks = self._sale_checks(lines.filtered(lambda l: l.qty > 0))
         for line in lines:
             serials = [name for name in line.pack_lot_ids.mapped("lot_name") if name]
             # every serial is checked, also on a line with a missing or repeated serial
             checks = (
                 [sale_checks[line.product_id.id, serial] for serial in serials]
-                if line.qty > 0 else self._refund_checks(line, serials)
+                if line.qty > 0
+                else self._refund_checks(line, serials)
             )
             problems = self._serial_line_problems(line, serials) + [
                 (serial, reason, message, lot)
-                for serial, lot, reason, message in checks if reason
+                for serial, lot, reason, message in checks
+                if reason
             ]
             bad = {serial for serial, *_rest in problems}
-            lots = self.env["stock.lot"].sudo().concat(*(
-                lot for serial, lot, reason, _message in checks
-                if not reason and serial not in bad
-            ))
+            lots = (
+                self.env["stock.lot"]
+                .sudo()
+                .concat(
+                    *(
+                        lot
+                        for serial, lot, reason, _message in checks
+                        if not reason and serial not in bad
+                    )
+                )
+            )
             if lots:
                 claims.append((line, lots))
             conflicts += [
@@ -67,41 +78,81 @@ class PosOrder(models.Model):
             if len(claims) == 1:
                 line, lots = claims[0]
                 return [
-                    self._conflict_values(line, lot.name, "not_sellable", str(error), lot)
+                    self._conflict_values(
+                        line, lot.name, "not_sellable", str(error), lot
+                    )
                     for lot in lots
                 ]
         return [conflict for claim in claims for conflict in self._claim_lots([claim])]
 
     def _apply_claims(self, claims):
-        self.env["stock.lot"].sudo()._apply_serial_events([
-            {"lot": lot, "event": "sold" if line.qty > 0 else "returned",
-             "partner_id": self.partner_id.id or None,
-             "res_model": "pos.order", "res_id": self.id, "reference": self.name,
-             "pos_config_id": self.config_id.id,
-             "note": _("Checked offline at the till.") if line.serial_checked_offline else None,
-             "pos_claim_line_id": line.id}
-            for line, lots in claims for lot in lots
-        ])
+        self.env["stock.lot"].sudo()._apply_serial_events(
+            [
+                {
+                    "lot": lot,
+                    "event": "sold" if line.qty > 0 else "returned",
+                    "partner_id": self.partner_id.id or None,
+                    "res_model": "pos.order",
+                    "res_id": self.id,
+                    "reference": self.name,
+                    "pos_config_id": self.config_id.id,
+                    "note": _("Checked offline at the till.")
+                    if line.serial_checked_offline
+                    else None,
+                    "pos_claim_line_id": line.id,
+                }
+                for line, lots in claims
+                for lot in lots
+            ]
+        )
 
     def _serial_line_problems(self, line, serials):
         """A line of N units needs N distinct serials."""
         problems = []
         if len(set(serials)) != len(serials):
             duplicate = next(s for s in serials if serials.count(s) > 1)
-            problems.append((duplicate, "duplicate", _(
-                "Serial %(serial)s appears twice on one line of %(order)s.",
-                serial=duplicate, order=self.name), None))
+            problems.append(
+                (
+                    duplicate,
+                    "duplicate",
+                    _(
+                        "Serial %(serial)s appears twice on one line of %(order)s.",
+                        serial=duplicate,
+                        order=self.name,
+                    ),
+                    None,
+                )
+            )
         other_lines = self.lines - line
         for serial in serials:
             if serial in other_lines.pack_lot_ids.mapped("lot_name"):
-                problems.append((serial, "duplicate", _(
-                    "Serial %(serial)s appears on two lines of %(order)s.",
-                    serial=serial, order=self.name), None))
+                problems.append(
+                    (
+                        serial,
+                        "duplicate",
+                        _(
+                            "Serial %(serial)s appears on two lines of %(order)s.",
+                            serial=serial,
+                            order=self.name,
+                        ),
+                        None,
+                    )
+                )
         missing = int(abs(line.qty)) - len(set(serials))
         if missing > 0:
-            problems.append((False, "missing", _(
-                "%(count)s serial(s) of %(product)s missing on %(order)s.",
-                count=missing, product=line.product_id.display_name, order=self.name), None))
+            problems.append(
+                (
+                    False,
+                    "missing",
+                    _(
+                        "%(count)s serial(s) of %(product)s missing on %(order)s.",
+                        count=missing,
+                        product=line.product_id.display_name,
+                        order=self.name,
+                    ),
+                    None,
+                )
+            )
         return problems
 
     def _sale_checks(self, lines):
@@ -109,10 +160,15 @@ class PosOrder(models.Model):
         checks again, for all the sold serials of a product at once."""
         checks = {}
         for product in lines.product_id:
-            serials = list(dict.fromkeys(
-                name for name in lines.filtered(lambda l, p=product: l.product_id == p)
-                .pack_lot_ids.mapped("lot_name") if name
-            ))
+            serials = list(
+                dict.fromkeys(
+                    name
+                    for name in lines.filtered(
+                        lambda l, p=product: l.product_id == p
+                    ).pack_lot_ids.mapped("lot_name")
+                    if name
+                )
+            )
             for v in self.config_id.sudo()._serial_verdicts(
                 product, serials, check_open_orders=False
             ):
@@ -125,23 +181,41 @@ class PosOrder(models.Model):
         lots = self.config_id.sudo()._find_lots(serials)
         checks = []
         for serial in serials:
-            lot = lots.filtered(lambda l, s=serial: l.name == s
-                                and l.product_id == line.product_id)[:1]
-            if not lot or not original or lot.pos_claim_line_id != original \
-                    or lot.serial_state != "sold":
-                checks.append((serial, lot, "not_refundable", _(
-                    "Serial %(serial)s was not sold by the refunded order %(order)s, or was "
-                    "already refunded.", serial=serial,
-                    order=original.order_id.name or _("(none)"))))
+            lot = lots.filtered(
+                lambda l, s=serial: l.name == s and l.product_id == line.product_id
+            )[:1]
+            if (
+                not lot
+                or not original
+                or lot.pos_claim_line_id != original
+                or lot.serial_state != "sold"
+            ):
+                checks.append(
+                    (
+                        serial,
+                        lot,
+                        "not_refundable",
+                        _(
+                            "Serial %(serial)s was not sold by the refunded order %(order)s, or was "
+                            "already refunded.",
+                            serial=serial,
+                            order=original.order_id.name or _("(none)"),
+                        ),
+                    )
+                )
             else:
                 checks.append((serial, lot, None, ""))
         return checks
 
     def _conflict_values(self, line, serial, reason, message, lot):
         return {
-            "pos_order_id": self.id, "pos_order_line_id": line.id,
-            "product_id": line.product_id.id, "serial": serial or False,
-            "lot_id": lot.id if lot else False, "reason": reason, "message": message,
+            "pos_order_id": self.id,
+            "pos_order_line_id": line.id,
+            "product_id": line.product_id.id,
+            "serial": serial or False,
+            "lot_id": lot.id if lot else False,
+            "reason": reason,
+            "message": message,
             "checked_offline": line.serial_checked_offline,
             "company_id": self.company_id.id,
         }
@@ -149,15 +223,30 @@ class PosOrder(models.Model):
     def _record_serial_conflicts(self, values_list):
         Conflict = self.env["serial.conflict"].sudo()
         Conflict.create(values_list)
-        lots = self.env["stock.lot"].browse([v["lot_id"] for v in values_list if v["lot_id"]])
-        self.env["stock.lot"].sudo()._apply_serial_events([
-            {"lot": lot, "event": "conflict", "res_model": "pos.order", "res_id": self.id,
-             "reference": self.name, "pos_config_id": self.config_id.id,
-             "note": next(v["message"] for v in values_list if v["lot_id"] == lot.id)}
-            for lot in lots
-        ])
-        self.message_post(body=_(
-            "Some serials of this order could not be accepted: %s. The order is kept; the "
-            "lines wait for a Serial Manager.",
-            "; ".join(v["message"] for v in values_list)))
+        lots = self.env["stock.lot"].browse(
+            [v["lot_id"] for v in values_list if v["lot_id"]]
+        )
+        self.env["stock.lot"].sudo()._apply_serial_events(
+            [
+                {
+                    "lot": lot,
+                    "event": "conflict",
+                    "res_model": "pos.order",
+                    "res_id": self.id,
+                    "reference": self.name,
+                    "pos_config_id": self.config_id.id,
+                    "note": next(
+                        v["message"] for v in values_list if v["lot_id"] == lot.id
+                    ),
+                }
+                for lot in lots
+            ]
+        )
+        self.message_post(
+            body=_(
+                "Some serials of this order could not be accepted: %s. The order is kept; the "
+                "lines wait for a Serial Manager.",
+                "; ".join(v["message"] for v in values_list),
+            )
+        )
         _logger.info("POS order %s: %s serial conflict(s)", self.name, len(values_list))

@@ -22,10 +22,14 @@ class ProductTemplate(models.Model):
             try:
                 re.compile(template.serial_format)
             except re.error as error:
-                raise ValidationError(_(
-                    "The serial format of %(product)s is not a valid regular expression "
-                    "(%(error)s).", product=template.display_name, error=error,
-                )) from error
+                raise ValidationError(
+                    _(
+                        "The serial format of %(product)s is not a valid regular expression "
+                        "(%(error)s).",
+                        product=template.display_name,
+                        error=error,
+                    )
+                ) from error
 
     @api.constrains("warranty_months")
     def _check_warranty_months(self):

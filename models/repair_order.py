@@ -20,16 +20,19 @@ class RepairOrder(models.Model):
         return result
 
     def _record_serial_repair(self, event, applies):
-        self.env["stock.lot"]._apply_serial_events([
-            {
-                "lot": repair.lot_id,
-                "event": event,
-                "partner_id": repair.partner_id.id or None,
-                "res_model": "repair.order",
-                "res_id": repair.id,
-                "reference": repair.name,
-            }
-            for repair in self
-            if repair.lot_id and repair.product_id.tracking == "serial"
-            and applies(repair.lot_id.serial_state)
-        ])
+        self.env["stock.lot"]._apply_serial_events(
+            [
+                {
+                    "lot": repair.lot_id,
+                    "event": event,
+                    "partner_id": repair.partner_id.id or None,
+                    "res_model": "repair.order",
+                    "res_id": repair.id,
+                    "reference": repair.name,
+                }
+                for repair in self
+                if repair.lot_id
+                and repair.product_id.tracking == "serial"
+                and applies(repair.lot_id.serial_state)
+            ]
+        )

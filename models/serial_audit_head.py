@@ -11,7 +11,9 @@ class SerialAuditHead(models.Model):
     _description = "Serial History Head"
     _log_access = False
 
-    lot_id = fields.Many2one("stock.lot", required=True, ondelete="restrict", readonly=True)
+    lot_id = fields.Many2one(
+        "stock.lot", required=True, ondelete="restrict", readonly=True
+    )
     length = fields.Integer(required=True, readonly=True)
     hash = fields.Char(required=True, readonly=True)
 

@@ -11,17 +11,45 @@ from .serial_lifecycle import EVENTS, SERIAL_STATES
 
 # the columns a row's hash covers, in the canonical JSON (sorted keys)
 HASHED_FIELDS = (
-    "chain_index", "lot_id", "lot_name", "product_id", "company_id", "event", "old_state",
-    "new_state", "user_id", "date", "res_model", "res_id", "reference", "partner_id",
-    "pos_config_id", "note",
+    "chain_index",
+    "lot_id",
+    "lot_name",
+    "product_id",
+    "company_id",
+    "event",
+    "old_state",
+    "new_state",
+    "user_id",
+    "date",
+    "res_model",
+    "res_id",
+    "reference",
+    "partner_id",
+    "pos_config_id",
+    "note",
 )
 INSERT_CHUNK = 5000
 VERIFY_PAGE = 50000
 COPY_THRESHOLD = 200  # rows; above it, COPY (bulk registration, install)
 INSERT_COLUMNS = (
-    "lot_id", "lot_name", "product_id", "company_id", "chain_index", "event", "old_state",
-    "new_state", "user_id", "date", "res_model", "res_id", "reference", "partner_id",
-    "pos_config_id", "note", "previous_hash", "hash",
+    "lot_id",
+    "lot_name",
+    "product_id",
+    "company_id",
+    "chain_index",
+    "event",
+    "old_state",
+    "new_state",
+    "user_id",
+    "date",
+    "res_model",
+    "res_id",
+    "reference",
+    "partner_id",
+    "pos_config_id",
+    "note",
+    "previous_hash",
+    "hash",
 )
 SPECIAL_CHARACTERS = re.compile(r"[\\\t\n\r]")
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -29,11 +57,16 @@ COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r
 
 def copy_rows(cr, table, columns, rows):
     """Bulk-insert `rows` (tuples in `columns` order) with PostgreSQL's COPY."""
+
     def text(value):
         if value is None:
             return "\\N"
         if isinstance(value, str):
-            return value.translate(COPY_ESCAPES) if SPECIAL_CHARACTERS.search(value) else value
+            return (
+                value.translate(COPY_ESCAPES)
+                if SPECIAL_CHARACTERS.search(value)
+                else value
+            )
         return str(value)
 
     buffer = io.StringIO()
@@ -62,7 +95,10 @@ class SerialAuditLine(models.Model):
     _log_access = False
 
     lot_id = fields.Many2one(
-        "stock.lot", string="Serial Number", required=True, ondelete="restrict",
+        "stock.lot",
+        string="Serial Number",
+        required=True,
+        ondelete="restrict",
         readonly=True,
     )  # searched through the (lot_id, chain_index) unique index
     lot_name = fields.Char(string="Serial", required=True, readonly=True)
@@ -75,8 +111,9 @@ class SerialAuditLine(models.Model):
     user_id = fields.Many2one("res.users", string="User", required=True, readonly=True)
     date = fields.Datetime(required=True, readonly=True, index=True)
     res_model = fields.Char(string="Source Model", readonly=True)
-    res_id = fields.Many2oneReference(string="Source Record", model_field="res_model",
-                                      readonly=True)
+    res_id = fields.Many2oneReference(
+        string="Source Record", model_field="res_model", readonly=True
+    )
     reference = fields.Char(string="Source Document", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Partner", readonly=True)
     pos_config_id = fields.Many2one("pos.config", string="Point of Sale", readonly=True)
@@ -117,20 +154,26 @@ class SerialAuditLine(models.Model):
     # --- CRUD: append-only -----------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
-        raise UserError(_(
-            "Audit lines are written by the serial operations themselves (receipts, sales, "
-            "returns, repairs, the actions on a serial). Record the event through them."
-        ))
+        raise UserError(
+            _(
+                "Audit lines are written by the serial operations themselves (receipts, sales, "
+                "returns, repairs, the actions on a serial). Record the event through them."
+            )
+        )
 
     def write(self, vals):
-        raise UserError(_(
-            "Audit lines cannot be changed: the history of a serial is append-only. "
-            "Record a new event on the serial instead."
-        ))
+        raise UserError(
+            _(
+                "Audit lines cannot be changed: the history of a serial is append-only. "
+                "Record a new event on the serial instead."
+            )
+        )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_append_only(self):
-        raise UserError(_("Audit lines cannot be deleted: the history of a serial is append-only."))
+        raise UserError(
+            _("Audit lines cannot be deleted: the history of a serial is append-only.")
+        )
 
     # --- integrity ---------------------------------------------------------------------
     @api.model
@@ -143,9 +186,14 @@ class SerialAuditLine(models.Model):
         return self.browse(problems[0][0]) if problems else self.browse()
 
     def action_verify_chain(self):
-        if not self.env.user.has_group("pos_serial_tracking.group_serial_auditor") and not \
-                self.env.user.has_group("pos_serial_tracking.group_serial_manager"):
-            raise AccessError(_("Only Serial Auditors and Serial Managers can run the integrity check."))
+        if not self.env.user.has_group(
+            "pos_serial_tracking.group_serial_auditor"
+        ) and not self.env.user.has_group("pos_serial_tracking.group_serial_manager"):
+            raise AccessError(
+                _(
+                    "Only Serial Auditors and Serial Managers can run the integrity check."
+                )
+            )
         rows, lots = self._count_chains()
         problems = self._find_chain_problems(limit=20)
         if not problems:
@@ -157,7 +205,9 @@ class SerialAuditLine(models.Model):
                     "title": _("Serial history intact"),
                     "message": _(
                         "%(rows)s audit lines of %(lots)s serials checked: every hash matches "
-                        "and no line is missing.", rows=rows, lots=lots,
+                        "and no line is missing.",
+                        rows=rows,
+                        lots=lots,
                     ),
                     "sticky": True,
                 },
@@ -181,7 +231,9 @@ class SerialAuditLine(models.Model):
         HASHED_FIELDS with plain values (ids, strings, the date as Odoo's string)."""
         canonical = json.dumps(
             {name: row.get(name) or None for name in HASHED_FIELDS},
-            sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
         )
         return hashlib.sha256(((previous_hash or "") + canonical).encode()).hexdigest()
 
@@ -200,48 +252,83 @@ class SerialAuditLine(models.Model):
             row["chain_index"] = length + 1
             digest = self._hash_row(previous, row)
             heads[row["lot_id"]] = (length + 1, digest)
-            values.append((
-                row["lot_id"], row["lot_name"], row.get("product_id"), row["company_id"],
-                row["chain_index"], row["event"], row.get("old_state") or None,
-                row.get("new_state") or None, row["user_id"], row["date"],
-                row.get("res_model"), row.get("res_id"), row.get("reference"),
-                row.get("partner_id"), row.get("pos_config_id"), row.get("note"),
-                previous or None, digest,
-            ))
+            values.append(
+                (
+                    row["lot_id"],
+                    row["lot_name"],
+                    row.get("product_id"),
+                    row["company_id"],
+                    row["chain_index"],
+                    row["event"],
+                    row.get("old_state") or None,
+                    row.get("new_state") or None,
+                    row["user_id"],
+                    row["date"],
+                    row.get("res_model"),
+                    row.get("res_id"),
+                    row.get("reference"),
+                    row.get("partner_id"),
+                    row.get("pos_config_id"),
+                    row.get("note"),
+                    previous or None,
+                    digest,
+                )
+            )
         if len(values) > COPY_THRESHOLD:
             copy_rows(self.env.cr, "serial_audit_line", INSERT_COLUMNS, values)
         else:
             for start in range(0, len(values), INSERT_CHUNK):
-                self.env.cr.execute(SQL(
-                    "INSERT INTO serial_audit_line (%s) VALUES %s",
-                    SQL(", ").join(SQL.identifier(name) for name in INSERT_COLUMNS),
-                    SQL(", ").join(SQL("%s", value) for value in values[start:start + INSERT_CHUNK]),
-                ))
-        self._save_heads({row["lot_id"]: heads[row["lot_id"]] for row in rows}, new_chains)
+                self.env.cr.execute(
+                    SQL(
+                        "INSERT INTO serial_audit_line (%s) VALUES %s",
+                        SQL(", ").join(SQL.identifier(name) for name in INSERT_COLUMNS),
+                        SQL(", ").join(
+                            SQL("%s", value)
+                            for value in values[start : start + INSERT_CHUNK]
+                        ),
+                    )
+                )
+        self._save_heads(
+            {row["lot_id"]: heads[row["lot_id"]] for row in rows}, new_chains
+        )
         self.invalidate_model()
 
     def _save_heads(self, heads, new_chains=False):
         cr = self.env.cr
         if new_chains and len(heads) > COPY_THRESHOLD:
             # no other transaction can see these serials: nothing to merge with
-            copy_rows(cr, "serial_audit_head", ("lot_id", "length", "hash"),
-                      [(lot_id, *head) for lot_id, head in heads.items()])
+            copy_rows(
+                cr,
+                "serial_audit_head",
+                ("lot_id", "length", "hash"),
+                [(lot_id, *head) for lot_id, head in heads.items()],
+            )
             self.env["serial.audit.head"].invalidate_model()
             return
         if len(heads) <= COPY_THRESHOLD:
-            cr.execute(SQL(
-                """INSERT INTO serial_audit_head (lot_id, length, hash) VALUES %s
+            cr.execute(
+                SQL(
+                    """INSERT INTO serial_audit_head (lot_id, length, hash) VALUES %s
                    ON CONFLICT (lot_id) DO UPDATE SET length = EXCLUDED.length,
                                                       hash = EXCLUDED.hash""",
-                SQL(", ").join(SQL("(%s, %s, %s)", lot_id, *head)
-                               for lot_id, head in heads.items()),
-            ))
+                    SQL(", ").join(
+                        SQL("(%s, %s, %s)", lot_id, *head)
+                        for lot_id, head in heads.items()
+                    ),
+                )
+            )
             self.env["serial.audit.head"].invalidate_model()
             return
-        cr.execute("CREATE TEMP TABLE IF NOT EXISTS serial_audit_head_new "
-                   "(lot_id int, length int, hash varchar) ON COMMIT DROP")
-        copy_rows(cr, "serial_audit_head_new", ("lot_id", "length", "hash"),
-                  [(lot_id, *head) for lot_id, head in heads.items()])
+        cr.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS serial_audit_head_new "
+            "(lot_id int, length int, hash varchar) ON COMMIT DROP"
+        )
+        copy_rows(
+            cr,
+            "serial_audit_head_new",
+            ("lot_id", "length", "hash"),
+            [(lot_id, *head) for lot_id, head in heads.items()],
+        )
         cr.execute(
             """INSERT INTO serial_audit_head (lot_id, length, hash)
                SELECT lot_id, length, hash FROM serial_audit_head_new
@@ -255,10 +342,12 @@ class SerialAuditLine(models.Model):
         return SQL("company_id = ANY(%s)", self.env.companies.ids)
 
     def _count_chains(self):
-        self.env.cr.execute(SQL(
-            "SELECT count(*), count(DISTINCT lot_id) FROM serial_audit_line WHERE %s",
-            self._company_filter(),
-        ))
+        self.env.cr.execute(
+            SQL(
+                "SELECT count(*), count(DISTINCT lot_id) FROM serial_audit_line WHERE %s",
+                self._company_filter(),
+            )
+        )
         return self.env.cr.fetchone()
 
     def _find_chain_problems(self, limit):
@@ -272,36 +361,63 @@ class SerialAuditLine(models.Model):
         after = (0, 0)
         previous_row = None  # (row, line id, hash, recorded length, recorded head)
         while len(problems) < limit:
-            self.env.cr.execute(SQL(
-                """SELECT line.id, line.previous_hash, line.hash,
+            self.env.cr.execute(
+                SQL(
+                    """SELECT line.id, line.previous_hash, line.hash,
                           head.length, head.hash, %s
                      FROM serial_audit_line line
                      LEFT JOIN serial_audit_head head ON head.lot_id = line.lot_id
                     WHERE line.company_id = ANY(%s)
                       AND (line.lot_id, line.chain_index) > (%s, %s)
                     ORDER BY line.lot_id, line.chain_index LIMIT %s""",
-                columns, self.env.companies.ids, after[0], after[1], VERIFY_PAGE,
-            ))
+                    columns,
+                    self.env.companies.ids,
+                    after[0],
+                    after[1],
+                    VERIFY_PAGE,
+                )
+            )
             page = self.env.cr.fetchall()
             if not page:
                 break
             for line_id, previous_hash, digest, length, head, *values in page:
                 row = dict(zip(HASHED_FIELDS, values))
                 row["date"] = fields.Datetime.to_string(row["date"])
-                starts_chain = not previous_row or previous_row[0]["lot_id"] != row["lot_id"]
+                starts_chain = (
+                    not previous_row or previous_row[0]["lot_id"] != row["lot_id"]
+                )
                 if starts_chain and previous_row:
                     problems += self._check_chain_end(*previous_row)
-                expected_index = 1 if starts_chain else previous_row[0]["chain_index"] + 1
+                expected_index = (
+                    1 if starts_chain else previous_row[0]["chain_index"] + 1
+                )
                 expected_previous = None if starts_chain else previous_row[2]
-                if row["chain_index"] != expected_index or \
-                        (previous_hash or None) != expected_previous:
-                    problems.append((line_id, _(
-                        "line %(line)s of serial %(lot)s follows a gap: the line before it "
-                        "was removed or changed", line=line_id, lot=row["lot_name"])))
+                if (
+                    row["chain_index"] != expected_index
+                    or (previous_hash or None) != expected_previous
+                ):
+                    problems.append(
+                        (
+                            line_id,
+                            _(
+                                "line %(line)s of serial %(lot)s follows a gap: the line before it "
+                                "was removed or changed",
+                                line=line_id,
+                                lot=row["lot_name"],
+                            ),
+                        )
+                    )
                 elif self._hash_row(previous_hash, row) != digest:
-                    problems.append((line_id, _(
-                        "line %(line)s of serial %(lot)s was changed after it was written",
-                        line=line_id, lot=row["lot_name"])))
+                    problems.append(
+                        (
+                            line_id,
+                            _(
+                                "line %(line)s of serial %(lot)s was changed after it was written",
+                                line=line_id,
+                                lot=row["lot_name"],
+                            ),
+                        )
+                    )
                 previous_row = (row, line_id, digest, length, head)
             after = (previous_row[0]["lot_id"], previous_row[0]["chain_index"])
         if previous_row and len(problems) < limit:
@@ -313,7 +429,15 @@ class SerialAuditLine(models.Model):
         leaves a chain shorter than recorded."""
         if (row["chain_index"], digest) == (length, head):
             return []
-        return [(line_id, _(
-            "serial %(lot)s records %(length)s events but its history ends at event "
-            "%(index)s: lines after it were removed or changed",
-            lot=row["lot_name"], length=length, index=row["chain_index"]))]
+        return [
+            (
+                line_id,
+                _(
+                    "serial %(lot)s records %(length)s events but its history ends at event "
+                    "%(index)s: lines after it were removed or changed",
+                    lot=row["lot_name"],
+                    length=length,
+                    index=row["chain_index"],
+                ),
+            )
+        ]

@@ -26,31 +26,55 @@ class SerialConflict(models.Model):
     _check_company_auto = True
 
     name = fields.Char(compute="_compute_name", store=True)
-    pos_order_id = fields.Many2one("pos.order", string="POS Order", required=True,
-                                   readonly=True, index=True, ondelete="restrict")
-    pos_order_line_id = fields.Many2one("pos.order.line", string="Order Line", readonly=True,
-                                        ondelete="restrict")
-    pos_config_id = fields.Many2one(related="pos_order_id.config_id", string="Point of Sale",
-                                    store=True)
+    pos_order_id = fields.Many2one(
+        "pos.order",
+        string="POS Order",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="restrict",
+    )
+    pos_order_line_id = fields.Many2one(
+        "pos.order.line", string="Order Line", readonly=True, ondelete="restrict"
+    )
+    pos_config_id = fields.Many2one(
+        related="pos_order_id.config_id", string="Point of Sale", store=True
+    )
     product_id = fields.Many2one("product.product", required=True, readonly=True)
-    serial = fields.Char(string="Serial Typed", readonly=True,
-                         help="The serial as the cashier typed or scanned it.")
-    lot_id = fields.Many2one("stock.lot", string="Serial Number", readonly=True,
-                             check_company=True)
+    serial = fields.Char(
+        string="Serial Typed",
+        readonly=True,
+        help="The serial as the cashier typed or scanned it.",
+    )
+    lot_id = fields.Many2one(
+        "stock.lot", string="Serial Number", readonly=True, check_company=True
+    )
     reason = fields.Selection(CONFLICT_REASONS, required=True, readonly=True)
     message = fields.Text(readonly=True)
     checked_offline = fields.Boolean(
-        readonly=True, help="The till validated this serial offline, against its snapshot.",
+        readonly=True,
+        help="The till validated this serial offline, against its snapshot.",
     )
-    picking_id = fields.Many2one("stock.picking", string="Waiting Delivery", readonly=True,
-                                 check_company=True)
+    picking_id = fields.Many2one(
+        "stock.picking", string="Waiting Delivery", readonly=True, check_company=True
+    )
     state = fields.Selection(
-        [("open", "Open"), ("resolved", "Serial Corrected"), ("accepted", "Accepted"),
-         ("refunded", "Refunded")],
-        default="open", required=True, readonly=True, tracking=True, index=True,
+        [
+            ("open", "Open"),
+            ("resolved", "Serial Corrected"),
+            ("accepted", "Accepted"),
+            ("refunded", "Refunded"),
+        ],
+        default="open",
+        required=True,
+        readonly=True,
+        tracking=True,
+        index=True,
     )
     resolution_note = fields.Text(readonly=True)
-    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, index=True
+    )
 
     @api.depends("pos_order_id.name", "serial")
     def _compute_name(self):
@@ -91,17 +115,28 @@ class SerialConflict(models.Model):
         self._check_manager()
         for conflict in self.sudo().filtered(lambda c: c.state == "open"):
             if conflict.lot_id:
-                self.env["stock.lot"]._apply_serial_events([{
-                    "lot": conflict.lot_id, "event": "conflict",
-                    "res_model": "pos.order", "res_id": conflict.pos_order_id.id,
-                    "reference": conflict.pos_order_id.name,
-                    "pos_config_id": conflict.pos_config_id.id,
-                    "note": _("Conflict accepted by %s: %s", self.env.user.name,
-                              conflict.message),
-                }])
+                self.env["stock.lot"]._apply_serial_events(
+                    [
+                        {
+                            "lot": conflict.lot_id,
+                            "event": "conflict",
+                            "res_model": "pos.order",
+                            "res_id": conflict.pos_order_id.id,
+                            "reference": conflict.pos_order_id.name,
+                            "pos_config_id": conflict.pos_config_id.id,
+                            "note": _(
+                                "Conflict accepted by %s: %s",
+                                self.env.user.name,
+                                conflict.message,
+                            ),
+                        }
+                    ]
+                )
             if conflict.picking_id.state not in ("done", "cancel"):
                 conflict.picking_id.action_cancel()
-            conflict._close("accepted", _("Accepted as sold by %s.", self.env.user.name))
+            conflict._close(
+                "accepted", _("Accepted as sold by %s.", self.env.user.name)
+            )
 
     def action_refund(self):
         """Refund the line: a refund order for it in the till's open session."""
@@ -127,28 +162,56 @@ class SerialConflict(models.Model):
         if self.state != "open":
             raise UserError(_("This conflict is already closed."))
         if lot.product_id != self.product_id:
-            raise UserError(_("Serial %(serial)s is not a %(product)s.", serial=lot.name,
-                              product=self.product_id.display_name))
+            raise UserError(
+                _(
+                    "Serial %(serial)s is not a %(product)s.",
+                    serial=lot.name,
+                    product=self.product_id.display_name,
+                )
+            )
         picking = self.picking_id
         move = picking.move_ids.filtered(lambda m: m.product_id == self.product_id)[:1]
         if not move:
-            raise UserError(_("The waiting delivery of this line is gone: check %s.",
-                              picking.display_name))
+            raise UserError(
+                _(
+                    "The waiting delivery of this line is gone: check %s.",
+                    picking.display_name,
+                )
+            )
         line = self.pos_order_line_id
-        self.env["stock.lot"]._apply_serial_events([{
-            "lot": lot, "event": "sold", "partner_id": self.pos_order_id.partner_id.id or None,
-            "res_model": "pos.order", "res_id": self.pos_order_id.id,
-            "reference": self.pos_order_id.name, "pos_config_id": self.pos_config_id.id,
-            "note": _("Serial corrected by %(user)s (typed: %(typed)s).",
-                      user=self.env.user.name, typed=self.serial or "-"),
-            "pos_claim_line_id": line.id,
-        }])
-        move.move_line_ids.filtered(lambda ml: ml.lot_id.pos_claim_line_id != line).unlink()
-        self.env["stock.move.line"].create({
-            "move_id": move.id, "product_id": lot.product_id.id, "lot_id": lot.id,
-            "quantity": 1, "location_id": move.location_id.id,
-            "location_dest_id": move.location_dest_id.id, "picking_id": picking.id,
-        })
+        self.env["stock.lot"]._apply_serial_events(
+            [
+                {
+                    "lot": lot,
+                    "event": "sold",
+                    "partner_id": self.pos_order_id.partner_id.id or None,
+                    "res_model": "pos.order",
+                    "res_id": self.pos_order_id.id,
+                    "reference": self.pos_order_id.name,
+                    "pos_config_id": self.pos_config_id.id,
+                    "note": _(
+                        "Serial corrected by %(user)s (typed: %(typed)s).",
+                        user=self.env.user.name,
+                        typed=self.serial or "-",
+                    ),
+                    "pos_claim_line_id": line.id,
+                }
+            ]
+        )
+        move.move_line_ids.filtered(
+            lambda ml: ml.lot_id.pos_claim_line_id != line
+        ).unlink()
+        self.env["stock.move.line"].create(
+            {
+                "move_id": move.id,
+                "product_id": lot.product_id.id,
+                "lot_id": lot.id,
+                "quantity": 1,
+                "location_id": move.location_id.id,
+                "location_dest_id": move.location_dest_id.id,
+                "picking_id": picking.id,
+            }
+        )
         move.picked = True
         pack_lot = line.pack_lot_ids.filtered(lambda p: p.lot_name == self.serial)[:1]
         if pack_lot:
@@ -157,10 +220,17 @@ class SerialConflict(models.Model):
             line.pack_lot_ids = [(0, 0, {"lot_name": lot.name})]
         self.lot_id = lot
         if not (self.pos_order_line_id.serial_conflict_ids - self).filtered(
-                lambda c: c.state == "open"):
+            lambda c: c.state == "open"
+        ):
             picking.with_context(serial_pos_line_ids=line.ids)._action_done()
-        self._close("resolved", _("Serial corrected to %(serial)s by %(user)s.",
-                                  serial=lot.name, user=self.env.user.name))
+        self._close(
+            "resolved",
+            _(
+                "Serial corrected to %(serial)s by %(user)s.",
+                serial=lot.name,
+                user=self.env.user.name,
+            ),
+        )
 
     def _close(self, state, note):
         self.write({"state": state, "resolution_note": note})

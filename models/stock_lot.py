@@ -10,8 +10,13 @@ from . import serial_lifecycle as lifecycle
 
 # written only by _apply_serial_events, in SQL, never through write()
 PROTECTED_FIELDS = {
-    "serial_state", "serial_partner_id", "serial_sale_date", "serial_source_ref",
-    "warranty_start_date", "pos_claim_line_id", "import_batch_id",
+    "serial_state",
+    "serial_partner_id",
+    "serial_sale_date",
+    "serial_source_ref",
+    "warranty_start_date",
+    "pos_claim_line_id",
+    "import_batch_id",
 }
 # a prefix pattern the upper(name) index can serve: no wildcard but a trailing %
 PREFIX_PATTERN = re.compile(r"^[^%_\\]+%$")
@@ -21,35 +26,54 @@ class StockLot(models.Model):
     _inherit = "stock.lot"
 
     serial_state = fields.Selection(
-        lifecycle.SERIAL_STATES, string="Serial State", readonly=True, index=True, copy=False,
+        lifecycle.SERIAL_STATES,
+        string="Serial State",
+        readonly=True,
+        index=True,
+        copy=False,
         tracking=False,
         help="Where the unit is in its life; it follows the stock and the managers' actions "
         "and never changes by hand. Empty: registered, not received.",
     )
     product_tracking = fields.Selection(related="product_id.tracking")
     serial_partner_id = fields.Many2one(
-        "res.partner", string="Customer", readonly=True, copy=False,
+        "res.partner",
+        string="Customer",
+        readonly=True,
+        copy=False,
         help="The customer of the last sale.",
     )
     serial_sale_date = fields.Datetime(string="Sold On", readonly=True, copy=False)
     serial_source_ref = fields.Char(string="Sale Document", readonly=True, copy=False)
     warranty_start_date = fields.Date(readonly=True, copy=False)
     pos_claim_line_id = fields.Many2one(
-        "pos.order.line", string="POS Sale Line", readonly=True, copy=False, index="btree_not_null",
+        "pos.order.line",
+        string="POS Sale Line",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
         help="The POS order line whose sale (or refund) last claimed this serial.",
     )
     warranty_end_date = fields.Date(
-        compute="_compute_warranty_end_date", store=True, readonly=True,
+        compute="_compute_warranty_end_date",
+        store=True,
+        readonly=True,
     )
-    audit_line_ids = fields.One2many("serial.audit.line", "lot_id", string="History",
-                                     readonly=True)
+    audit_line_ids = fields.One2many(
+        "serial.audit.line", "lot_id", string="History", readonly=True
+    )
     import_batch_id = fields.Many2one(
-        "stock.lot.import.batch", string="Import Batch", readonly=True, copy=False,
-        index="btree_not_null", ondelete="restrict",
+        "stock.lot.import.batch",
+        string="Import Batch",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="restrict",
         help="The import that registered this serial.",
     )
     vendor_warranty_end_date = fields.Date(
-        string="Vendor Warranty End", copy=False,
+        string="Vendor Warranty End",
+        copy=False,
         help="The end of the warranty the unit came with, as registered (for example from "
         "the supplier's list of serials). The customer's warranty (Warranty End) starts "
         "at the sale.",
@@ -61,7 +85,8 @@ class StockLot(models.Model):
             months = lot.product_id.warranty_months
             lot.warranty_end_date = (
                 lot.warranty_start_date + relativedelta(months=months, days=-1)
-                if lot.warranty_start_date and months else False
+                if lot.warranty_start_date and months
+                else False
             )
 
     @api.constrains("name", "product_id")
@@ -69,11 +94,15 @@ class StockLot(models.Model):
         for lot in self:
             pattern = lot.product_id.serial_format
             if pattern and not re.fullmatch(pattern, lot.name or ""):
-                raise ValidationError(_(
-                    "Serial %(serial)s does not match the serial format of %(product)s "
-                    "(%(format)s). Check the serial, or the product's format.",
-                    serial=lot.name, product=lot.product_id.display_name, format=pattern,
-                ))
+                raise ValidationError(
+                    _(
+                        "Serial %(serial)s does not match the serial format of %(product)s "
+                        "(%(format)s). Check the serial, or the product's format.",
+                        serial=lot.name,
+                        product=lot.product_id.display_name,
+                        format=pattern,
+                    )
+                )
 
     def init(self):
         # exact lookups use a b-tree (stock's trigram index makes `=` scan); prefix
@@ -91,29 +120,40 @@ class StockLot(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             if PROTECTED_FIELDS & vals.keys():
-                raise UserError(_(
-                    "The state, sale and history fields of a serial are set by its "
-                    "operations, not at creation."
-                ))
+                raise UserError(
+                    _(
+                        "The state, sale and history fields of a serial are set by its "
+                        "operations, not at creation."
+                    )
+                )
         lots = super().create(vals_list)
-        lots._apply_serial_events([
-            {"lot": lot, "event": "registered"}
-            for lot in lots if lot.product_id.tracking == "serial"
-        ])
+        lots._apply_serial_events(
+            [
+                {"lot": lot, "event": "registered"}
+                for lot in lots
+                if lot.product_id.tracking == "serial"
+            ]
+        )
         return lots
 
     def write(self, vals):
         if PROTECTED_FIELDS & vals.keys():
-            raise UserError(_(
-                "The state of a serial changes only through its operations (a receipt, a "
-                "sale, a return, a repair, a scrap) or the actions on the serial (Mark "
-                "Lost, Mark Stolen, Recall...), so that its history stays complete."
-            ))
+            raise UserError(
+                _(
+                    "The state of a serial changes only through its operations (a receipt, a "
+                    "sale, a return, a repair, a scrap) or the actions on the serial (Mark "
+                    "Lost, Mark Stolen, Recall...), so that its history stays complete."
+                )
+            )
         return super().write(vals)
 
     def _condition_to_sql(self, alias, fname, operator, value, query):
-        if (fname == "name" and operator == "=ilike" and isinstance(value, str)
-                and PREFIX_PATTERN.match(value)):
+        if (
+            fname == "name"
+            and operator == "=ilike"
+            and isinstance(value, str)
+            and PREFIX_PATTERN.match(value)
+        ):
             # the same rows as ILIKE, found through the upper(name) pattern index
             name = self._field_to_sql(alias, "name", query)
             return SQL(
@@ -140,7 +180,9 @@ class StockLot(models.Model):
     def action_view_audit_lines(self):
         return {
             "type": "ir.actions.act_window",
-            "name": _("History of %s", self.display_name) if len(self) == 1 else _("History"),
+            "name": _("History of %s", self.display_name)
+            if len(self) == 1
+            else _("History"),
             "res_model": "serial.audit.line",
             "view_mode": "list,form",
             "domain": [("lot_id", "in", self.ids)],
@@ -152,9 +194,11 @@ class StockLot(models.Model):
         """A Serial Manager's explicit action (lost, stolen, found, recall, recall closed),
         with the reason written to each serial's history."""
         if not self.env.user.has_group("pos_serial_tracking.group_serial_manager"):
-            raise AccessError(_(
-                "Only Serial Managers can mark serials lost, stolen, found or recalled."
-            ))
+            raise AccessError(
+                _(
+                    "Only Serial Managers can mark serials lost, stolen, found or recalled."
+                )
+            )
         if not (reason or "").strip():
             raise UserError(_("Give a reason: it is kept in the serial's history."))
         if event in ("found", "recall_closed"):
@@ -206,25 +250,38 @@ class StockLot(models.Model):
                 sales[lot_id] = (event.get("partner_id"), now, event.get("reference"))
             if event.get("pos_claim_line_id"):
                 claims[lot_id] = event["pos_claim_line_id"]
-            rows.append({
-                "lot_id": lot_id, "lot_name": name, "product_id": product_id,
-                "company_id": company_id, "event": event["event"],
-                "old_state": old_state or None, "new_state": new_state or None,
-                "user_id": self.env.uid, "date": now,
-                "res_model": event.get("res_model"), "res_id": event.get("res_id"),
-                "reference": event.get("reference"), "partner_id": event.get("partner_id"),
-                "pos_config_id": event.get("pos_config_id"), "note": event.get("note"),
-            })
+            rows.append(
+                {
+                    "lot_id": lot_id,
+                    "lot_name": name,
+                    "product_id": product_id,
+                    "company_id": company_id,
+                    "event": event["event"],
+                    "old_state": old_state or None,
+                    "new_state": new_state or None,
+                    "user_id": self.env.uid,
+                    "date": now,
+                    "res_model": event.get("res_model"),
+                    "res_id": event.get("res_id"),
+                    "reference": event.get("reference"),
+                    "partner_id": event.get("partner_id"),
+                    "pos_config_id": event.get("pos_config_id"),
+                    "note": event.get("note"),
+                }
+            )
         self.env["serial.audit.line"]._insert_chained(heads, rows)
         changed = [
-            lot_id for lot_id in lot_ids
-            if lot_id in sales or lot_id in claims
+            lot_id
+            for lot_id in lot_ids
+            if lot_id in sales
+            or lot_id in claims
             or states[lot_id] != (current[lot_id][4] or False)
         ]
         if not changed:
             return
-        cr.execute(SQL(
-            """UPDATE stock_lot lot
+        cr.execute(
+            SQL(
+                """UPDATE stock_lot lot
                   SET serial_state = v.state,
                       serial_partner_id = CASE WHEN v.sold THEN v.partner
                                                ELSE lot.serial_partner_id END,
@@ -237,15 +294,19 @@ class StockLot(models.Model):
                       pos_claim_line_id = COALESCE(v.claim, lot.pos_claim_line_id)
                  FROM (VALUES %s) AS v(id, state, sold, partner, sale_date, source, claim)
                 WHERE lot.id = v.id""",
-            SQL(", ").join(
-                SQL(
-                    "(%s, %s::varchar, %s, %s::int, %s::timestamp, %s::varchar, %s::int)",
-                    lot_id, states[lot_id] or None, lot_id in sales,
-                    *(sales.get(lot_id) or (None, None, None)), claims.get(lot_id),
-                )
-                for lot_id in changed
-            ),
-        ))
+                SQL(", ").join(
+                    SQL(
+                        "(%s, %s::varchar, %s, %s::int, %s::timestamp, %s::varchar, %s::int)",
+                        lot_id,
+                        states[lot_id] or None,
+                        lot_id in sales,
+                        *(sales.get(lot_id) or (None, None, None)),
+                        claims.get(lot_id),
+                    )
+                    for lot_id in changed
+                ),
+            )
+        )
         lots = self.env["stock.lot"].browse(changed)
         lots.invalidate_recordset(list(PROTECTED_FIELDS))
         lots.modified(["warranty_start_date"])
@@ -266,7 +327,9 @@ class StockLot(models.Model):
         if target is lifecycle.KEEP:
             return old_state
         if target is lifecycle.RESTORE:
-            return self._state_before(event["lot"], lifecycle.RESTORED_FROM[event["event"]])
+            return self._state_before(
+                event["lot"], lifecycle.RESTORED_FROM[event["event"]]
+            )
         choices = target if isinstance(target, tuple) else (target,)
         if "new_state" in event:
             if (event["new_state"] or False) not in choices:
@@ -295,28 +358,38 @@ class StockLot(models.Model):
                 for quant in lot.sudo().quant_ids
             )
             if back_to != "sold" and not in_stock:
-                raise UserError(_(
-                    "Serial %(serial)s is no longer in stock: receive it with an inventory "
-                    "adjustment, which records it as found.", serial=lot.name,
-                ))
+                raise UserError(
+                    _(
+                        "Serial %(serial)s is no longer in stock: receive it with an inventory "
+                        "adjustment, which records it as found.",
+                        serial=lot.name,
+                    )
+                )
 
     def _refusal_message(self, event, name, state):
-        state_label = dict(lifecycle.SERIAL_STATES).get(state, _("registered but not received"))
+        state_label = dict(lifecycle.SERIAL_STATES).get(
+            state, _("registered but not received")
+        )
         if event == "sold" and state == "sold":
             return _(
                 "Serial %(serial)s is already sold. A unit can be sold only once: check the "
-                "serial on the unit, or refund the earlier sale first.", serial=name,
+                "serial on the unit, or refund the earlier sale first.",
+                serial=name,
             )
         if event == "sold" and state in ("lost", "stolen", "recalled", "scrapped"):
             return _(
                 "Serial %(serial)s is %(state)s and cannot be sold. Keep the unit aside and "
-                "call a Serial Manager.", serial=name, state=state_label.lower(),
+                "call a Serial Manager.",
+                serial=name,
+                state=state_label.lower(),
             )
         event_label = dict(lifecycle.EVENTS)[event]
         return _(
             "Serial %(serial)s is %(state)s: it cannot be %(event)s. Check the serial, or ask "
             "a Serial Manager to correct its state first.",
-            serial=name, state=state_label.lower(), event=event_label.lower(),
+            serial=name,
+            state=state_label.lower(),
+            event=event_label.lower(),
         )
 
     def _open_state_change(self, event):

@@ -21,19 +21,28 @@ class StockMove(models.Model):
             if done and move.state != "done":
                 continue
             picking = move.picking_id
-            source = picking._serial_event_values() if picking else {
-                "res_model": "stock.move",
-                "res_id": move.id,
-                "reference": move.origin or move.reference,
-                "note": move.reference if move.origin else None,
-            }
-            for line in move.move_line_ids.filtered(lambda ml: ml.lot_id and ml.quantity):
+            source = (
+                picking._serial_event_values()
+                if picking
+                else {
+                    "res_model": "stock.move",
+                    "res_id": move.id,
+                    "reference": move.origin or move.reference,
+                    "note": move.reference if move.origin else None,
+                }
+            )
+            for line in move.move_line_ids.filtered(
+                lambda ml: ml.lot_id and ml.quantity
+            ):
                 if line.lot_id.pos_claim_line_id.id in claimed_by:
                     continue  # the POS sync already recorded this sale or refund
-                events.append({
-                    "lot": line.lot_id,
-                    "event": line._serial_event(),
-                    "partner_id": (picking.partner_id or move.partner_id).id or None,
-                    **source,
-                })
+                events.append(
+                    {
+                        "lot": line.lot_id,
+                        "event": line._serial_event(),
+                        "partner_id": (picking.partner_id or move.partner_id).id
+                        or None,
+                        **source,
+                    }
+                )
         return events

@@ -5,14 +5,20 @@ class StockPicking(models.Model):
     _inherit = "stock.picking"
 
     @api.model
-    def _create_picking_from_pos_order_lines(self, location_dest_id, lines, picking_type,
-                                             partner=False):
+    def _create_picking_from_pos_order_lines(
+        self, location_dest_id, lines, picking_type, partner=False
+    ):
         """Lines whose serial is in conflict wait in a transfer of their own, so that the
         delivery of every other line is validated as usual (Odoo validates one transfer
         for all lines, and leaves all of it undone when one serial fails)."""
         waiting = lines.filtered(
-            lambda line: line.qty > 0 and line.sudo().serial_conflict_ids.filtered(
-                lambda conflict: conflict.state == "open"))
+            lambda line: (
+                line.qty > 0
+                and line.sudo().serial_conflict_ids.filtered(
+                    lambda conflict: conflict.state == "open"
+                )
+            )
+        )
         # the POS sync claimed these lines' serials: the transfer must not claim them again
         self = self.with_context(serial_pos_line_ids=lines.ids)
         pickings = super()._create_picking_from_pos_order_lines(
@@ -25,26 +31,51 @@ class StockPicking(models.Model):
         return pickings
 
     @api.model
-    def _create_serial_conflict_picking(self, location_dest_id, lines, picking_type, partner):
-        picking = self.create(self._prepare_picking_vals(
-            partner, picking_type, picking_type.default_location_src_id.id, location_dest_id
-        ))
-        moves = self.env["stock.move"].create([
-            picking._prepare_stock_move_vals(line, line) for line in lines
-        ])
+    def _create_serial_conflict_picking(
+        self, location_dest_id, lines, picking_type, partner
+    ):
+        picking = self.create(
+            self._prepare_picking_vals(
+                partner,
+                picking_type,
+                picking_type.default_location_src_id.id,
+                location_dest_id,
+            )
+        )
+        moves = self.env["stock.move"].create(
+            [picking._prepare_stock_move_vals(line, line) for line in lines]
+        )
         moves._action_confirm()
         moves._do_unreserve()  # no unit is picked for the manager: they decide
         # the serials the sync could claim travel; the conflicting ones wait for a manager
         for move, line in zip(moves, lines):
-            claimed = self.env["stock.lot"].sudo().search([("pos_claim_line_id", "=", line.id)])
-            self.env["stock.move.line"].create([{
-                "move_id": move.id, "picking_id": picking.id, "product_id": lot.product_id.id,
-                "lot_id": lot.id, "quantity": 1, "location_id": move.location_id.id,
-                "location_dest_id": move.location_dest_id.id,
-            } for lot in claimed])
-        lines.sudo().serial_conflict_ids.filtered(lambda c: c.state == "open").picking_id = picking
-        picking.message_post(body=_(
-            "Waiting for a Serial Manager: a serial of this POS sale is in conflict."))
+            claimed = (
+                self.env["stock.lot"]
+                .sudo()
+                .search([("pos_claim_line_id", "=", line.id)])
+            )
+            self.env["stock.move.line"].create(
+                [
+                    {
+                        "move_id": move.id,
+                        "picking_id": picking.id,
+                        "product_id": lot.product_id.id,
+                        "lot_id": lot.id,
+                        "quantity": 1,
+                        "location_id": move.location_id.id,
+                        "location_dest_id": move.location_dest_id.id,
+                    }
+                    for lot in claimed
+                ]
+            )
+        lines.sudo().serial_conflict_ids.filtered(
+            lambda c: c.state == "open"
+        ).picking_id = picking
+        picking.message_post(
+            body=_(
+                "Waiting for a Serial Manager: a serial of this POS sale is in conflict."
+            )
+        )
         return picking
 
     def _serial_event_values(self):

@@ -17,7 +17,9 @@ MODULE = "pos_serial_tracking"
 def load_settings():
     env_file = BUILD / "env"
     if not env_file.exists():
-        sys.exit(f"{env_file} is missing: run scripts/setup.sh first (make does it for you)")
+        sys.exit(
+            f"{env_file} is missing: run scripts/setup.sh first (make does it for you)"
+        )
     settings = {}
     for line in env_file.read_text().splitlines():
         key, _, value = line.partition("=")
@@ -65,7 +67,10 @@ class Odoo:
     def psql(self, sql, dbname="postgres"):
         out = subprocess.run(
             ["psql", "-X", "-q", "-tA", "-d", dbname, "-c", sql],
-            env=self.pg_env, check=True, capture_output=True, text=True,
+            env=self.pg_env,
+            check=True,
+            capture_output=True,
+            text=True,
         )
         return out.stdout.strip()
 
@@ -100,10 +105,19 @@ class Odoo:
         if self.db_exists(name):
             return name
         depends = ",".join(manifest()["depends"])
-        print(f"odoo: building the template database {name} ({depends}), once", flush=True)
+        print(
+            f"odoo: building the template database {name} ({depends}), once", flush=True
+        )
         self.drop_db(name + "_building")
-        args = ["-d", name + "_building", "-i", depends, "--stop-after-init",
-                "--log-level=warn", "--http-port=0"]
+        args = [
+            "-d",
+            name + "_building",
+            "-i",
+            depends,
+            "--stop-after-init",
+            "--log-level=warn",
+            "--http-port=0",
+        ]
         if not demo:
             args.append("--without-demo=all")
         subprocess.run(self.command(*args), check=True)

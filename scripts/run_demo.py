@@ -20,10 +20,13 @@ def main():
     else:
         odoo.fresh_db(dbname, demo=True)
         action = ["-i", MODULE]
-    print(f"run: serving {dbname} on http://localhost:{port} (login admin / admin)",
-          flush=True)
-    cmd = odoo.command("-d", dbname, *action, f"--http-port={port}",
-                       f"--db-filter=^{dbname}$")
+    print(
+        f"run: serving {dbname} on http://localhost:{port} (login admin / admin)",
+        flush=True,
+    )
+    cmd = odoo.command(
+        "-d", dbname, *action, f"--http-port={port}", f"--db-filter=^{dbname}$"
+    )
     os.execv(cmd[0], cmd)
 
 

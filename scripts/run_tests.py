@@ -23,7 +23,9 @@ SKIPPED = re.compile(r"^skipped (?P<test>\S+) : (?P<reason>.*)$")
 FAILED = re.compile(r"^(?P<kind>FAIL|ERROR): (?P<test>.+)$")
 # loggers whose ERROR lines repeat a failure already counted (summaries, a test's query)
 SUMMARY_LOGGERS = ("odoo.tests.result", "odoo.modules.loading", "odoo.sql_db")
-STAT = re.compile(r"^\t(?P<test>\w+\.\w+\.\w+\.\w+): (?P<time>[\d.]+)s (?P<queries>\d+) queries")
+STAT = re.compile(
+    r"^\t(?P<test>\w+\.\w+\.\w+\.\w+): (?P<time>[\d.]+)s (?P<queries>\d+) queries"
+)
 
 
 def main():
@@ -33,27 +35,40 @@ def main():
     log_path = BUILD / "test.log"
     started = time.time()
     odoo.fresh_db(dbname)
-    print(f"test: fresh database {dbname} ready in {time.time() - started:.1f}s", flush=True)
+    print(
+        f"test: fresh database {dbname} ready in {time.time() - started:.1f}s",
+        flush=True,
+    )
 
     cmd = odoo.command(
-        "-d", dbname, "-i", MODULE, "--without-demo=all",
-        "--test-enable", f"--test-tags={tags}", "--stop-after-init",
+        "-d",
+        dbname,
+        "-i",
+        MODULE,
+        "--without-demo=all",
+        "--test-enable",
+        f"--test-tags={tags}",
+        "--stop-after-init",
         f"--http-port={os.environ.get('TEST_HTTP_PORT', '8169')}",
-        "--log-level=info", "--log-handler=odoo.tests.stats:DEBUG",
+        "--log-level=info",
+        "--log-handler=odoo.tests.stats:DEBUG",
         "--max-cron-threads=0",
     )
     started_tests = []
     skipped, failed, stray_errors, stats = [], [], [], []
     in_stats = False
     with open(log_path, "w") as log:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, bufsize=1)
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+        )
         for line in proc.stdout:
             log.write(line)
             match = LOG_LINE.match(line.rstrip())
             if not match:
                 if in_stats and (stat := STAT.match(line)):
-                    stats.append((float(stat["time"]), stat["test"], int(stat["queries"])))
+                    stats.append(
+                        (float(stat["time"]), stat["test"], int(stat["queries"]))
+                    )
                 elif in_stats and not line.startswith("\t"):
                     in_stats = False
                 continue
@@ -70,14 +85,17 @@ def main():
             elif level in ("ERROR", "CRITICAL"):
                 if m := FAILED.match(message):
                     failed.append(f"{m['kind']} {m['test']}")
-                elif match["logger"] not in SUMMARY_LOGGERS and not match["logger"].startswith(
+                elif match["logger"] not in SUMMARY_LOGGERS and not match[
+                    "logger"
+                ].startswith(
                     f"odoo.addons.{MODULE}.tests."
                 ):  # a test's own lines (its browser) belong to its failure
                     stray_errors.append(message)
                 print(line, end="", flush=True)
-            elif level == "WARNING" or message.startswith("running tests"):
-                print(line, end="", flush=True)
-            elif match["logger"].startswith("odoo.modules.loading") and "loaded in" in message:
+            elif level == "WARNING" or message.startswith("running tests") or (
+                match["logger"].startswith("odoo.modules.loading")
+                and "loaded in" in message
+            ):
                 print(line, end="", flush=True)
         returncode = proc.wait()
 
@@ -90,9 +108,13 @@ def main():
     failed_tests = {f.split(" ", 1)[1].split(" ")[0] for f in failed}
     failures = len(failed_tests) + len(skipped) + len(stray_errors)
     if skipped:
-        print(f"{len(skipped)} skipped test(s), counted as failures (a skipped tour proves nothing)")
+        print(
+            f"{len(skipped)} skipped test(s), counted as failures (a skipped tour proves nothing)"
+        )
     if stray_errors:
-        print(f"{len(stray_errors)} error(s) logged outside a test, counted as failures")
+        print(
+            f"{len(stray_errors)} error(s) logged outside a test, counted as failures"
+        )
     if returncode:
         print(f"odoo exited with code {returncode}")
         failures = max(failures, 1)

@@ -68,37 +68,55 @@ class SerialDataMixin:
 class SerialStockFlowsMixin:
     """Real stock operations on serials: receipts, deliveries, returns, scraps."""
 
-    def _picking(self, picking_type, lots_or_names, partner=None, origin=None,
-                 product=None):
+    def _picking(
+        self, picking_type, lots_or_names, partner=None, origin=None, product=None
+    ):
         product = product or lots_or_names[:1].product_id
-        picking = self.env["stock.picking"].create({
-            "picking_type_id": picking_type.id,
-            "location_id": picking_type.default_location_src_id.id,
-            "location_dest_id": picking_type.default_location_dest_id.id,
-            "partner_id": partner and partner.id,
-            "origin": origin,
-            "move_ids": [Command.create({
-                "name": product.name,
-                "product_id": product.id,
-                "product_uom_qty": len(lots_or_names),
-                "product_uom": product.uom_id.id,
+        picking = self.env["stock.picking"].create(
+            {
+                "picking_type_id": picking_type.id,
                 "location_id": picking_type.default_location_src_id.id,
                 "location_dest_id": picking_type.default_location_dest_id.id,
-            })],
-        })
+                "partner_id": partner and partner.id,
+                "origin": origin,
+                "move_ids": [
+                    Command.create(
+                        {
+                            "name": product.name,
+                            "product_id": product.id,
+                            "product_uom_qty": len(lots_or_names),
+                            "product_uom": product.uom_id.id,
+                            "location_id": picking_type.default_location_src_id.id,
+                            "location_dest_id": picking_type.default_location_dest_id.id,
+                        }
+                    )
+                ],
+            }
+        )
         picking.action_confirm()
         move = picking.move_ids
         move.move_line_ids.unlink()
-        move.write({"move_line_ids": [
-            Command.create({
-                "product_id": product.id,
-                "quantity": 1,
-                "location_id": move.location_id.id,
-                "location_dest_id": move.location_dest_id.id,
-                **({"lot_name": item} if isinstance(item, str) else {"lot_id": item.id}),
-            })
-            for item in lots_or_names
-        ], "picked": True})
+        move.write(
+            {
+                "move_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "quantity": 1,
+                            "location_id": move.location_id.id,
+                            "location_dest_id": move.location_dest_id.id,
+                            **(
+                                {"lot_name": item}
+                                if isinstance(item, str)
+                                else {"lot_id": item.id}
+                            ),
+                        }
+                    )
+                    for item in lots_or_names
+                ],
+                "picked": True,
+            }
+        )
         return picking
 
     def _validate(self, picking):
@@ -116,47 +134,62 @@ class SerialStockFlowsMixin:
 
     def _deliver(self, lots, customer, origin=None):
         return self._validate(
-            self._picking(self.warehouse.out_type_id, lots, partner=customer, origin=origin)
+            self._picking(
+                self.warehouse.out_type_id, lots, partner=customer, origin=origin
+            )
         )
 
     def _return(self, picking):
-        wizard = self.env["stock.return.picking"].with_context(
-            active_id=picking.id, active_model="stock.picking"
-        ).create({})
+        wizard = (
+            self.env["stock.return.picking"]
+            .with_context(active_id=picking.id, active_model="stock.picking")
+            .create({})
+        )
         wizard.product_return_moves.quantity = len(picking.move_ids.move_line_ids)
         returned = wizard._create_return()
         move = returned.move_ids
         move.move_line_ids.unlink()
-        move.write({"move_line_ids": [
-            Command.create({
-                "product_id": line.product_id.id,
-                "lot_id": line.lot_id.id,
-                "quantity": 1,
-                "location_id": move.location_id.id,
-                "location_dest_id": move.location_dest_id.id,
-            })
-            for line in picking.move_ids.move_line_ids
-        ], "picked": True})
+        move.write(
+            {
+                "move_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": line.product_id.id,
+                            "lot_id": line.lot_id.id,
+                            "quantity": 1,
+                            "location_id": move.location_id.id,
+                            "location_dest_id": move.location_dest_id.id,
+                        }
+                    )
+                    for line in picking.move_ids.move_line_ids
+                ],
+                "picked": True,
+            }
+        )
         return self._validate(returned)
 
     def _scrap(self, lot):
-        scrap = self.env["stock.scrap"].create({
-            "product_id": lot.product_id.id,
-            "lot_id": lot.id,
-            "scrap_qty": 1,
-            "location_id": self.stock_location.id,
-        })
+        scrap = self.env["stock.scrap"].create(
+            {
+                "product_id": lot.product_id.id,
+                "lot_id": lot.id,
+                "scrap_qty": 1,
+                "location_id": self.stock_location.id,
+            }
+        )
         scrap.action_validate()
         return scrap
 
     def _set_on_hand(self, lot, quantity, location=None):
         """An inventory adjustment counting `quantity` units of the serial."""
-        self.env["stock.quant"].with_context(inventory_mode=True).create({
-            "product_id": lot.product_id.id,
-            "lot_id": lot.id,
-            "location_id": (location or self.stock_location).id,
-            "inventory_quantity": quantity,
-        }).action_apply_inventory()
+        self.env["stock.quant"].with_context(inventory_mode=True).create(
+            {
+                "product_id": lot.product_id.id,
+                "lot_id": lot.id,
+                "location_id": (location or self.stock_location).id,
+                "inventory_quantity": quantity,
+            }
+        ).action_apply_inventory()
 
     def _history(self, lot):
         """The serial's audit events, oldest first, as (event, old state, new state)."""
@@ -211,7 +244,10 @@ class SerialPosSyncCommon(SerialDataMixin, TestPoSCommon):
         cls.config = cls.basic_config
         cls.stock_location = cls.config.picking_type_id.default_location_src_id
         cls.phone = cls._create_serial_product(
-            "Sync Phone", "SYNC", list_price=300.0, taxes_id=[(5, 0, 0)],
+            "Sync Phone",
+            "SYNC",
+            list_price=300.0,
+            taxes_id=[(5, 0, 0)],
             company_id=cls.env.company.id,
         )
 
@@ -219,7 +255,8 @@ class SerialPosSyncCommon(SerialDataMixin, TestPoSCommon):
         """UI order data; `lines` is a list of (product, [serials])."""
         data = self.create_ui_order_data(
             [(product, len(serials) or 1) for product, serials in lines],
-            customer=customer, uuid=uuid,
+            customer=customer,
+            uuid=uuid,
         )
         for (_cmd, _id, line), (_product, serials) in zip(data["lines"], lines):
             line["pack_lot_ids"] = [[0, 0, {"lot_name": serial}] for serial in serials]
@@ -227,4 +264,6 @@ class SerialPosSyncCommon(SerialDataMixin, TestPoSCommon):
 
     def _sync(self, *orders):
         result = self.env["pos.order"].sync_from_ui(list(orders))
-        return self.env["pos.order"].browse([order["id"] for order in result["pos.order"]])
+        return self.env["pos.order"].browse(
+            [order["id"] for order in result["pos.order"]]
+        )

@@ -17,13 +17,16 @@ class TestInstallInitialization(SerialTrackingCommon):
         )
         lot = self.env["stock.lot"].browse(self.env.cr.fetchone()[0])
         if location:
-            self.env["stock.quant"]._update_available_quantity(self.phone, location, 1, lot_id=lot)
+            self.env["stock.quant"]._update_available_quantity(
+                self.phone, location, 1, lot_id=lot
+            )
         return lot
 
     def test_states_from_quants_and_first_audit_line(self):
         customer_location = self.env.ref("stock.stock_location_customers")
         scrap_location = self.env["stock.location"].search(
-            [("scrap_location", "=", True), ("company_id", "=", self.env.company.id)], limit=1
+            [("scrap_location", "=", True), ("company_id", "=", self.env.company.id)],
+            limit=1,
         )
         in_stock = self._existing_lot("OLD-1", self.stock_location)
         at_customer = self._existing_lot("OLD-2", customer_location)
@@ -40,7 +43,9 @@ class TestInstallInitialization(SerialTrackingCommon):
         self.assertEqual(scrapped.serial_state, "scrapped")
         self.assertFalse(never_received.serial_state)
         for lot in (in_stock, at_customer, scrapped, never_received):
-            self.assertEqual(self._history(lot), [("registered", False, lot.serial_state)])
+            self.assertEqual(
+                self._history(lot), [("registered", False, lot.serial_state)]
+            )
         self.assertEqual(already_tracked.audit_line_ids, history_before)
         self.assertFalse(self.env["serial.audit.line"].verify_chain())
         # the initialized serials then follow the stock like any other

@@ -38,10 +38,16 @@ class TestPosSerialSync(SerialPosSyncCommon):
         self.assertEqual([first.state, middle.state, last.state], ["paid"] * 3)
         self.assertEqual(first.picking_ids.state, "done")
         self.assertEqual(last.picking_ids.state, "done")
-        conflict = self.env["serial.conflict"].sudo().search([("pos_order_id", "=", middle.id)])
+        conflict = (
+            self.env["serial.conflict"]
+            .sudo()
+            .search([("pos_order_id", "=", middle.id)])
+        )
         self.assertEqual(len(conflict), 1)
-        self.assertEqual((conflict.reason, conflict.serial, conflict.lot_id),
-                         ("already_sold", "SYNC-B1", lots[0]))
+        self.assertEqual(
+            (conflict.reason, conflict.serial, conflict.lot_id),
+            ("already_sold", "SYNC-B1", lots[0]),
+        )
         self.assertIn("already sold", conflict.message)
         self.assertTrue(conflict.activity_ids)
         self.assertEqual(conflict.picking_id, middle.picking_ids)
@@ -49,17 +55,25 @@ class TestPosSerialSync(SerialPosSyncCommon):
         self.assertEqual(lots.mapped("serial_state"), ["sold", "sold", "in_stock"])
         history = lots[0].sudo().audit_line_ids.sorted("chain_index")
         self.assertEqual(history.mapped("event")[-2:], ["sold", "conflict"])
-        self.assertEqual(history.filtered(lambda l: l.event == "sold").reference, first.name)
+        self.assertEqual(
+            history.filtered(lambda l: l.event == "sold").reference, first.name
+        )
 
     def test_unknown_and_stolen_serials_become_conflicts(self):
         lot = self._receive_serials(self.phone, ["SYNC-S1"])
-        lot.sudo()._apply_serial_events([{"lot": lot, "event": "marked_stolen", "note": "x"}])
+        lot.sudo()._apply_serial_events(
+            [{"lot": lot, "event": "marked_stolen", "note": "x"}]
+        )
         order = self._sync(self._order([(self.phone, ["SYNC-NOPE", "SYNC-S1"])]))
         self.assertEqual(order.state, "paid")
-        conflicts = self.env["serial.conflict"].sudo().search([("pos_order_id", "=", order.id)])
+        conflicts = (
+            self.env["serial.conflict"].sudo().search([("pos_order_id", "=", order.id)])
+        )
         self.assertEqual(sorted(conflicts.mapped("reason")), ["blocked", "unknown"])
-        self.assertFalse(self.env["stock.lot"].search([("name", "=", "SYNC-NOPE")]),
-                         "an unknown serial must not be created on the fly")
+        self.assertFalse(
+            self.env["stock.lot"].search([("name", "=", "SYNC-NOPE")]),
+            "an unknown serial must not be created on the fly",
+        )
         self.assertEqual(lot.serial_state, "stolen")
 
     def test_offline_checked_line_sold_meanwhile_is_saved_and_flagged(self):
@@ -70,7 +84,9 @@ class TestPosSerialSync(SerialPosSyncCommon):
         order = self._sync(offline)
         self.assertEqual(order.state, "paid")
         self.assertTrue(order.lines.serial_checked_offline)
-        conflict = self.env["serial.conflict"].sudo().search([("pos_order_id", "=", order.id)])
+        conflict = (
+            self.env["serial.conflict"].sudo().search([("pos_order_id", "=", order.id)])
+        )
         self.assertTrue(conflict.checked_offline)
         self.assertEqual(conflict.reason, "already_sold")
         self.assertEqual(lot.serial_state, "sold")
@@ -80,7 +96,9 @@ class TestPosSerialSync(SerialPosSyncCommon):
         data = self._order([(self.phone, ["SYNC-Q1"])])
         data["lines"][0][2]["qty"] = 2
         order = self._sync(data)
-        conflict = self.env["serial.conflict"].sudo().search([("pos_order_id", "=", order.id)])
+        conflict = (
+            self.env["serial.conflict"].sudo().search([("pos_order_id", "=", order.id)])
+        )
         self.assertEqual(conflict.reason, "missing")
         self.assertEqual(order.state, "paid")
 
@@ -92,8 +110,12 @@ class TestPosSerialSync(SerialPosSyncCommon):
         data = self._order([(self.phone, ["SYNC-M1"])])
         data["lines"][0][2]["qty"] = 2
         order = self._sync(data)
-        conflicts = self.env["serial.conflict"].sudo().search([("pos_order_id", "=", order.id)])
-        self.assertEqual(sorted(conflicts.mapped("reason")), ["already_sold", "missing"])
+        conflicts = (
+            self.env["serial.conflict"].sudo().search([("pos_order_id", "=", order.id)])
+        )
+        self.assertEqual(
+            sorted(conflicts.mapped("reason")), ["already_sold", "missing"]
+        )
         self.assertEqual(order.state, "paid")
         sales = lot.sudo().audit_line_ids.filtered(lambda line: line.event == "sold")
         self.assertEqual(len(sales), 1)
@@ -103,8 +125,14 @@ class TestPosSerialSync(SerialPosSyncCommon):
         sale = self._sync(self._order([(self.phone, ["SYNC-R1"])]))
         refund_data = self._order([(self.phone, ["SYNC-R1"])])
         refund_line = refund_data["lines"][0][2]
-        refund_line.update({"qty": -1, "refunded_orderline_id": sale.lines.id,
-                            "price_subtotal": -300.0, "price_subtotal_incl": -300.0})
+        refund_line.update(
+            {
+                "qty": -1,
+                "refunded_orderline_id": sale.lines.id,
+                "price_subtotal": -300.0,
+                "price_subtotal_incl": -300.0,
+            }
+        )
         refund_data.update({"amount_total": -300.0, "amount_paid": -300.0})
         refund_data["payment_ids"][0][2]["amount"] = -300.0
         refund = self._sync(refund_data)
@@ -115,7 +143,11 @@ class TestPosSerialSync(SerialPosSyncCommon):
         again = self._order([(self.phone, ["SYNC-R1"])])
         again["lines"][0][2].update({"qty": -1, "refunded_orderline_id": sale.lines.id})
         again_order = self._sync(again)
-        conflict = self.env["serial.conflict"].sudo().search([("pos_order_id", "=", again_order.id)])
+        conflict = (
+            self.env["serial.conflict"]
+            .sudo()
+            .search([("pos_order_id", "=", again_order.id)])
+        )
         self.assertEqual(conflict.reason, "not_refundable")
         # and the returned unit sells again
         resale = self._sync(self._order([(self.phone, ["SYNC-R1"])]))
@@ -130,34 +162,50 @@ class TestPosSerialSync(SerialPosSyncCommon):
         lots = self._receive_serials(self.phone, ["SYNC-P1", "SYNC-P2"])
         self._sync(self._order([(self.phone, ["SYNC-P1"])]))
         order = self._sync(self._order([(self.phone, ["SYNC-P1"])]))
-        conflict = self.env["serial.conflict"].sudo().search([("pos_order_id", "=", order.id)])
-        manager = self._create_user("conflict_manager", "base.group_user",
-                                    "pos_serial_tracking.group_serial_manager")
+        conflict = (
+            self.env["serial.conflict"].sudo().search([("pos_order_id", "=", order.id)])
+        )
+        manager = self._create_user(
+            "conflict_manager",
+            "base.group_user",
+            "pos_serial_tracking.group_serial_manager",
+        )
         wizard_action = conflict.with_user(manager).action_pick_serial()
-        wizard = self.env[wizard_action["res_model"]].with_user(manager).with_context(
-            wizard_action["context"]).create({"lot_id": lots[1].id})
+        wizard = (
+            self.env[wizard_action["res_model"]]
+            .with_user(manager)
+            .with_context(wizard_action["context"])
+            .create({"lot_id": lots[1].id})
+        )
         wizard.action_confirm()
         self.assertEqual(conflict.state, "resolved")
         self.assertEqual(conflict.picking_id.state, "done")
         self.assertEqual(lots[1].serial_state, "sold")
         self.assertEqual(order.lines.pack_lot_ids.mapped("lot_name"), ["SYNC-P2"])
         self.assertFalse(conflict.activity_ids)
-        cashier = self._create_user("conflict_cashier", "base.group_user",
-                                    "point_of_sale.group_pos_user")
+        cashier = self._create_user(
+            "conflict_cashier", "base.group_user", "point_of_sale.group_pos_user"
+        )
         with self.assertRaises(AccessError):
             conflict.with_user(cashier).action_accept()
 
     def test_till_check_verdicts(self):
         lots = self._receive_serials(self.phone, ["SYNC-C1", "SYNC-C2", "SYNC-C3"])
-        lots[1].sudo()._apply_serial_events([{"lot": lots[1], "event": "marked_lost",
-                                              "note": "x"}])
+        lots[1].sudo()._apply_serial_events(
+            [{"lot": lots[1], "event": "marked_lost", "note": "x"}]
+        )
         self._sync(self._order([(self.phone, ["SYNC-C3"])]))
         verdicts = self.config.check_pos_serials(
-            self.phone.id, ["SYNC-C1", "SYNC-C2", "SYNC-C3", "NOPE"])
-        self.assertEqual([v["reason"] for v in verdicts],
-                         [False, "blocked", "already_sold", "unknown"])
+            self.phone.id, ["SYNC-C1", "SYNC-C2", "SYNC-C3", "NOPE"]
+        )
+        self.assertEqual(
+            [v["reason"] for v in verdicts],
+            [False, "blocked", "already_sold", "unknown"],
+        )
         self.assertTrue(verdicts[1]["alert"])
-        blocked = lots[1].sudo().audit_line_ids.filtered(lambda l: l.event == "blocked_sale")
+        blocked = (
+            lots[1].sudo().audit_line_ids.filtered(lambda l: l.event == "blocked_sale")
+        )
         self.assertEqual(blocked.pos_config_id, self.config)
         self.assertEqual(blocked.user_id, self.env.user)
         found = self.config.find_pos_serial("SYNC-C1")

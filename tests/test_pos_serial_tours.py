@@ -9,7 +9,8 @@ class TestPosSerialTours(SerialPosHttpCommon):
 
     def _session_orders(self):
         return self.env["pos.order"].search(
-            [("session_id", "=", self.main_pos_config.current_session_id.id)], order="id"
+            [("session_id", "=", self.main_pos_config.current_session_id.id)],
+            order="id",
         )
 
     def test_sell_typed_serial(self):
@@ -29,20 +30,27 @@ class TestPosSerialTours(SerialPosHttpCommon):
         self.assertEqual(order.picking_ids.move_line_ids.lot_id, lot)
         self.assertEqual(lot.location_id, order.picking_ids.location_dest_id)
         self.assertEqual(lot.serial_state, "sold")
-        self.assertEqual(self.phone.with_context(location=self.stock_location.id).qty_available, 1)
+        self.assertEqual(
+            self.phone.with_context(location=self.stock_location.id).qty_available, 1
+        )
 
     def test_refusals(self):
         lots = self._receive_serials(self.phone, ["SPH-SOLD", "SPH-STOLEN"])
         lots[0]._apply_serial_events([{"lot": lots[0], "event": "sold"}])
-        lots[1]._apply_serial_events([{"lot": lots[1], "event": "marked_stolen",
-                                       "note": "Shop window"}])
+        lots[1]._apply_serial_events(
+            [{"lot": lots[1], "event": "marked_stolen", "note": "Shop window"}]
+        )
         self.main_pos_config.with_user(self.pos_user).open_ui()
 
         self.start_pos_tour("pos_serial_refusals_tour")
 
         self.assertFalse(self._session_orders().lines)
         self.assertEqual(lots.mapped("serial_state"), ["sold", "stolen"])
-        attempt = lots[1].sudo().audit_line_ids.filtered(lambda line: line.event == "blocked_sale")
+        attempt = (
+            lots[1]
+            .sudo()
+            .audit_line_ids.filtered(lambda line: line.event == "blocked_sale")
+        )
         self.assertEqual(len(attempt), 1)
         self.assertEqual(attempt.pos_config_id, self.main_pos_config)
         self.assertEqual(attempt.user_id, self.pos_user)
@@ -57,8 +65,10 @@ class TestPosSerialTours(SerialPosHttpCommon):
 
         order = self._session_orders()
         self.assertEqual(order.state, "paid")
-        self.assertEqual(sorted(order.lines.pack_lot_ids.mapped("lot_name")),
-                         ["SPH-0001", "SPH-0002"])
+        self.assertEqual(
+            sorted(order.lines.pack_lot_ids.mapped("lot_name")),
+            ["SPH-0001", "SPH-0002"],
+        )
         self.assertEqual(order.lines.qty, 2)
         self.assertEqual(order.picking_ids.state, "done")
         self.assertEqual(lots.mapped("serial_state"), ["sold", "sold"])
@@ -88,7 +98,9 @@ class TestPosSerialTours(SerialPosHttpCommon):
         self.assertEqual(refund.lines.refunded_orderline_id, sale.lines)
         self.assertEqual(refund.lines.pack_lot_ids.mapped("lot_name"), ["SPH-0003"])
         self.assertEqual(resale.lines.pack_lot_ids.mapped("lot_name"), ["SPH-0003"])
-        self.assertEqual([o.picking_ids.state for o in (sale, refund, resale)], ["done"] * 3)
+        self.assertEqual(
+            [o.picking_ids.state for o in (sale, refund, resale)], ["done"] * 3
+        )
         self.assertEqual(lot.serial_state, "sold")
         self.assertEqual(
             lot.sudo().audit_line_ids.sorted("chain_index").mapped("event"),

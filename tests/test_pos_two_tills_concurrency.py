@@ -20,43 +20,84 @@ class TestPosTwoTillsConcurrency(TransactionCase):
         super().setUp()
         with self.env.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            company = env["res.company"].create({"name": f"Two Tills {uuid.uuid4().hex[:6]}"})
-            env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
+            company = env["res.company"].create(
+                {"name": f"Two Tills {uuid.uuid4().hex[:6]}"}
+            )
+            env["account.chart.template"].try_loading(
+                "generic_coa", company, install_demo=False
+            )
             env = env(context={"allowed_company_ids": [company.id]})
-            cash = env["pos.payment.method"].create([
-                {"name": f"Cash {n}", "company_id": company.id,
-                 "journal_id": env["account.journal"].create({
-                     "name": f"Cash {n}", "type": "cash", "code": f"CT{n}",
-                     "company_id": company.id}).id}
-                for n in (1, 2)
-            ])
-            configs = env["pos.config"].concat(*(
-                env["pos.config"].create({"name": f"Till {n}", "company_id": company.id,
-                                          "payment_method_ids": [(6, 0, method.ids)]})
-                for n, method in zip((1, 2), cash)
-            ))
-            product = env["product.product"].create({
-                "name": "Contested Phone", "is_storable": True, "tracking": "serial",
-                "available_in_pos": True, "list_price": 100, "taxes_id": [(5, 0, 0)],
-                "company_id": company.id,
-            })
+            cash = env["pos.payment.method"].create(
+                [
+                    {
+                        "name": f"Cash {n}",
+                        "company_id": company.id,
+                        "journal_id": env["account.journal"]
+                        .create(
+                            {
+                                "name": f"Cash {n}",
+                                "type": "cash",
+                                "code": f"CT{n}",
+                                "company_id": company.id,
+                            }
+                        )
+                        .id,
+                    }
+                    for n in (1, 2)
+                ]
+            )
+            configs = env["pos.config"].concat(
+                *(
+                    env["pos.config"].create(
+                        {
+                            "name": f"Till {n}",
+                            "company_id": company.id,
+                            "payment_method_ids": [(6, 0, method.ids)],
+                        }
+                    )
+                    for n, method in zip((1, 2), cash)
+                )
+            )
+            product = env["product.product"].create(
+                {
+                    "name": "Contested Phone",
+                    "is_storable": True,
+                    "tracking": "serial",
+                    "available_in_pos": True,
+                    "list_price": 100,
+                    "taxes_id": [(5, 0, 0)],
+                    "company_id": company.id,
+                }
+            )
             lot = env["stock.lot"].create(
                 {"name": "TILLS-1", "product_id": product.id, "company_id": company.id}
             )
-            env["stock.quant"].with_context(inventory_mode=True).create({
-                "product_id": product.id, "lot_id": lot.id, "inventory_quantity": 1,
-                "location_id": configs[0].picking_type_id.default_location_src_id.id,
-            }).action_apply_inventory()
+            env["stock.quant"].with_context(inventory_mode=True).create(
+                {
+                    "product_id": product.id,
+                    "lot_id": lot.id,
+                    "inventory_quantity": 1,
+                    "location_id": configs[
+                        0
+                    ].picking_type_id.default_location_src_id.id,
+                }
+            ).action_apply_inventory()
             for config in configs:
                 config.open_ui()
             self.shop = {
-                "company": company.id, "cash": cash.ids, "product": product.id, "lot": lot.id,
+                "company": company.id,
+                "cash": cash.ids,
+                "product": product.id,
+                "lot": lot.id,
                 "sessions": configs.current_session_id.ids,
                 "pricelists": configs.pricelist_id.ids or [False, False],
             }
         self.envs = [
-            api.Environment(self.env.registry.cursor(), SUPERUSER_ID,
-                            {"allowed_company_ids": [self.shop["company"]]})
+            api.Environment(
+                self.env.registry.cursor(),
+                SUPERUSER_ID,
+                {"allowed_company_ids": [self.shop["company"]]},
+            )
             for _ in range(3)
         ]
         for env in self.envs:
@@ -65,23 +106,55 @@ class TestPosTwoTillsConcurrency(TransactionCase):
     def _order(self, till):
         order_uuid = str(uuid.uuid4())
         return {
-            "amount_paid": 100, "amount_return": 0, "amount_tax": 0, "amount_total": 100,
+            "amount_paid": 100,
+            "amount_return": 0,
+            "amount_tax": 0,
+            "amount_total": 100,
             "date_order": fields.Datetime.to_string(fields.Datetime.now()),
-            "fiscal_position_id": False, "pricelist_id": self.shop["pricelists"][till],
-            "name": f"Order {order_uuid}", "last_order_preparation_change": "{}",
-            "lines": [(0, 0, {
-                "product_id": self.shop["product"], "qty": 1, "price_unit": 100,
-                "price_subtotal": 100, "price_subtotal_incl": 100, "tax_ids": [],
-                "discount": 0, "pack_lot_ids": [[0, 0, {"lot_name": "TILLS-1"}]],
-            })],
-            "partner_id": False, "session_id": self.shop["sessions"][till],
-            "sequence_number": 1, "uuid": order_uuid, "user_id": SUPERUSER_ID,
-            "payment_ids": [(0, 0, {"amount": 100, "name": fields.Datetime.now(),
-                                    "payment_method_id": self.shop["cash"][till]})],
+            "fiscal_position_id": False,
+            "pricelist_id": self.shop["pricelists"][till],
+            "name": f"Order {order_uuid}",
+            "last_order_preparation_change": "{}",
+            "lines": [
+                (
+                    0,
+                    0,
+                    {
+                        "product_id": self.shop["product"],
+                        "qty": 1,
+                        "price_unit": 100,
+                        "price_subtotal": 100,
+                        "price_subtotal_incl": 100,
+                        "tax_ids": [],
+                        "discount": 0,
+                        "pack_lot_ids": [[0, 0, {"lot_name": "TILLS-1"}]],
+                    },
+                )
+            ],
+            "partner_id": False,
+            "session_id": self.shop["sessions"][till],
+            "sequence_number": 1,
+            "uuid": order_uuid,
+            "user_id": SUPERUSER_ID,
+            "payment_ids": [
+                (
+                    0,
+                    0,
+                    {
+                        "amount": 100,
+                        "name": fields.Datetime.now(),
+                        "payment_method_id": self.shop["cash"][till],
+                    },
+                )
+            ],
             "to_invoice": False,
         }
 
-    @mute_logger("odoo.sql_db", "odoo.service.model", "odoo.addons.pos_serial_tracking.models.pos_order")
+    @mute_logger(
+        "odoo.sql_db",
+        "odoo.service.model",
+        "odoo.addons.pos_serial_tracking.models.pos_order",
+    )
     def test_same_serial_at_two_tills(self):
         env1, env2, env3 = self.envs
         order_1, order_2 = self._order(0), self._order(1)
@@ -108,7 +181,9 @@ class TestPosTwoTillsConcurrency(TransactionCase):
         env2.cr.rollback()
         retrying(lambda: env2["pos.order"].sync_from_ui([order_2]), env2)
 
-        orders = env3["pos.order"].search([("uuid", "in", [order_1["uuid"], order_2["uuid"]])])
+        orders = env3["pos.order"].search(
+            [("uuid", "in", [order_1["uuid"], order_2["uuid"]])]
+        )
         first = orders.filtered(lambda o: o.uuid == order_1["uuid"])
         second = orders.filtered(lambda o: o.uuid == order_2["uuid"])
         self.assertEqual((first.state, second.state), ("paid", "paid"))

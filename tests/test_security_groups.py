@@ -6,9 +6,16 @@ from .common import SerialTrackingCommon
 class TestSecurityGroups(SerialTrackingCommon):
     def test_manager_implies_user(self):
         user_group = self.env.ref("pos_serial_tracking.group_serial_user")
-        self.assertTrue(self.serial_manager.has_group("pos_serial_tracking.group_serial_user"))
-        self.assertIn(user_group, self.env.ref("pos_serial_tracking.group_serial_manager").implied_ids)
-        self.assertFalse(self.serial_user.has_group("pos_serial_tracking.group_serial_manager"))
+        self.assertTrue(
+            self.serial_manager.has_group("pos_serial_tracking.group_serial_user")
+        )
+        self.assertIn(
+            user_group,
+            self.env.ref("pos_serial_tracking.group_serial_manager").implied_ids,
+        )
+        self.assertFalse(
+            self.serial_user.has_group("pos_serial_tracking.group_serial_manager")
+        )
 
     def test_user_sees_serials_as_inventory_user(self):
         self.assertTrue(self.serial_user.has_group("stock.group_stock_user"))
@@ -20,8 +27,10 @@ class TestSecurityGroups(SerialTrackingCommon):
         self.assertFalse(auditor.has_group("stock.group_stock_user"))
         self.assertFalse(auditor.has_group("point_of_sale.group_pos_user"))
         lot = self._receive_serials(self.phone, ["P1-AUD-1"])
-        read = self.env["stock.lot"].with_user(auditor).search_read(
-            [("id", "=", lot.id)], ["name", "product_id"]
+        read = (
+            self.env["stock.lot"]
+            .with_user(auditor)
+            .search_read([("id", "=", lot.id)], ["name", "product_id"])
         )
         self.assertEqual(read[0]["name"], "P1-AUD-1")
         with self.assertRaises(AccessError):

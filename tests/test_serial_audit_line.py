@@ -42,7 +42,9 @@ class TestSerialAuditLine(SerialTrackingCommon):
             with self.assertRefused("cannot be deleted"):
                 line.unlink()
             with self.assertRefused("written by the serial operations"):
-                env["serial.audit.line"].create({"lot_id": self.lot.id, "event": "sold"})
+                env["serial.audit.line"].create(
+                    {"lot_id": self.lot.id, "event": "sold"}
+                )
         self.assertEqual(self.line.event, "received")
 
     def test_users_have_read_only_access(self):
@@ -63,16 +65,23 @@ class TestSerialAuditLine(SerialTrackingCommon):
             "DELETE FROM serial_audit_line WHERE id = %s",
             "TRUNCATE serial_audit_line CASCADE",
         ):
-            with self.subTest(query=query), self.assertRaises(psycopg2.Error) as caught, \
-                    self.env.cr.savepoint():
+            with (
+                self.subTest(query=query),
+                self.assertRaises(psycopg2.Error) as caught,
+                self.env.cr.savepoint(),
+            ):
                 self.env.cr.execute(query, [self.line.id])
             self.assertIn("append-only", str(caught.exception))
         self.assertEqual(self.line.note, False)
 
     def _with_trigger_disabled(self, query, params):
-        self._sql("ALTER TABLE serial_audit_line DISABLE TRIGGER serial_audit_line_append_only")
+        self._sql(
+            "ALTER TABLE serial_audit_line DISABLE TRIGGER serial_audit_line_append_only"
+        )
         self._sql(query, params)
-        self._sql("ALTER TABLE serial_audit_line ENABLE TRIGGER serial_audit_line_append_only")
+        self._sql(
+            "ALTER TABLE serial_audit_line ENABLE TRIGGER serial_audit_line_append_only"
+        )
 
     def test_changed_row_detected(self):
         self._with_trigger_disabled(
@@ -104,12 +113,16 @@ class TestSerialAuditLine(SerialTrackingCommon):
 
     def test_removed_row_detected(self):
         next_line = self.lot.audit_line_ids.sorted("chain_index")[2]
-        self._with_trigger_disabled("DELETE FROM serial_audit_line WHERE id = %s", [self.line.id])
+        self._with_trigger_disabled(
+            "DELETE FROM serial_audit_line WHERE id = %s", [self.line.id]
+        )
         self.assertEqual(self.env["serial.audit.line"].verify_chain(), next_line)
 
     def test_removed_last_row_detected(self):
         lines = self.lot.audit_line_ids.sorted("chain_index")
-        self._with_trigger_disabled("DELETE FROM serial_audit_line WHERE id = %s", [lines[2].id])
+        self._with_trigger_disabled(
+            "DELETE FROM serial_audit_line WHERE id = %s", [lines[2].id]
+        )
         self.assertEqual(self.env["serial.audit.line"].verify_chain(), lines[1])
 
     def test_auditor_runs_the_check_from_the_menu(self):
@@ -126,11 +139,15 @@ class TestSerialAuditLine(SerialTrackingCommon):
         self.assertIn("was changed after it was written", result["help"])
 
     def test_check_refused_to_plain_users(self):
-        cashier = self._create_user("cashier_a", "base.group_user", "point_of_sale.group_pos_user")
+        cashier = self._create_user(
+            "cashier_a", "base.group_user", "point_of_sale.group_pos_user"
+        )
         with self.assertRaises(AccessError):
             self.env["serial.audit.line"].with_user(cashier).action_verify_chain()
         with self.assertRaises(AccessError):
-            self.env["serial.audit.line"].with_user(self.serial_user).action_verify_chain()
+            self.env["serial.audit.line"].with_user(
+                self.serial_user
+            ).action_verify_chain()
 
     def test_lot_with_history_cannot_be_deleted(self):
         with self.assertRaises(Exception), mute_logger("odoo.sql_db"):

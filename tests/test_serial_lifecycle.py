@@ -10,13 +10,17 @@ class TestSerialLifecycle(SerialTrackingCommon):
     """The state follows the real stock operations, and every change is in the history."""
 
     def test_receipt_puts_serials_in_stock(self):
-        lots = self._receive_by_receipt(self.phone, ["P1-R1", "P1-R2"], vendor=self.vendor)
+        lots = self._receive_by_receipt(
+            self.phone, ["P1-R1", "P1-R2"], vendor=self.vendor
+        )
         self.assertEqual(lots.mapped("serial_state"), ["in_stock", "in_stock"])
         self.assertEqual(
             self._history(lots[0]),
             [("registered", False, False), ("received", False, "in_stock")],
         )
-        received = lots[0].audit_line_ids.filtered(lambda line: line.event == "received")
+        received = lots[0].audit_line_ids.filtered(
+            lambda line: line.event == "received"
+        )
         self.assertEqual(received.partner_id, self.vendor)
         self.assertEqual(received.user_id, self.env.user)
 
@@ -26,7 +30,9 @@ class TestSerialLifecycle(SerialTrackingCommon):
         self._deliver(lot, self.customer, origin="S00042")
         self.assertEqual(lot.serial_state, "sold")
         self.assertEqual(lot.serial_partner_id, self.customer)
-        self.assertEqual(lot.serial_sale_date, fields.Datetime.to_datetime("2026-03-15 10:00:00"))
+        self.assertEqual(
+            lot.serial_sale_date, fields.Datetime.to_datetime("2026-03-15 10:00:00")
+        )
         self.assertEqual(lot.serial_source_ref, "S00042")
         self.assertEqual(lot.warranty_start_date, fields.Date.to_date("2026-03-15"))
         self.assertEqual(lot.warranty_end_date, fields.Date.to_date("2028-03-14"))
@@ -62,7 +68,11 @@ class TestSerialLifecycle(SerialTrackingCommon):
     def test_internal_transfer_keeps_state(self):
         lot = self._receive_by_receipt(self.phone, ["P1-M1"])
         shelf = self.env["stock.location"].create(
-            {"name": "Shelf 9", "usage": "internal", "location_id": self.stock_location.id}
+            {
+                "name": "Shelf 9",
+                "usage": "internal",
+                "location_id": self.stock_location.id,
+            }
         )
         picking = self._picking(self.warehouse.int_type_id, lot)
         picking.move_ids.move_line_ids.location_dest_id = shelf
@@ -90,19 +100,23 @@ class TestSerialLifecycle(SerialTrackingCommon):
 
     def test_selling_a_lost_serial_is_refused(self):
         lot = self._receive_serials(self.phone, ["P1-L1"])
-        lot.with_user(self.serial_manager)._mark_serial_state("marked_lost", "Not on shelf")
+        lot.with_user(self.serial_manager)._mark_serial_state(
+            "marked_lost", "Not on shelf"
+        )
         with self.assertRefused("Serial P1-L1 is lost and cannot be sold"):
             self._deliver(lot, self.customer)
         self.assertEqual(lot.serial_state, "lost")
 
     def test_repair_in_and_out(self):
         lot = self._receive_serials(self.phone, ["P1-REP1"])
-        repair = self.env["repair.order"].create({
-            "product_id": self.phone.id,
-            "lot_id": lot.id,
-            "partner_id": self.customer.id,
-            "location_id": self.stock_location.id,
-        })
+        repair = self.env["repair.order"].create(
+            {
+                "product_id": self.phone.id,
+                "lot_id": lot.id,
+                "partner_id": self.customer.id,
+                "location_id": self.stock_location.id,
+            }
+        )
         repair.action_validate()
         repair.action_repair_start()
         self.assertEqual(lot.serial_state, "in_repair")
@@ -114,15 +128,21 @@ class TestSerialLifecycle(SerialTrackingCommon):
         history = self._history(lot)
         self.assertIn(("repair_in", "in_stock", "in_repair"), history)
         self.assertEqual(history[-1], ("repair_out", "in_repair", "in_stock"))
-        repair_line = lot.audit_line_ids.filtered(lambda line: line.event == "repair_in")
+        repair_line = lot.audit_line_ids.filtered(
+            lambda line: line.event == "repair_in"
+        )
         self.assertEqual(repair_line.reference, repair.name)
 
     def test_repair_of_a_sold_unit_goes_back_to_sold(self):
         lot = self._receive_serials(self.phone, ["P1-REP2"])
         lot._apply_serial_events([{"lot": lot, "event": "sold"}])
-        repair = self.env["repair.order"].create({
-            "product_id": self.phone.id, "lot_id": lot.id, "partner_id": self.customer.id,
-        })
+        repair = self.env["repair.order"].create(
+            {
+                "product_id": self.phone.id,
+                "lot_id": lot.id,
+                "partner_id": self.customer.id,
+            }
+        )
         repair.action_validate()
         repair.action_repair_start()
         self.assertEqual(lot.serial_state, "in_repair")
@@ -132,7 +152,9 @@ class TestSerialLifecycle(SerialTrackingCommon):
     def test_manager_marks_and_restores(self):
         lot = self._receive_serials(self.phone, ["P1-MK1"])
         as_manager = lot.with_user(self.serial_manager)
-        as_manager._mark_serial_state("marked_stolen", "Shop window broken, police report 77")
+        as_manager._mark_serial_state(
+            "marked_stolen", "Shop window broken, police report 77"
+        )
         self.assertEqual(lot.serial_state, "stolen")
         as_manager._mark_serial_state("found", "Recovered by the police")
         self.assertEqual(lot.serial_state, "in_stock")
@@ -167,9 +189,12 @@ class TestSerialLifecycle(SerialTrackingCommon):
     def test_state_wizard(self):
         lot = self._receive_serials(self.phone, ["P1-W1"])
         action = lot.with_user(self.serial_manager).action_mark_lost()
-        wizard = self.env[action["res_model"]].with_user(self.serial_manager).with_context(
-            action["context"]
-        ).create({"reason": "Gone after the fair"})
+        wizard = (
+            self.env[action["res_model"]]
+            .with_user(self.serial_manager)
+            .with_context(action["context"])
+            .create({"reason": "Gone after the fair"})
+        )
         wizard.action_confirm()
         self.assertEqual(lot.serial_state, "lost")
 
@@ -182,16 +207,24 @@ class TestSerialLifecycle(SerialTrackingCommon):
             lot.write({"warranty_start_date": "2020-01-01"})
         with self.assertRaises(UserError):
             self.env["stock.lot"].create(
-                {"name": "P1-WR2", "product_id": self.phone.id, "serial_state": "in_stock"}
+                {
+                    "name": "P1-WR2",
+                    "product_id": self.phone.id,
+                    "serial_state": "in_stock",
+                }
             )
         self.assertEqual(lot.serial_state, "in_stock")
 
     def test_serial_format(self):
         self.phone.serial_format = r"P1-[0-9]{4}"
         self.env["stock.lot"].create({"name": "P1-0001", "product_id": self.phone.id})
-        with self.assertRefused(exception=ValidationError, message_regex="does not match the serial format"):
+        with self.assertRefused(
+            exception=ValidationError, message_regex="does not match the serial format"
+        ):
             self.env["stock.lot"].create({"name": "P1-12", "product_id": self.phone.id})
-        with self.assertRefused(exception=ValidationError, message_regex="not a valid regular expression"):
+        with self.assertRefused(
+            exception=ValidationError, message_regex="not a valid regular expression"
+        ):
             self.phone.serial_format = "P1-[0-9"
 
     def test_lot_tracked_products_have_no_serial_state(self):

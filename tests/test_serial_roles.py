@@ -33,27 +33,46 @@ class TestSerialRoles(SerialTrackingCommon):
                 {"lot_ids": [(6, 0, lot.ids)], "event": "marked_lost", "reason": "x"}
             )
         with self.assertRaises(AccessError):
-            self.env["serial.audit.line"].with_user(self.serial_user).action_verify_chain()
+            self.env["serial.audit.line"].with_user(
+                self.serial_user
+            ).action_verify_chain()
         self.assertEqual(self.lot.serial_state, "in_stock")
 
     def test_serial_manager_marks_with_the_wizard(self):
-        wizard = self.env["serial.state.change"].with_user(self.serial_manager).create(
-            {"lot_ids": [(6, 0, self.lot.ids)], "event": "marked_stolen", "reason": "Robbery"}
+        wizard = (
+            self.env["serial.state.change"]
+            .with_user(self.serial_manager)
+            .create(
+                {
+                    "lot_ids": [(6, 0, self.lot.ids)],
+                    "event": "marked_stolen",
+                    "reason": "Robbery",
+                }
+            )
         )
         wizard.action_confirm()
         self.assertEqual(self.lot.serial_state, "stolen")
         line = self.lot.audit_line_ids.sorted("chain_index")[-1]
-        self.assertEqual((line.event, line.user_id, line.note),
-                         ("marked_stolen", self.serial_manager, "Robbery"))
-        result = self.env["serial.audit.line"].with_user(self.serial_manager).action_verify_chain()
+        self.assertEqual(
+            (line.event, line.user_id, line.note),
+            ("marked_stolen", self.serial_manager, "Robbery"),
+        )
+        result = (
+            self.env["serial.audit.line"]
+            .with_user(self.serial_manager)
+            .action_verify_chain()
+        )
         self.assertEqual(result["params"]["type"], "success")
 
     def test_auditor_reads_everything_changes_nothing(self):
         auditor = self.serial_auditor
         self.assertEqual(
-            self.lot.with_user(auditor).audit_line_ids.mapped("event"), ["received", "registered"]
+            self.lot.with_user(auditor).audit_line_ids.mapped("event"),
+            ["received", "registered"],
         )
-        self.assertTrue(self.env["stock.lot"].with_user(auditor).search([("id", "=", self.lot.id)]))
+        self.assertTrue(
+            self.env["stock.lot"].with_user(auditor).search([("id", "=", self.lot.id)])
+        )
         with self.assertRaises(AccessError):
             self.env["stock.lot"].with_user(auditor).create(
                 {"name": "P1-AUD9", "product_id": self.phone.id}
@@ -78,16 +97,29 @@ class TestSerialRoles(SerialTrackingCommon):
         other_phone = self._create_serial_product(
             "Phone B", "PB", company_id=other_company.id
         )
-        other_lot = self.env["stock.lot"].with_company(other_company).create(
-            {"name": "PB-1", "product_id": other_phone.id, "company_id": other_company.id}
+        other_lot = (
+            self.env["stock.lot"]
+            .with_company(other_company)
+            .create(
+                {
+                    "name": "PB-1",
+                    "product_id": other_phone.id,
+                    "company_id": other_company.id,
+                }
+            )
         )
         self.assertEqual(other_lot.audit_line_ids.company_id, other_company)
-        visible = self.env["serial.audit.line"].with_user(self.serial_auditor).search(
-            [("lot_name", "in", ["PB-1", "P1-ROLE1"])]
+        visible = (
+            self.env["serial.audit.line"]
+            .with_user(self.serial_auditor)
+            .search([("lot_name", "in", ["PB-1", "P1-ROLE1"])])
         )
         self.assertEqual(set(visible.mapped("lot_name")), {"P1-ROLE1"})
         self.serial_auditor.write({"company_ids": [(4, other_company.id)]})
-        visible = self.env["serial.audit.line"].with_user(self.serial_auditor).with_context(
-            allowed_company_ids=[self.env.company.id, other_company.id]
-        ).search([("lot_name", "in", ["PB-1", "P1-ROLE1"])])
+        visible = (
+            self.env["serial.audit.line"]
+            .with_user(self.serial_auditor)
+            .with_context(allowed_company_ids=[self.env.company.id, other_company.id])
+            .search([("lot_name", "in", ["PB-1", "P1-ROLE1"])])
+        )
         self.assertEqual(set(visible.mapped("lot_name")), {"P1-ROLE1", "PB-1"})

@@ -20,21 +20,32 @@ class TestSoldOnceConcurrency(TransactionCase):
         super().setUp()
         with self.env.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            product = env["product.product"].create({
-                "name": "Concurrency Phone", "is_storable": True, "tracking": "serial",
-            })
+            product = env["product.product"].create(
+                {
+                    "name": "Concurrency Phone",
+                    "is_storable": True,
+                    "tracking": "serial",
+                }
+            )
             self.serials = [f"CONC-{self._testMethodName}-{i}" for i in range(2)]
             lots = env["stock.lot"].create(
                 [{"name": serial, "product_id": product.id} for serial in self.serials]
             )
-            env["stock.quant"].with_context(inventory_mode=True).create([
-                {"product_id": product.id, "lot_id": lot.id, "inventory_quantity": 1,
-                 "location_id": env.ref("stock.warehouse0").lot_stock_id.id}
-                for lot in lots
-            ]).action_apply_inventory()
+            env["stock.quant"].with_context(inventory_mode=True).create(
+                [
+                    {
+                        "product_id": product.id,
+                        "lot_id": lot.id,
+                        "inventory_quantity": 1,
+                        "location_id": env.ref("stock.warehouse0").lot_stock_id.id,
+                    }
+                    for lot in lots
+                ]
+            ).action_apply_inventory()
             self.lot_ids = lots.ids
         self.envs = [
-            api.Environment(self.env.registry.cursor(), SUPERUSER_ID, {}) for _ in range(3)
+            api.Environment(self.env.registry.cursor(), SUPERUSER_ID, {})
+            for _ in range(3)
         ]
         for env in self.envs:
             self.addCleanup(env.cr.close)
@@ -48,7 +59,9 @@ class TestSoldOnceConcurrency(TransactionCase):
         env.cr.rollback()  # a fresh snapshot
         env.invalidate_all()
         lot = env["stock.lot"].browse(lot_id)
-        return lot.serial_state, lot.audit_line_ids.filtered(lambda l: l.event == "sold")
+        return lot.serial_state, lot.audit_line_ids.filtered(
+            lambda l: l.event == "sold"
+        )
 
     @mute_logger("odoo.service.model", "odoo.sql_db")
     def test_interleaved_sale_is_replayed_and_refused(self):
@@ -62,7 +75,9 @@ class TestSoldOnceConcurrency(TransactionCase):
         # what Odoo does with a request that failed so: replay it, on a fresh snapshot
         with self.assertRaises(UserError) as caught:
             retrying(lambda: self._sell(env1, self.lot_ids[0], "till 1"), env1)
-        self.assertIn(f"Serial {self.serials[0]} is already sold", str(caught.exception))
+        self.assertIn(
+            f"Serial {self.serials[0]} is already sold", str(caught.exception)
+        )
         state, sales = self._sales(self.lot_ids[0])
         self.assertEqual(state, "sold")
         self.assertEqual(sales.mapped("reference"), ["till 2"])
@@ -109,7 +124,9 @@ class TestSoldOnceConcurrency(TransactionCase):
         thread = threading.Thread(target=till_2)
         thread.start()
         thread.join(timeout=10)
-        self.assertTrue(done.is_set(), "selling another serial must not wait for till 1")
+        self.assertTrue(
+            done.is_set(), "selling another serial must not wait for till 1"
+        )
         env1.cr.commit()
         env2.cr.commit()
         self.assertEqual(self._sales(self.lot_ids[0])[0], "sold")

@@ -385,10 +385,14 @@ class TestStockLotImport(SerialTrackingCommon):
         # the history: imported straight into stock, carrying the batch and the receipt
         for lot in lots:
             line = lot.audit_line_ids
-            self.assertEqual((line.event, line.old_state, line.new_state),
-                             ("imported", False, "in_stock"))
-            self.assertEqual((line.reference, line.res_model, line.res_id),
-                             (batch.name, batch._name, batch.id))
+            self.assertEqual(
+                (line.event, line.old_state, line.new_state),
+                ("imported", False, "in_stock"),
+            )
+            self.assertEqual(
+                (line.reference, line.res_model, line.res_id),
+                (batch.name, batch._name, batch.id),
+            )
             self.assertTrue(any(move.reference in line.note for move in moves))
         self.assertFalse(self.env["serial.audit.line"].verify_chain())
 

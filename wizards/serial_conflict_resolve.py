@@ -10,7 +10,9 @@ class SerialConflictResolve(models.TransientModel):
     conflict_id = fields.Many2one("serial.conflict", required=True, readonly=True)
     product_id = fields.Many2one(related="conflict_id.product_id")
     lot_id = fields.Many2one(
-        "stock.lot", string="Serial Sold", required=True,
+        "stock.lot",
+        string="Serial Sold",
+        required=True,
         domain="[('product_id', '=', product_id), ('serial_state', 'in', ('in_stock', 'returned'))]",
     )
 

@@ -246,7 +246,9 @@ class StockLotImport(models.TransientModel):
 
     def _compute_limits_note(self):
         max_rows, max_megabytes = self._limits()
-        rows = f"{max_rows:,}"  # formatted apart: the term extractor evaluates arguments
+        rows = (
+            f"{max_rows:,}"  # formatted apart: the term extractor evaluates arguments
+        )
         for wizard in self:
             wizard.limits_note = _(
                 "At most %(rows)s rows and %(megabytes)s MB per file.",
