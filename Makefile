@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PYTHON3 ?= python3
 
-.PHONY: setup run test bench clean
+.PHONY: setup run test bench lint clean
 
 setup:
 	@./scripts/setup.sh
@@ -15,6 +15,11 @@ test: setup
 
 bench: setup
 	@$(PYTHON3) bench/run_bench.py
+
+# the house style (ruff.toml): formatting and lint, checked, nothing rewritten
+lint: setup
+	@ruff=$$(sed -n 's/^VENV=//p' .build/env)/bin/ruff; \
+	  $$ruff format --check . && $$ruff check .
 
 # drop the cached template databases (they are rebuilt on the next run)
 clean:

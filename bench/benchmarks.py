@@ -1,8 +1,9 @@
 """The benchmarks, run inside Odoo (the virtualenv's Python) by bench/run_bench.py.
 
 Each benchmark times the native Odoo 18 operation and, where the addon provides one, the
-addon's operation, in the same run on the same data, a few times each; it prints the median
-of each and their ratio. Absolute times are noisy on shared machines: read the ratios."""
+addon's operation, in the same run on the same data, a few times each; it prints the
+median of each and their ratio. Absolute times are noisy on shared machines: read the
+ratios."""
 
 import base64
 import io
@@ -63,7 +64,8 @@ class Report:
     def print(self):
         print()
         print(
-            f"{'benchmark':<52} {'native Odoo 18':>22} {'pos_serial_tracking':>22} ratio"
+            f"{'benchmark':<52} {'native Odoo 18':>22} "
+            f"{'pos_serial_tracking':>22} ratio"
         )
         for row in self.rows:
             print(self._format(row))
@@ -90,8 +92,9 @@ def fill_serials(env, count, states=True):
     )
     state = (
         SQL(
-            """, (ARRAY['in_stock', 'in_stock', 'in_stock', 'in_stock', 'in_stock', 'in_stock',
-                    'in_stock', 'sold', 'sold', 'returned', 'in_repair', 'lost', 'stolen',
+            """, (ARRAY['in_stock', 'in_stock', 'in_stock', 'in_stock', 'in_stock',
+                    'in_stock', 'in_stock', 'sold', 'sold', 'returned', 'in_repair',
+                    'lost', 'stolen',
                     'scrapped', 'recalled'])[1 + mod(i::bigint * 7919, 15)]"""
         )
         if states
@@ -252,8 +255,8 @@ def bench_verify(env, report):
 
 
 def native_load(env, product, serials):
-    """Register `serials` with stock.lot.load() (what Odoo's standard import calls), rolled
-    back after."""
+    """Register `serials` with stock.lot.load() (what Odoo's standard import calls),
+    rolled back after."""
     with env.cr.savepoint(flush=False) as savepoint:
         result = env["stock.lot"].load(
             ["name", "product_id/.id"],
@@ -284,8 +287,8 @@ def bench_native_load(env, report, count=10000):
 
 
 def serials_xlsx(count, product_code):
-    """A workbook of `count` serials (Serial, Product), written as Excel writes one (shared
-    strings), by xlsxwriter (an Odoo requirement)."""
+    """A workbook of `count` serials (Serial, Product), written as Excel writes one
+    (shared strings), by xlsxwriter (an Odoo requirement)."""
     import xlsxwriter
 
     output = io.BytesIO()
@@ -346,7 +349,8 @@ def bench_import(env, report, count=IMPORT_SERIALS):
             batch = wizard.batch_id
             assert (batch.created_count, batch.received_count) == (count, count), batch
             env.cr.execute(
-                """SELECT count(*), count(*) FILTER (WHERE lot.serial_state = 'in_stock'),
+                """SELECT count(*),
+                          count(*) FILTER (WHERE lot.serial_state = 'in_stock'),
                           (SELECT count(*) FROM serial_audit_line line
                             WHERE line.reference = %s),
                           (SELECT sum(quantity) FROM stock_quant quant
@@ -392,17 +396,151 @@ def bench_import(env, report, count=IMPORT_SERIALS):
     )
     print(
         f"  import of {count:,} serials: {seconds:.1f} s (dry run alone: "
-        f"{dry_run_seconds:.1f} s); native stock.lot.load() of the first {sample:,} rows: "
-        f"{native_seconds:.1f} s, {count / (sample / native_seconds):.0f} s at its rate for "
-        f"{count:,}",
+        f"{dry_run_seconds:.1f} s); native stock.lot.load() of the first {sample:,} "
+        f"rows: {native_seconds:.1f} s, "
+        f"{count / (sample / native_seconds):.0f} s at its rate for {count:,}",
         flush=True,
     )
     if peak is not None:
         print(
-            f"  memory: {start_rss:.0f} MB before the import, peak {peak:.0f} MB during it "
-            f"(+{peak - start_rss:.0f} MB)",
+            f"  memory: {start_rss:.0f} MB before the import, peak {peak:.0f} MB "
+            f"during it (+{peak - start_rss:.0f} MB)",
             flush=True,
         )
+
+    floor = import_floor(env, product, location, count)
+    tables = ", ".join(f"{table} {seconds:.1f} s" for table, seconds in floor["tables"])
+    print(
+        f"  the floor: PostgreSQL alone writes the same rows (lots, history lines and "
+        f"heads, move lines, quants; no file, no Python per row) in "
+        f"{floor['total']:.1f} s ({tables}); the import takes "
+        f"{seconds / floor['total']:.2f}× that",
+        flush=True,
+    )
+    per_check = foreign_key_check_cost(env)
+    print(
+        f"  one foreign-key check costs {per_check:.1f} µs here; Odoo's constraints "
+        f"ask {floor['checks']} checks per received serial (NULL references not "
+        f"counted), "
+        f"{floor['checks'] * count * per_check / 1e6:.1f} s for {count:,} serials",
+        flush=True,
+    )
+
+
+def import_floor(env, product, location, count):
+    """Seconds PostgreSQL alone takes to write what an import of `count` received
+    serials writes, each table from an INSERT ... SELECT (the history's hashes are
+    stand-ins), and the foreign-key checks those rows cost; rolled back after."""
+    wizard = env["stock.lot.import"].create({"filename": "floor.xlsx"})
+    now = odoo.fields.Datetime.now()
+    tables = []
+    with env.cr.savepoint(flush=False) as savepoint:
+        moves = wizard._create_receipt_moves(
+            [(0, "", product.id, env.company.id, None, None, None, location.id)],
+            "FLOOR",
+            now,
+        )
+        batch = env["stock.lot.import.batch"].create(
+            {"name": "FLOOR", "company_id": env.company.id, "location_id": location.id}
+        )
+        env.flush_all()
+        params = {
+            "product": product.id,
+            "company": env.company.id,
+            "uom": product.uom_id.id,
+            "batch": batch.id,
+            "location": location.id,
+            "uid": env.uid,
+            "count": count,
+            "now": now,
+        }
+        statements = [
+            (
+                "stock_lot",
+                """INSERT INTO stock_lot (name, product_id, company_id, product_uom_id,
+                          import_batch_id, location_id, serial_state, create_uid,
+                          write_uid, create_date, write_date)
+                   SELECT 'FLOOR-' || lpad(i::text, 8, '0'), %(product)s, %(company)s,
+                          %(uom)s, %(batch)s, %(location)s, 'in_stock', %(uid)s,
+                          %(uid)s, %(now)s, %(now)s
+                     FROM generate_series(1, %(count)s) AS i""",
+            ),
+            (
+                "serial_audit_line",
+                """INSERT INTO serial_audit_line (lot_id, lot_name, product_id,
+                          company_id, chain_index, event, new_state, user_id, date,
+                          res_model, res_id, reference, note, hash)
+                   SELECT id, name, product_id, company_id, 1, 'imported', 'in_stock',
+                          %(uid)s, %(now)s, 'stock.lot.import.batch', %(batch)s,
+                          'FLOOR',
+                          'Row of floor.xlsx',
+                          encode(sha256(convert_to(name, 'UTF8')), 'hex')
+                     FROM stock_lot WHERE import_batch_id = %(batch)s""",
+            ),
+            (
+                "serial_audit_head",
+                """INSERT INTO serial_audit_head (lot_id, length, hash)
+                   SELECT lot_id, 1, hash FROM serial_audit_line
+                    WHERE res_model = 'stock.lot.import.batch'
+                      AND res_id = %(batch)s""",
+            ),
+        ]
+        for table, statement in statements:
+            start = time.perf_counter()
+            env.cr.execute(statement, params)
+            tables.append((table, time.perf_counter() - start))
+        start = time.perf_counter()
+        wizard._insert_stock(batch, moves, now)
+        tables.append(("move lines and quants", time.perf_counter() - start))
+        env.cr.execute(
+            """SELECT count(*) FILTER (WHERE con.conrelid = 'stock_quant'::regclass)
+                      + count(*)
+                 FROM pg_constraint con
+                 JOIN pg_attribute att ON att.attrelid = con.conrelid
+                                      AND att.attnum = con.conkey[1]
+                WHERE con.contype = 'f'
+                  AND con.conrelid = ANY(ARRAY['stock_lot', 'serial_audit_line',
+                      'serial_audit_head', 'stock_move_line',
+                      'stock_quant']::regclass[])
+                  AND att.attname IN ('product_id', 'company_id', 'product_uom_id',
+                      'import_batch_id', 'location_id', 'location_dest_id',
+                      'create_uid', 'write_uid', 'lot_id', 'user_id', 'move_id')"""
+        )
+        checks = env.cr.fetchone()[0]
+        savepoint.rollback()
+    env.invalidate_all()
+    return {
+        "total": sum(seconds for _table, seconds in tables),
+        "tables": tables,
+        "checks": checks,
+    }
+
+
+def foreign_key_check_cost(env, rows=100000):
+    """Microseconds PostgreSQL spends on one foreign-key check on this machine: 100,000
+    rows of 4 references inserted into a table with and without the constraints."""
+    seconds = {}
+    with env.cr.savepoint(flush=False) as savepoint:
+        env.cr.execute(
+            """CREATE TEMP TABLE bench_parent (id int PRIMARY KEY);
+               INSERT INTO bench_parent VALUES (1);
+               CREATE TEMP TABLE bench_plain (a int, b int, c int, d int);
+               CREATE TEMP TABLE bench_checked (
+                   a int REFERENCES bench_parent, b int REFERENCES bench_parent,
+                   c int REFERENCES bench_parent, d int REFERENCES bench_parent)"""
+        )
+        for table in ("bench_plain", "bench_checked"):
+            start = time.perf_counter()
+            env.cr.execute(
+                SQL(
+                    "INSERT INTO %s SELECT 1, 1, 1, 1 FROM generate_series(1, %s)",
+                    SQL.identifier(table),
+                    rows,
+                )
+            )
+            seconds[table] = time.perf_counter() - start
+        savepoint.rollback()
+    return (seconds["bench_checked"] - seconds["bench_plain"]) * 1e6 / (4 * rows)
 
 
 def main():

@@ -1131,7 +1131,8 @@ class StockLotImport(models.TransientModel):
             "uom_id, reference)",
             SQL(", ").join(
                 SQL(
-                    "(%s::int, %s::int, %s::int, %s::int, %s::int, %s::int, %s::varchar)",
+                    "(%s::int, %s::int, %s::int, %s::int, %s::int, %s::int, "
+                    "%s::varchar)",
                     move["id"],
                     product_id,
                     location_id,
