@@ -28,6 +28,91 @@ STAT = re.compile(
 )
 
 
+class LogReader:
+    """What the Odoo log of a test run tells, read one line at a time."""
+
+    def __init__(self):
+        self.started_tests = []
+        self.skipped, self.failed, self.stray_errors, self.stats = [], [], [], []
+        self.in_stats = False
+
+    def read(self, line):
+        match = LOG_LINE.match(line.rstrip())
+        if not match:
+            self._read_stat(line)
+            return
+        self.in_stats = False
+        self._read_record(match, line)
+
+    def _read_stat(self, line):
+        if self.in_stats and (stat := STAT.match(line)):
+            self.stats.append((float(stat["time"]), stat["test"], int(stat["queries"])))
+        elif self.in_stats and not line.startswith("\t"):
+            self.in_stats = False
+
+    def _read_record(self, match, line):
+        level, message = match["level"], match["message"]
+        if (m := STARTING.match(message)) and MODULE in match["logger"]:
+            self.started_tests.append(m["test"])
+            print(f"  {len(self.started_tests):3d} {m['test']}", flush=True)
+        elif m := SKIPPED.match(message):
+            self.skipped.append(f"{m['test']}: {m['reason']}")
+            print(f"      SKIPPED {m['test']}: {m['reason']}", flush=True)
+        elif message.startswith("Detailed Tests Report"):
+            self.in_stats = True
+        elif level in ("ERROR", "CRITICAL"):
+            self._read_error(match, line)
+        elif (
+            level == "WARNING"
+            or message.startswith("running tests")
+            or (
+                match["logger"].startswith("odoo.modules.loading")
+                and "loaded in" in message
+            )
+        ):
+            print(line, end="", flush=True)
+
+    def _read_error(self, match, line):
+        logger = match["logger"]
+        if m := FAILED.match(match["message"]):
+            self.failed.append(f"{m['kind']} {m['test']}")
+        elif logger not in SUMMARY_LOGGERS and not logger.startswith(
+            f"odoo.addons.{MODULE}.tests."
+        ):  # a test's own lines (its browser) belong to its failure
+            self.stray_errors.append(match["message"])
+        print(line, end="", flush=True)
+
+    def report(self, returncode, log_path, tags):
+        """Print the summary; the exit code of the run."""
+        self.stats.sort(reverse=True)
+        if self.stats:
+            print("\nslowest tests:")
+            for seconds, test, queries in self.stats[:10]:
+                print(f"  {seconds:7.2f}s {queries:6d} queries  {test}")
+        print(f"\nfull Odoo log: {log_path}")
+        failed_tests = {f.split(" ", 1)[1].split(" ")[0] for f in self.failed}
+        failures = len(failed_tests) + len(self.skipped) + len(self.stray_errors)
+        if self.skipped:
+            print(
+                f"{len(self.skipped)} skipped test(s), counted as failures"
+                " (a skipped tour proves nothing)"
+            )
+        if self.stray_errors:
+            print(
+                f"{len(self.stray_errors)} error(s) logged outside a test,"
+                " counted as failures"
+            )
+        if returncode:
+            print(f"odoo exited with code {returncode}")
+            failures = max(failures, 1)
+        if not self.started_tests:
+            print(f"no test ran for --test-tags={tags}")
+            failures = max(failures, 1)
+        passed = len(set(self.started_tests)) - len(failed_tests) - len(self.skipped)
+        print(f"{max(passed, 0)} passed, {failures} failed")
+        return 1 if failures else 0
+
+
 def main():
     odoo = Odoo()
     dbname = os.environ.get("TEST_DB", "pst_test")
@@ -54,76 +139,16 @@ def main():
         "--log-handler=odoo.tests.stats:DEBUG",
         "--max-cron-threads=0",
     )
-    started_tests = []
-    skipped, failed, stray_errors, stats = [], [], [], []
-    in_stats = False
+    reader = LogReader()
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
         )
         for line in proc.stdout:
             log.write(line)
-            match = LOG_LINE.match(line.rstrip())
-            if not match:
-                if in_stats and (stat := STAT.match(line)):
-                    stats.append(
-                        (float(stat["time"]), stat["test"], int(stat["queries"]))
-                    )
-                elif in_stats and not line.startswith("\t"):
-                    in_stats = False
-                continue
-            in_stats = False
-            level, message = match["level"], match["message"]
-            if (m := STARTING.match(message)) and MODULE in match["logger"]:
-                started_tests.append(m["test"])
-                print(f"  {len(started_tests):3d} {m['test']}", flush=True)
-            elif m := SKIPPED.match(message):
-                skipped.append(f"{m['test']}: {m['reason']}")
-                print(f"      SKIPPED {m['test']}: {m['reason']}", flush=True)
-            elif message.startswith("Detailed Tests Report"):
-                in_stats = True
-            elif level in ("ERROR", "CRITICAL"):
-                if m := FAILED.match(message):
-                    failed.append(f"{m['kind']} {m['test']}")
-                elif match["logger"] not in SUMMARY_LOGGERS and not match[
-                    "logger"
-                ].startswith(
-                    f"odoo.addons.{MODULE}.tests."
-                ):  # a test's own lines (its browser) belong to its failure
-                    stray_errors.append(message)
-                print(line, end="", flush=True)
-            elif level == "WARNING" or message.startswith("running tests") or (
-                match["logger"].startswith("odoo.modules.loading")
-                and "loaded in" in message
-            ):
-                print(line, end="", flush=True)
+            reader.read(line)
         returncode = proc.wait()
-
-    stats.sort(reverse=True)
-    if stats:
-        print("\nslowest tests:")
-        for seconds, test, queries in stats[:10]:
-            print(f"  {seconds:7.2f}s {queries:6d} queries  {test}")
-    print(f"\nfull Odoo log: {log_path}")
-    failed_tests = {f.split(" ", 1)[1].split(" ")[0] for f in failed}
-    failures = len(failed_tests) + len(skipped) + len(stray_errors)
-    if skipped:
-        print(
-            f"{len(skipped)} skipped test(s), counted as failures (a skipped tour proves nothing)"
-        )
-    if stray_errors:
-        print(
-            f"{len(stray_errors)} error(s) logged outside a test, counted as failures"
-        )
-    if returncode:
-        print(f"odoo exited with code {returncode}")
-        failures = max(failures, 1)
-    if not started_tests:
-        print(f"no test ran for --test-tags={tags}")
-        failures = max(failures, 1)
-    passed = len(set(started_tests)) - len(failed_tests) - len(skipped)
-    print(f"{max(passed, 0)} passed, {failures} failed")
-    return 1 if failures else 0
+    return reader.report(returncode, log_path, tags)
 
 
 if __name__ == "__main__":
