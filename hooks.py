@@ -1,5 +1,6 @@
 """Install on an existing database: every serial already there gets its state from its
-quants and a "registered" line opening its history, set-based (100,000 lots in seconds)."""
+quants and a "registered" line opening its history, set-based (100,000 lots in
+seconds)."""
 
 from odoo import fields
 
@@ -28,7 +29,9 @@ def initialize_serial_states(env):
          WHERE place.lot_id = lot.id AND product.id = lot.product_id
            AND template.id = product.product_tmpl_id AND template.tracking = 'serial'
            AND lot.serial_state IS NULL
-           AND NOT EXISTS (SELECT 1 FROM serial_audit_head head WHERE head.lot_id = lot.id)
+           AND NOT EXISTS (
+               SELECT 1 FROM serial_audit_head head WHERE head.lot_id = lot.id
+           )
         """
     )
     cr.execute(
@@ -38,7 +41,9 @@ def initialize_serial_states(env):
           JOIN product_product product ON product.id = lot.product_id
           JOIN product_template template ON template.id = product.product_tmpl_id
          WHERE template.tracking = 'serial'
-           AND NOT EXISTS (SELECT 1 FROM serial_audit_head head WHERE head.lot_id = lot.id)
+           AND NOT EXISTS (
+               SELECT 1 FROM serial_audit_head head WHERE head.lot_id = lot.id
+           )
          ORDER BY lot.id
         """
     )
@@ -60,7 +65,9 @@ def initialize_serial_states(env):
                 "new_state": state,
                 "user_id": env.uid,
                 "date": now,
-                "note": "State initialized from the stock when the addon was installed.",
+                "note": (
+                    "State initialized from the stock when the addon was installed."
+                ),
             }
             for lot_id, name, product_id, company_id, state in lots
         ],

@@ -11,12 +11,12 @@ SNAPSHOT_LIMIT = 20000  # sellable serials a till keeps for offline checks
 class PosConfig(models.Model):
     _inherit = "pos.config"
 
-    # --- called by the till (public: the POS calls them over RPC) ---------------------
+    # --- called by the till (public: the POS calls them over RPC) --------------------
     def check_pos_serials(self, product_id, serials, order_uuid=False):
-        """The till's check of serials typed or scanned for `product_id`, before payment.
-        Returns one verdict per serial: {serial, ok, reason, title, message, alert,
-        warranty_end}. A lost or stolen unit is an alert (asset recovery) and the attempt
-        is written to its history with this till, the cashier and the time."""
+        """The till's check of serials typed or scanned for `product_id`, before
+        payment. Returns one verdict per serial: {serial, ok, reason, title, message,
+        alert, warranty_end}. A lost or stolen unit is an alert (asset recovery) and the
+        attempt is written to its history with this till, the cashier and the time."""
         self.ensure_one()
         self._check_pos_user()
         product = self.env["product.product"].browse(product_id)
@@ -43,7 +43,7 @@ class PosConfig(models.Model):
         self._check_pos_user()
         return self.sudo()._serial_snapshot()
 
-    # --- private helpers ----------------------------------------------------------------
+    # --- private helpers -------------------------------------------------------------
     def _check_pos_user(self):
         if not self.env.user.has_group("point_of_sale.group_pos_user"):
             raise AccessError(
@@ -164,8 +164,8 @@ class SerialVerdict:
             self.reason = "wrong_product"
             self.title = _("Serial of another product")
             self.message = _(
-                "Serial %(serial)s belongs to %(other)s, not to %(product)s. Select the "
-                "right product, then enter the serial again.",
+                "Serial %(serial)s belongs to %(other)s, not to %(product)s. Select "
+                "the right product, then enter the serial again.",
                 other=other_lot.product_id.display_name,
                 **names,
             )
@@ -173,8 +173,8 @@ class SerialVerdict:
             self.reason = "unknown"
             self.title = _("Unknown serial")
             self.message = _(
-                "Serial %(serial)s is not registered for %(product)s. Check the serial on "
-                "the unit; if it is right, ask an inventory user to register it.",
+                "Serial %(serial)s is not registered for %(product)s. Check the serial "
+                "on the unit; if it is right, ask an inventory user to register it.",
                 **names,
             )
         elif state in ("lost", "stolen"):
@@ -186,9 +186,9 @@ class SerialVerdict:
                 ].lower(),
             )
             self.message = _(
-                "Serial %(serial)s is reported %(state)s. Do not sell it and do not hand "
-                "the unit back: keep it aside and call your manager. This attempt has been "
-                "recorded.",
+                "Serial %(serial)s is reported %(state)s. Do not sell it and do not "
+                "hand the unit back: keep it aside and call your manager. This attempt "
+                "has been recorded.",
                 state=state,
                 **names,
             )
@@ -196,8 +196,8 @@ class SerialVerdict:
             self.reason = "already_sold"
             self.title = _("Serial already sold")
             self.message = _(
-                "Serial %(serial)s is already sold (%(document)s). A unit can be sold only "
-                "once: check the serial on the unit.",
+                "Serial %(serial)s is already sold (%(document)s). A unit can be sold "
+                "only once: check the serial on the unit.",
                 document=lot.serial_source_ref or _("earlier sale"),
                 **names,
             )
@@ -205,8 +205,8 @@ class SerialVerdict:
             self.reason = "blocked"
             self.title = _("Serial recalled")
             self.message = _(
-                "Serial %(serial)s is recalled and cannot be sold. Put the unit aside for "
-                "the recall.",
+                "Serial %(serial)s is recalled and cannot be sold. Put the unit aside "
+                "for the recall.",
                 **names,
             )
         elif state not in SELLABLE_STATES:
@@ -222,16 +222,16 @@ class SerialVerdict:
                     **names,
                 ),
             }.get(state) or _(
-                "Serial %(serial)s is registered but was never received into stock. Ask an "
-                "inventory user to receive it first.",
+                "Serial %(serial)s is registered but was never received into stock. "
+                "Ask an inventory user to receive it first.",
                 **names,
             )
         elif not in_shop:
             self.reason = "elsewhere"
             self.title = _("Serial not in this shop")
             self.message = _(
-                "Serial %(serial)s is not in this shop's stock (%(location)s). Check the "
-                "serial, or transfer the unit here first.",
+                "Serial %(serial)s is not in this shop's stock (%(location)s). Check "
+                "the serial, or transfer the unit here first.",
                 location=source.display_name,
                 **names,
             )
@@ -239,8 +239,8 @@ class SerialVerdict:
             self.reason = "duplicate"
             self.title = _("Serial in another open order")
             self.message = _(
-                "Serial %(serial)s is already in another open order (%(order)s). Finish or "
-                "cancel that order first.",
+                "Serial %(serial)s is already in another open order (%(order)s). "
+                "Finish or cancel that order first.",
                 order=open_order.name,
                 **names,
             )

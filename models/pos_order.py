@@ -12,8 +12,8 @@ class PosOrder(models.Model):
     def _create_order_picking(self):
         # the paid order has its name now; its serials are claimed before any transfer
         self._claim_pos_serials()
-        # Odoo links the picking to its order only after validating it: tell the serials'
-        # history which order (and till) sells them
+        # Odoo links the picking to its order only after validating it: tell the
+        # serials' history which order (and till) sells them
         return super(
             PosOrder, self.with_context(serial_pos_order_id=self.id)
         )._create_order_picking()
@@ -21,10 +21,10 @@ class PosOrder(models.Model):
     def _claim_pos_serials(self):
         """Check every serial of this paid order again and claim it (sold, or returned
         for a refund) with the compare-and-set of the ledger. Never raises for a serial:
-        a serial that cannot be claimed becomes a `serial.conflict` for the managers, and
-        its line waits in its own transfer, so the order and the rest of the batch go
-        through. Database errors (a concurrent till claiming the same serial) do raise,
-        and Odoo replays the whole sync, which then sees the other sale."""
+        a serial that cannot be claimed becomes a `serial.conflict` for the managers,
+        and its line waits in its own transfer, so the order and the rest of the batch
+        go through. Database errors (a concurrent till claiming the same serial) do
+        raise, and Odoo replays the whole sync, which then sees the other sale."""
         conflicts, claims = [], []
         lines = self.lines.filtered(
             lambda l: l.product_id.tracking == "serial" and l.qty
@@ -156,8 +156,8 @@ class PosOrder(models.Model):
         return problems
 
     def _sale_checks(self, lines):
-        """{(product id, serial): (serial, lot, reason or None, message)}: the till's own
-        checks again, for all the sold serials of a product at once."""
+        """{(product id, serial): (serial, lot, reason or None, message)}: the till's
+        own checks again, for all the sold serials of a product at once."""
         checks = {}
         for product in lines.product_id:
             serials = list(
@@ -176,7 +176,8 @@ class PosOrder(models.Model):
         return checks
 
     def _refund_checks(self, line, serials):
-        """A refund takes back only serials sold by the refunded line, not yet returned."""
+        """A refund takes back only serials sold by the refunded line, not yet
+        returned."""
         original = line.refunded_orderline_id
         lots = self.config_id.sudo()._find_lots(serials)
         checks = []
@@ -196,8 +197,8 @@ class PosOrder(models.Model):
                         lot,
                         "not_refundable",
                         _(
-                            "Serial %(serial)s was not sold by the refunded order %(order)s, or was "
-                            "already refunded.",
+                            "Serial %(serial)s was not sold by the refunded order "
+                            "%(order)s, or was already refunded.",
                             serial=serial,
                             order=original.order_id.name or _("(none)"),
                         ),
@@ -244,8 +245,8 @@ class PosOrder(models.Model):
         )
         self.message_post(
             body=_(
-                "Some serials of this order could not be accepted: %s. The order is kept; the "
-                "lines wait for a Serial Manager.",
+                "Some serials of this order could not be accepted: %s. The order is "
+                "kept; the lines wait for a Serial Manager.",
                 "; ".join(v["message"] for v in values_list),
             )
         )

@@ -24,8 +24,8 @@ class ProductTemplate(models.Model):
             except re.error as error:
                 raise ValidationError(
                     _(
-                        "The serial format of %(product)s is not a valid regular expression "
-                        "(%(error)s).",
+                        "The serial format of %(product)s is not a valid regular "
+                        "expression (%(error)s).",
                         product=template.display_name,
                         error=error,
                     )

@@ -17,6 +17,6 @@ class SerialAuditHead(models.Model):
     length = fields.Integer(required=True, readonly=True)
     hash = fields.Char(required=True, readonly=True)
 
-    _sql_constraints = [
+    _sql_constraints = [  # noqa: RUF012 Odoo reads this class attribute
         ("lot_unique", "UNIQUE(lot_id)", "A serial has one history head."),
     ]

@@ -79,9 +79,9 @@ class SerialAuditLine(models.Model):
     """The append-only event log of serialized units, one hash chain per serial.
 
     Each row links to the previous row of the same serial (`previous_hash`) and carries
-    its position in that chain (`chain_index`, unique per serial, so two transactions can
-    never fork a chain); the serial's row holds the chain's length and last hash, so a
-    removed last row is noticed too. One chain per serial lets tills selling different
+    its position in that chain (`chain_index`, unique per serial, so two transactions
+    can never fork a chain); the serial's row holds the chain's length and last hash, so
+    a removed last row is noticed too. One chain per serial lets tills selling different
     units append without waiting on each other. Rows are written by
     `stock.lot._apply_serial_events` only; a database trigger refuses UPDATE, DELETE and
     TRUNCATE, whoever asks."""
@@ -121,7 +121,7 @@ class SerialAuditLine(models.Model):
     previous_hash = fields.Char(readonly=True)
     hash = fields.Char(required=True, readonly=True)
 
-    _sql_constraints = [
+    _sql_constraints = [  # noqa: RUF012 Odoo reads this class attribute
         (
             "lot_chain_index_unique",
             "UNIQUE(lot_id, chain_index)",
@@ -138,7 +138,8 @@ class SerialAuditLine(models.Model):
             BEGIN
                 RAISE EXCEPTION 'serial_audit_line is append-only: % refused', TG_OP
                     USING ERRCODE = 'insufficient_privilege',
-                          HINT = 'Audit lines cannot be changed or removed; record a new event instead.';
+                          HINT = 'Audit lines cannot be changed or removed; '
+                                 || 'record a new event instead.';
             END $$;
             DROP TRIGGER IF EXISTS serial_audit_line_append_only ON serial_audit_line;
             CREATE TRIGGER serial_audit_line_append_only
@@ -156,16 +157,17 @@ class SerialAuditLine(models.Model):
     def create(self, vals_list):
         raise UserError(
             _(
-                "Audit lines are written by the serial operations themselves (receipts, sales, "
-                "returns, repairs, the actions on a serial). Record the event through them."
+                "Audit lines are written by the serial operations themselves "
+                "(receipts, sales, returns, repairs, the actions on a serial). Record "
+                "the event through them."
             )
         )
 
     def write(self, vals):
         raise UserError(
             _(
-                "Audit lines cannot be changed: the history of a serial is append-only. "
-                "Record a new event on the serial instead."
+                "Audit lines cannot be changed: the history of a serial is "
+                "append-only. Record a new event on the serial instead."
             )
         )
 
@@ -175,7 +177,7 @@ class SerialAuditLine(models.Model):
             _("Audit lines cannot be deleted: the history of a serial is append-only.")
         )
 
-    # --- integrity ---------------------------------------------------------------------
+    # --- integrity -------------------------------------------------------------------
     @api.model
     def verify_chain(self):
         """Walk every serial's chain (of the current companies) and return the first
@@ -191,7 +193,8 @@ class SerialAuditLine(models.Model):
         ) and not self.env.user.has_group("pos_serial_tracking.group_serial_manager"):
             raise AccessError(
                 _(
-                    "Only Serial Auditors and Serial Managers can run the integrity check."
+                    "Only Serial Auditors and Serial Managers can run the integrity "
+                    "check."
                 )
             )
         rows, lots = self._count_chains()
@@ -204,8 +207,8 @@ class SerialAuditLine(models.Model):
                     "type": "success",
                     "title": _("Serial history intact"),
                     "message": _(
-                        "%(rows)s audit lines of %(lots)s serials checked: every hash matches "
-                        "and no line is missing.",
+                        "%(rows)s audit lines of %(lots)s serials checked: every hash "
+                        "matches and no line is missing.",
                         rows=rows,
                         lots=lots,
                     ),
@@ -224,7 +227,7 @@ class SerialAuditLine(models.Model):
             % "; ".join(reason for _line, reason in problems),
         }
 
-    # --- private helpers ----------------------------------------------------------------
+    # --- private helpers -------------------------------------------------------------
     @api.model
     def _hash_row(self, previous_hash, row):
         """sha256(previous hash + canonical JSON of the row), the row given as a dict of
@@ -240,10 +243,11 @@ class SerialAuditLine(models.Model):
     @api.model
     def _insert_chained(self, heads, rows, new_chains=False):
         """Insert `rows` (dicts of HASHED_FIELDS, chain fields left out) in order,
-        chaining each to its serial's head, and save the new heads. `heads` maps lot id to
-        (length, last hash) as read under the serials' row locks by the caller; it is
+        chaining each to its serial's head, and save the new heads. `heads` maps lot id
+        to (length, last hash) as read under the serials' row locks by the caller; it is
         updated in place. `new_chains`: the serials were created by this transaction and
-        have no head yet (bulk registration), so the heads are added without an upsert."""
+        have no head yet (bulk registration), so the heads are added without an
+        upsert."""
         if not rows:
             return
         values = []
@@ -344,7 +348,8 @@ class SerialAuditLine(models.Model):
     def _count_chains(self):
         self.env.cr.execute(
             SQL(
-                "SELECT count(*), count(DISTINCT lot_id) FROM serial_audit_line WHERE %s",
+                "SELECT count(*), count(DISTINCT lot_id) FROM serial_audit_line WHERE "
+                "%s",
                 self._company_filter(),
             )
         )
@@ -353,7 +358,8 @@ class SerialAuditLine(models.Model):
     def _find_chain_problems(self, limit):
         """[(audit line id, reason)] for the first `limit` broken links, in chain order:
         a row whose hash does not match its content, a row that does not link to the row
-        before it or follows a gap, a last row that is not the head its serial records."""
+        before it or follows a gap, a last row that is not the head its serial
+        records."""
         self.flush_model()
 
         columns = SQL(", ").join(SQL.identifier("line", name) for name in HASHED_FIELDS)
@@ -381,7 +387,7 @@ class SerialAuditLine(models.Model):
             if not page:
                 break
             for line_id, previous_hash, digest, length, head, *values in page:
-                row = dict(zip(HASHED_FIELDS, values))
+                row = dict(zip(HASHED_FIELDS, values, strict=True))
                 row["date"] = fields.Datetime.to_string(row["date"])
                 starts_chain = (
                     not previous_row or previous_row[0]["lot_id"] != row["lot_id"]
@@ -400,8 +406,8 @@ class SerialAuditLine(models.Model):
                         (
                             line_id,
                             _(
-                                "line %(line)s of serial %(lot)s follows a gap: the line before it "
-                                "was removed or changed",
+                                "line %(line)s of serial %(lot)s follows a gap: the "
+                                "line before it was removed or changed",
                                 line=line_id,
                                 lot=row["lot_name"],
                             ),
@@ -412,7 +418,8 @@ class SerialAuditLine(models.Model):
                         (
                             line_id,
                             _(
-                                "line %(line)s of serial %(lot)s was changed after it was written",
+                                "line %(line)s of serial %(lot)s was changed after it "
+                                "was written",
                                 line=line_id,
                                 lot=row["lot_name"],
                             ),
@@ -433,8 +440,8 @@ class SerialAuditLine(models.Model):
             (
                 line_id,
                 _(
-                    "serial %(lot)s records %(length)s events but its history ends at event "
-                    "%(index)s: lines after it were removed or changed",
+                    "serial %(lot)s records %(length)s events but its history ends at "
+                    "event %(index)s: lines after it were removed or changed",
                     lot=row["lot_name"],
                     length=length,
                     index=row["chain_index"],

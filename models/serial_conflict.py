@@ -21,7 +21,7 @@ class SerialConflict(models.Model):
 
     _name = "serial.conflict"
     _description = "Serial Sale Conflict"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ("mail.thread", "mail.activity.mixin")
     _order = "create_date desc, id desc"
     _check_company_auto = True
 
@@ -97,7 +97,7 @@ class SerialConflict(models.Model):
             )
         return conflicts
 
-    # --- actions ------------------------------------------------------------------------
+    # --- actions ---------------------------------------------------------------------
     def action_pick_serial(self):
         self._check_manager()
         return {
@@ -150,7 +150,7 @@ class SerialConflict(models.Model):
         conflict._close("refunded", _("Refund decided by %s.", self.env.user.name))
         return conflict.pos_order_id.refund()
 
-    # --- business methods ---------------------------------------------------------------
+    # --- business methods ------------------------------------------------------------
     def _resolve_with_lot(self, lot):
         """Deliver the waiting line with the serial the manager picked."""
         self.ensure_one()

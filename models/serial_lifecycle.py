@@ -1,6 +1,6 @@
 """The serial lifecycle in one place: the states of a unit, the events that change them,
-and which state each event may start from. Not a model: every path that changes a serial's
-state (stock moves, repairs, the POS, imports, managers' actions) goes through
+and which state each event may start from. Not a model: every path that changes a
+serial's state (stock moves, repairs, the POS, imports, managers' actions) goes through
 `stock.lot._apply_serial_events`, which checks its events against this table."""
 
 SERIAL_STATES = [

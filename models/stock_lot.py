@@ -32,8 +32,10 @@ class StockLot(models.Model):
         index=True,
         copy=False,
         tracking=False,
-        help="Where the unit is in its life; it follows the stock and the managers' actions "
-        "and never changes by hand. Empty: registered, not received.",
+        help=(
+            "Where the unit is in its life; it follows the stock and the managers' "
+            "actions and never changes by hand. Empty: registered, not received."
+        ),
     )
     product_tracking = fields.Selection(related="product_id.tracking")
     serial_partner_id = fields.Many2one(
@@ -74,9 +76,11 @@ class StockLot(models.Model):
     vendor_warranty_end_date = fields.Date(
         string="Vendor Warranty End",
         copy=False,
-        help="The end of the warranty the unit came with, as registered (for example from "
-        "the supplier's list of serials). The customer's warranty (Warranty End) starts "
-        "at the sale.",
+        help=(
+            "The end of the warranty the unit came with, as registered (for example "
+            "from the supplier's list of serials). The customer's warranty (Warranty "
+            "End) starts at the sale."
+        ),
     )
 
     @api.depends("warranty_start_date", "product_id.warranty_months")
@@ -96,8 +100,9 @@ class StockLot(models.Model):
             if pattern and not re.fullmatch(pattern, lot.name or ""):
                 raise ValidationError(
                     _(
-                        "Serial %(serial)s does not match the serial format of %(product)s "
-                        "(%(format)s). Check the serial, or the product's format.",
+                        "Serial %(serial)s does not match the serial format of "
+                        "%(product)s (%(format)s). Check the serial, or the product's "
+                        "format.",
                         serial=lot.name,
                         product=lot.product_id.display_name,
                         format=pattern,
@@ -140,9 +145,10 @@ class StockLot(models.Model):
         if PROTECTED_FIELDS & vals.keys():
             raise UserError(
                 _(
-                    "The state of a serial changes only through its operations (a receipt, a "
-                    "sale, a return, a repair, a scrap) or the actions on the serial (Mark "
-                    "Lost, Mark Stolen, Recall...), so that its history stays complete."
+                    "The state of a serial changes only through its operations (a "
+                    "receipt, a sale, a return, a repair, a scrap) or the actions on "
+                    "the serial (Mark Lost, Mark Stolen, Recall...), so that its "
+                    "history stays complete."
                 )
             )
         return super().write(vals)
@@ -161,7 +167,7 @@ class StockLot(models.Model):
             )
         return super()._condition_to_sql(alias, fname, operator, value, query)
 
-    # --- actions ------------------------------------------------------------------------
+    # --- actions ---------------------------------------------------------------------
     def action_mark_lost(self):
         return self._open_state_change("marked_lost")
 
@@ -189,14 +195,15 @@ class StockLot(models.Model):
             "context": {"create": False},
         }
 
-    # --- business methods ---------------------------------------------------------------
+    # --- business methods ------------------------------------------------------------
     def _mark_serial_state(self, event, reason):
-        """A Serial Manager's explicit action (lost, stolen, found, recall, recall closed),
-        with the reason written to each serial's history."""
+        """A Serial Manager's explicit action (lost, stolen, found, recall, recall
+        closed), with the reason written to each serial's history."""
         if not self.env.user.has_group("pos_serial_tracking.group_serial_manager"):
             raise AccessError(
                 _(
-                    "Only Serial Managers can mark serials lost, stolen, found or recalled."
+                    "Only Serial Managers can mark serials lost, stolen, found or "
+                    "recalled."
                 )
             )
         if not (reason or "").strip():
@@ -208,11 +215,11 @@ class StockLot(models.Model):
         )
 
     def _apply_serial_events(self, events):
-        """The one way a serial's state changes. `events`: dicts with `lot` (a record) and
-        `event`, optionally `partner_id`, `res_model`, `res_id`, `reference`,
+        """The one way a serial's state changes. `events`: dicts with `lot` (a record)
+        and `event`, optionally `partner_id`, `res_model`, `res_id`, `reference`,
         `pos_config_id`, `note`, `new_state` (where the lifecycle allows a choice),
-        `pos_claim_line_id` (the POS line selling or refunding the serial). Locks
-        the serials' rows (in id order: no deadlock), checks each event against the
+        `pos_claim_line_id` (the POS line selling or refunding the serial). Locks the
+        serials' rows (in id order: no deadlock), checks each event against the
         lifecycle from the current state in the database, writes the states in one
         compare-and-set UPDATE and appends the hash-chained audit lines.
 
@@ -226,9 +233,10 @@ class StockLot(models.Model):
         lot_ids = sorted({event["lot"].id for event in events})
         self.env["stock.lot"].browse(lot_ids).flush_recordset()
         cr.execute(
-            """SELECT lot.id, lot.name, lot.product_id, lot.company_id, lot.serial_state,
-                      head.length, head.hash
-                 FROM stock_lot lot LEFT JOIN serial_audit_head head ON head.lot_id = lot.id
+            """SELECT lot.id, lot.name, lot.product_id, lot.company_id,
+                      lot.serial_state, head.length, head.hash
+                 FROM stock_lot lot
+                 LEFT JOIN serial_audit_head head ON head.lot_id = lot.id
                 WHERE lot.id = ANY(%s) ORDER BY lot.id FOR NO KEY UPDATE OF lot""",
             [lot_ids],
         )
@@ -292,11 +300,13 @@ class StockLot(models.Model):
                       warranty_start_date = CASE WHEN v.sold THEN v.sale_date::date
                                                  ELSE lot.warranty_start_date END,
                       pos_claim_line_id = COALESCE(v.claim, lot.pos_claim_line_id)
-                 FROM (VALUES %s) AS v(id, state, sold, partner, sale_date, source, claim)
+                 FROM (VALUES %s)
+                      AS v(id, state, sold, partner, sale_date, source, claim)
                 WHERE lot.id = v.id""",
                 SQL(", ").join(
                     SQL(
-                        "(%s, %s::varchar, %s, %s::int, %s::timestamp, %s::varchar, %s::int)",
+                        "(%s, %s::varchar, %s, %s::int, %s::timestamp, %s::varchar, "
+                        "%s::int)",
                         lot_id,
                         states[lot_id] or None,
                         lot_id in sales,
@@ -312,8 +322,9 @@ class StockLot(models.Model):
         lots.modified(["warranty_start_date"])
 
     def _check_serial_events(self, events):
-        """Raise the lifecycle's refusal for the first event not allowed from the serial's
-        current state, without locking (the lock is taken when the events are applied)."""
+        """Raise the lifecycle's refusal for the first event not allowed from the
+        serial's current state, without locking (the lock is taken when the events are
+        applied)."""
         states = {}
         for event in events:
             lot = event["lot"]
@@ -338,10 +349,11 @@ class StockLot(models.Model):
         return choices[0]
 
     def _state_before(self, lot, events):
-        """The state a serial had before the latest of `events` (what found, repair out and
-        recall closed go back to)."""
+        """The state a serial had before the latest of `events` (what found, repair out
+        and recall closed go back to)."""
         self.env.cr.execute(
-            """SELECT old_state FROM serial_audit_line WHERE lot_id = %s AND event = ANY(%s)
+            """SELECT old_state FROM serial_audit_line
+                WHERE lot_id = %s AND event = ANY(%s)
                 ORDER BY chain_index DESC LIMIT 1""",
             [lot.id, list(events)],
         )
@@ -349,8 +361,9 @@ class StockLot(models.Model):
         return (row and row[0]) or False
 
     def _check_restorable(self, event):
-        """Found / recall closed put a unit back in the state it had: refuse when that state
-        no longer agrees with where the unit is (an inventory adjustment removed it)."""
+        """Found / recall closed put a unit back in the state it had: refuse when that
+        state no longer agrees with where the unit is (an inventory adjustment removed
+        it)."""
         for lot in self:
             back_to = self._state_before(lot, lifecycle.RESTORED_FROM[event])
             in_stock = any(
@@ -360,8 +373,8 @@ class StockLot(models.Model):
             if back_to != "sold" and not in_stock:
                 raise UserError(
                     _(
-                        "Serial %(serial)s is no longer in stock: receive it with an inventory "
-                        "adjustment, which records it as found.",
+                        "Serial %(serial)s is no longer in stock: receive it with an "
+                        "inventory adjustment, which records it as found.",
                         serial=lot.name,
                     )
                 )
@@ -372,21 +385,21 @@ class StockLot(models.Model):
         )
         if event == "sold" and state == "sold":
             return _(
-                "Serial %(serial)s is already sold. A unit can be sold only once: check the "
-                "serial on the unit, or refund the earlier sale first.",
+                "Serial %(serial)s is already sold. A unit can be sold only once: "
+                "check the serial on the unit, or refund the earlier sale first.",
                 serial=name,
             )
         if event == "sold" and state in ("lost", "stolen", "recalled", "scrapped"):
             return _(
-                "Serial %(serial)s is %(state)s and cannot be sold. Keep the unit aside and "
-                "call a Serial Manager.",
+                "Serial %(serial)s is %(state)s and cannot be sold. Keep the unit "
+                "aside and call a Serial Manager.",
                 serial=name,
                 state=state_label.lower(),
             )
         event_label = dict(lifecycle.EVENTS)[event]
         return _(
-            "Serial %(serial)s is %(state)s: it cannot be %(event)s. Check the serial, or ask "
-            "a Serial Manager to correct its state first.",
+            "Serial %(serial)s is %(state)s: it cannot be %(event)s. Check the serial, "
+            "or ask a Serial Manager to correct its state first.",
             serial=name,
             state=state_label.lower(),
             event=event_label.lower(),

@@ -5,16 +5,16 @@ class StockMove(models.Model):
     _inherit = "stock.move"
 
     def _action_done(self, cancel_backorder=False):
-        # refuse early, with the serial's own words, what the lifecycle forbids (selling a
-        # sold or stolen unit...); the claim itself is made after, under lock
+        # refuse early, with the serial's own words, what the lifecycle forbids (selling
+        # a sold or stolen unit...); the claim itself is made after, under lock
         self.env["stock.lot"]._check_serial_events(self._serial_events())
         moves = super()._action_done(cancel_backorder=cancel_backorder)
         self.env["stock.lot"]._apply_serial_events(moves._serial_events(done=True))
         return moves
 
     def _serial_events(self, done=False):
-        """The lifecycle events of these moves' serials (received, sold, returned, moved,
-        scrapped...: see serial_lifecycle), from where each unit goes."""
+        """The lifecycle events of these moves' serials (received, sold, returned,
+        moved, scrapped...: see serial_lifecycle), from where each unit goes."""
         events = []
         claimed_by = set(self.env.context.get("serial_pos_line_ids") or ())
         for move in self.filtered(lambda m: m.has_tracking == "serial"):

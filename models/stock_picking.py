@@ -8,9 +8,9 @@ class StockPicking(models.Model):
     def _create_picking_from_pos_order_lines(
         self, location_dest_id, lines, picking_type, partner=False
     ):
-        """Lines whose serial is in conflict wait in a transfer of their own, so that the
-        delivery of every other line is validated as usual (Odoo validates one transfer
-        for all lines, and leaves all of it undone when one serial fails)."""
+        """Lines whose serial is in conflict wait in a transfer of their own, so that
+        the delivery of every other line is validated as usual (Odoo validates one
+        transfer for all lines, and leaves all of it undone when one serial fails)."""
         waiting = lines.filtered(
             lambda line: (
                 line.qty > 0
@@ -19,13 +19,16 @@ class StockPicking(models.Model):
                 )
             )
         )
-        # the POS sync claimed these lines' serials: the transfer must not claim them again
-        self = self.with_context(serial_pos_line_ids=lines.ids)
-        pickings = super()._create_picking_from_pos_order_lines(
+        # the POS sync claimed these lines' serials: the transfer must not claim them
+        # again (super() is given this recordset: without arguments it would bind self)
+        picking_model = self.with_context(serial_pos_line_ids=lines.ids)
+        pickings = super(
+            StockPicking, picking_model
+        )._create_picking_from_pos_order_lines(
             location_dest_id, lines - waiting, picking_type, partner=partner
         )
         if waiting:
-            pickings |= self._create_serial_conflict_picking(
+            pickings |= picking_model._create_serial_conflict_picking(
                 location_dest_id, waiting, picking_type, partner
             )
         return pickings
@@ -47,8 +50,9 @@ class StockPicking(models.Model):
         )
         moves._action_confirm()
         moves._do_unreserve()  # no unit is picked for the manager: they decide
-        # the serials the sync could claim travel; the conflicting ones wait for a manager
-        for move, line in zip(moves, lines):
+        # the serials the sync could claim travel; the conflicting ones wait for a
+        # manager
+        for move, line in zip(moves, lines, strict=True):
             claimed = (
                 self.env["stock.lot"]
                 .sudo()
@@ -73,7 +77,8 @@ class StockPicking(models.Model):
         ).picking_id = picking
         picking.message_post(
             body=_(
-                "Waiting for a Serial Manager: a serial of this POS sale is in conflict."
+                "Waiting for a Serial Manager: a serial of this POS sale is in "
+                "conflict."
             )
         )
         return picking

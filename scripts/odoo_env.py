@@ -128,7 +128,8 @@ class Odoo:
         return name
 
     def fresh_db(self, dbname, demo=False):
-        """A new database `dbname` holding the dependencies, copied from the template."""
+        """A new database `dbname` holding the dependencies, copied from the
+        template."""
         template = self.ensure_template(demo)
         self.drop_db(dbname)
         self.psql(f'CREATE DATABASE "{dbname}" TEMPLATE "{template}"')

@@ -9,7 +9,8 @@ from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCom
 
 
 class SerialDataMixin:
-    """Builders for serial-tracked products, role users and stock, shared by the tests."""
+    """Builders for serial-tracked products, role users and stock, shared by the
+    tests."""
 
     @contextmanager
     def assertRefused(self, message_regex, exception=UserError):
@@ -72,11 +73,13 @@ class SerialStockFlowsMixin:
         self, picking_type, lots_or_names, partner=None, origin=None, product=None
     ):
         product = product or lots_or_names[:1].product_id
+        source = picking_type.default_location_src_id
+        destination = picking_type.default_location_dest_id
         picking = self.env["stock.picking"].create(
             {
                 "picking_type_id": picking_type.id,
-                "location_id": picking_type.default_location_src_id.id,
-                "location_dest_id": picking_type.default_location_dest_id.id,
+                "location_id": source.id,
+                "location_dest_id": destination.id,
                 "partner_id": partner and partner.id,
                 "origin": origin,
                 "move_ids": [
@@ -86,8 +89,8 @@ class SerialStockFlowsMixin:
                             "product_id": product.id,
                             "product_uom_qty": len(lots_or_names),
                             "product_uom": product.uom_id.id,
-                            "location_id": picking_type.default_location_src_id.id,
-                            "location_dest_id": picking_type.default_location_dest_id.id,
+                            "location_id": source.id,
+                            "location_dest_id": destination.id,
                         }
                     )
                 ],
@@ -258,7 +261,9 @@ class SerialPosSyncCommon(SerialDataMixin, TestPoSCommon):
             customer=customer,
             uuid=uuid,
         )
-        for (_cmd, _id, line), (_product, serials) in zip(data["lines"], lines):
+        for (_cmd, _id, line), (_product, serials) in zip(
+            data["lines"], lines, strict=True
+        ):
             line["pack_lot_ids"] = [[0, 0, {"lot_name": serial}] for serial in serials]
         return data
 

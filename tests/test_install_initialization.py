@@ -10,8 +10,8 @@ class TestInstallInitialization(SerialTrackingCommon):
     def _existing_lot(self, name, location=None):
         """A serial as it exists before the addon: no state, no history, maybe stock."""
         self.env.cr.execute(
-            """INSERT INTO stock_lot (name, product_id, company_id, create_uid, write_uid,
-                                      create_date, write_date)
+            """INSERT INTO stock_lot (name, product_id, company_id, create_uid,
+                                      write_uid, create_date, write_date)
                VALUES (%s, %s, %s, 1, 1, now(), now()) RETURNING id""",
             [name, self.phone.id, self.env.company.id],
         )

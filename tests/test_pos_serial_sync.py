@@ -103,8 +103,8 @@ class TestPosSerialSync(SerialPosSyncCommon):
         self.assertEqual(order.state, "paid")
 
     def test_line_missing_a_serial_still_checks_the_others(self):
-        """A line of two units with one serial, already sold elsewhere: both problems are
-        recorded, and the sold serial is not claimed a second time."""
+        """A line of two units with one serial, already sold elsewhere: both problems
+        are recorded, and the sold serial is not claimed a second time."""
         lot = self._receive_serials(self.phone, ["SYNC-M1"])
         self._sync(self._order([(self.phone, ["SYNC-M1"])]))
         data = self._order([(self.phone, ["SYNC-M1"])])

@@ -11,10 +11,10 @@ from odoo.tools import mute_logger
 
 @tagged("post_install", "-at_install")
 class TestPosTwoTillsConcurrency(TransactionCase):
-    """Two tills sync paid orders selling the same serial at the same moment, each in its
-    own transaction, as two browsers would: one sale, one conflict, both orders kept.
-    The shop is committed (the transactions must see it) in a company of its own; it
-    stays in the throwaway test database, since history can never be deleted."""
+    """Two tills sync paid orders selling the same serial at the same moment, each in
+    its own transaction, as two browsers would: one sale, one conflict, both orders
+    kept. The shop is committed (the transactions must see it) in a company of its own;
+    it stays in the throwaway test database, since history can never be deleted."""
 
     def setUp(self):
         super().setUp()
@@ -55,7 +55,7 @@ class TestPosTwoTillsConcurrency(TransactionCase):
                             "payment_method_ids": [(6, 0, method.ids)],
                         }
                     )
-                    for n, method in zip((1, 2), cash)
+                    for n, method in zip((1, 2), cash, strict=True)
                 )
             )
             product = env["product.product"].create(

@@ -7,7 +7,8 @@ from .common import SerialTrackingCommon
 
 
 class TestSerialLifecycle(SerialTrackingCommon):
-    """The state follows the real stock operations, and every change is in the history."""
+    """The state follows the real stock operations, and every change is in the
+    history."""
 
     def test_receipt_puts_serials_in_stock(self):
         lots = self._receive_by_receipt(

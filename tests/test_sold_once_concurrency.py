@@ -11,10 +11,10 @@ from odoo.tools import mute_logger
 
 @tagged("post_install", "-at_install")
 class TestSoldOnceConcurrency(TransactionCase):
-    """Two transactions sell one serial at the same moment: the database lets exactly one
-    through; the other fails, is replayed as Odoo replays a request, and is refused with
-    a message the user understands. Data is committed (the transactions must see it); it
-    stays in the throwaway test database, since history can never be deleted."""
+    """Two transactions sell one serial at the same moment: the database lets exactly
+    one through; the other fails, is replayed as Odoo replays a request, and is refused
+    with a message the user understands. Data is committed (the transactions must see
+    it); it stays in the throwaway test database, since history can never be deleted."""
 
     def setUp(self):
         super().setUp()

@@ -13,7 +13,10 @@ class SerialConflictResolve(models.TransientModel):
         "stock.lot",
         string="Serial Sold",
         required=True,
-        domain="[('product_id', '=', product_id), ('serial_state', 'in', ('in_stock', 'returned'))]",
+        domain=(
+            "[('product_id', '=', product_id), "
+            "('serial_state', 'in', ('in_stock', 'returned'))]"
+        ),
     )
 
     def action_confirm(self):

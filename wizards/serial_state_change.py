@@ -10,7 +10,8 @@ MANAGER_EVENTS = [
 
 
 class SerialStateChange(models.TransientModel):
-    """A Serial Manager's explicit change of state, with the reason kept in the history."""
+    """A Serial Manager's explicit change of state, with the reason kept in the
+    history."""
 
     _name = "serial.state.change"
     _description = "Change the State of Serials"
