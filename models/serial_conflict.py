@@ -56,7 +56,7 @@ class SerialConflict(models.Model):
         help="The till validated this serial offline, against its snapshot.",
     )
     picking_id = fields.Many2one(
-        "stock.picking", string="Waiting Delivery", readonly=True, check_company=True
+        "stock.picking", string="Waiting Transfer", readonly=True, check_company=True
     )
     state = fields.Selection(
         [
@@ -110,8 +110,9 @@ class SerialConflict(models.Model):
         }
 
     def action_accept(self):
-        """Accept the sale as it is: the order stays paid, no unit leaves the stock
-        through this line, the serial's history records the decision."""
+        """Accept the sale (or refund) as it is: the order stays paid, no unit leaves
+        (or comes back into) the stock through this line, the serial's history
+        records the decision."""
         self._check_manager()
         for conflict in self.sudo().filtered(lambda c: c.state == "open"):
             if conflict.lot_id:
@@ -135,7 +136,10 @@ class SerialConflict(models.Model):
             if conflict.picking_id.state not in ("done", "cancel"):
                 conflict.picking_id.action_cancel()
             conflict._close(
-                "accepted", _("Accepted as sold by %s.", self.env.user.name)
+                "accepted",
+                _("Accepted as sold by %s.", self.env.user.name)
+                if conflict.pos_order_line_id.qty > 0
+                else _("Accepted as refunded by %s.", self.env.user.name),
             )
 
     def action_refund(self):
@@ -145,6 +149,13 @@ class SerialConflict(models.Model):
         if self.state != "open":
             raise UserError(_("This conflict is already closed."))
         conflict = self.sudo()
+        if conflict.pos_order_line_id.qty < 0:
+            raise UserError(
+                _(
+                    "This line is itself a refund: pick the serial the customer "
+                    "brought back, or accept the refund as it is."
+                )
+            )
         if conflict.picking_id.state not in ("done", "cancel"):
             conflict.picking_id.action_cancel()
         conflict._close("refunded", _("Refund decided by %s.", self.env.user.name))
@@ -183,7 +194,8 @@ class SerialConflict(models.Model):
             [
                 {
                     "lot": lot,
-                    "event": "sold",
+                    # the unit leaves with a sale, comes back with a refund
+                    "event": "sold" if line.qty > 0 else "returned",
                     "partner_id": self.pos_order_id.partner_id.id or None,
                     "res_model": "pos.order",
                     "res_id": self.pos_order_id.id,

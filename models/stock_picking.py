@@ -8,15 +8,13 @@ class StockPicking(models.Model):
     def _create_picking_from_pos_order_lines(
         self, location_dest_id, lines, picking_type, partner=False
     ):
-        """Lines whose serial is in conflict wait in a transfer of their own, so that
-        the delivery of every other line is validated as usual (Odoo validates one
-        transfer for all lines, and leaves all of it undone when one serial fails)."""
+        """Lines whose serial is in conflict wait in a transfer of their own (a
+        delivery for a sale, a return for a refund), so that every other line is
+        validated as usual (Odoo validates one transfer for all the lines of a
+        direction, and leaves all of it undone when one serial fails)."""
         waiting = lines.filtered(
-            lambda line: (
-                line.qty > 0
-                and line.sudo().serial_conflict_ids.filtered(
-                    lambda conflict: conflict.state == "open"
-                )
+            lambda line: line.sudo().serial_conflict_ids.filtered(
+                lambda conflict: conflict.state == "open"
             )
         )
         # the POS sync claimed these lines' serials: the transfer must not claim them
@@ -27,22 +25,38 @@ class StockPicking(models.Model):
         )._create_picking_from_pos_order_lines(
             location_dest_id, lines - waiting, picking_type, partner=partner
         )
-        if waiting:
+        for sold, direction_lines in waiting.grouped(lambda l: l.qty > 0).items():
             pickings |= picking_model._create_serial_conflict_picking(
-                location_dest_id, waiting, picking_type, partner
+                *self._pos_direction(sold, location_dest_id, picking_type),
+                direction_lines,
+                partner,
             )
         return pickings
 
     @api.model
+    def _pos_direction(self, sold, location_dest_id, picking_type):
+        """(picking type, source, destination) of a POS transfer: the delivery of the
+        sold lines, or the return of the refunded ones, as Odoo's
+        _create_picking_from_pos_order_lines makes them."""
+        if sold:
+            source = picking_type.default_location_src_id.id
+            return picking_type, source, location_dest_id
+        return_type = picking_type.return_picking_type_id
+        if return_type:
+            return (
+                return_type,
+                location_dest_id,
+                return_type.default_location_dest_id.id,
+            )
+        return picking_type, location_dest_id, picking_type.default_location_src_id.id
+
+    @api.model
     def _create_serial_conflict_picking(
-        self, location_dest_id, lines, picking_type, partner
+        self, picking_type, location_id, location_dest_id, lines, partner
     ):
         picking = self.create(
             self._prepare_picking_vals(
-                partner,
-                picking_type,
-                picking_type.default_location_src_id.id,
-                location_dest_id,
+                partner, picking_type, location_id, location_dest_id
             )
         )
         moves = self.env["stock.move"].create(
@@ -78,6 +92,11 @@ class StockPicking(models.Model):
         picking.message_post(
             body=_(
                 "Waiting for a Serial Manager: a serial of this POS sale is in "
+                "conflict."
+            )
+            if lines[0].qty > 0
+            else _(
+                "Waiting for a Serial Manager: a serial of this POS refund is in "
                 "conflict."
             )
         )

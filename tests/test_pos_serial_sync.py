@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 
 from .common import SerialPosSyncCommon
 
@@ -149,14 +149,128 @@ class TestPosSerialSync(SerialPosSyncCommon):
             .search([("pos_order_id", "=", again_order.id)])
         )
         self.assertEqual(conflict.reason, "not_refundable")
+        self.assertEqual(again_order.state, "paid")
+        # the unit is not taken back twice: the refund's return waits for a manager
+        self.assertEqual(
+            self.env["stock.quant"]._get_available_quantity(
+                self.phone, self.stock_location, lot_id=lots[0], strict=True
+            ),
+            1,
+        )
+        self.assertEqual(conflict.picking_id, again_order.picking_ids)
+        self.assertEqual(
+            conflict.picking_id.location_id,
+            self.env.ref("stock.stock_location_customers"),
+        )
+        self.assertNotIn(conflict.picking_id.state, ("done", "cancel"))
+        self._serial_manager(conflict).action_accept()
+        self.assertEqual(conflict.state, "accepted")
+        self.assertEqual(conflict.picking_id.state, "cancel")
         # and the returned unit sells again
         resale = self._sync(self._order([(self.phone, ["SYNC-R1"])]))
         self.assertEqual(resale.picking_ids.state, "done")
         self.assertEqual(lots[0].serial_state, "sold")
         self.assertEqual(
             lots[0].sudo().audit_line_ids.sorted("chain_index").mapped("event"),
-            ["registered", "received", "sold", "returned", "conflict", "sold"],
+            # the refused refund, then the manager's acceptance of it
+            [
+                "registered",
+                "received",
+                "sold",
+                "returned",
+                "conflict",
+                "conflict",
+                "sold",
+            ],
         )
+
+    def _refund_data(self, sale, serials_by_line):
+        """UI data of a refund of `sale`: one line per (sale line, [serials])."""
+        data = self._order(
+            [(line.product_id, serials) for line, serials in serials_by_line]
+        )
+        total = 0.0
+        for (_cmd, _id, values), (line, serials) in zip(
+            data["lines"], serials_by_line, strict=True
+        ):
+            amount = -line.price_unit * len(serials)
+            total += amount
+            values.update(
+                {
+                    "qty": -len(serials),
+                    "refunded_orderline_id": line.id,
+                    "price_subtotal": amount,
+                    "price_subtotal_incl": amount,
+                }
+            )
+        data.update({"amount_total": total, "amount_paid": total})
+        data["payment_ids"][0][2]["amount"] = total
+        return data
+
+    def _serial_manager(self, record):
+        manager = self.env["res.users"].search([("login", "=", "refund_manager")])
+        manager = manager or self._create_user(
+            "refund_manager",
+            "base.group_user",
+            "pos_serial_tracking.group_serial_manager",
+        )
+        return record.with_user(manager)
+
+    def test_refund_line_in_conflict_waits_in_its_own_return(self):
+        """A refund whose one line names a serial the refunded line did not sell: the
+        other line's unit comes back into stock at once; the wrong line waits in a
+        return of its own until a manager picks the unit the customer brought back."""
+        lots = self._receive_serials(self.phone, ["REF-1", "REF-2", "REF-3"])
+        sale = self._sync(
+            self._order([(self.phone, ["REF-1"]), (self.phone, ["REF-2"])])
+        )
+        first, second = sale.lines
+        refund = self._sync(
+            self._refund_data(sale, [(first, ["REF-1"]), (second, ["REF-3"])])
+        )
+        self.assertEqual(refund.state, "paid")
+        conflict = (
+            self.env["serial.conflict"]
+            .sudo()
+            .search([("pos_order_id", "=", refund.id)])
+        )
+        self.assertEqual(
+            (conflict.serial, conflict.reason), ("REF-3", "not_refundable")
+        )
+        # the right line is returned as usual
+        self.assertEqual(lots[0].serial_state, "returned")
+        self.assertEqual(lots[0].location_id, self.stock_location)
+        returned = refund.picking_ids - conflict.picking_id
+        self.assertEqual(returned.state, "done")
+        self.assertEqual(returned.move_line_ids.lot_id, lots[0])
+        # the wrong one waits in a return of its own, with nothing picked
+        waiting = conflict.picking_id
+        self.assertEqual(
+            (waiting.location_id, waiting.location_dest_id),
+            (self.env.ref("stock.stock_location_customers"), returned.location_dest_id),
+        )
+        self.assertNotIn(waiting.state, ("done", "cancel"))
+        self.assertFalse(waiting.move_line_ids)
+        self.assertEqual(lots[1].serial_state, "sold")
+        self.assertEqual(lots[2].serial_state, "in_stock")
+        # a refund is not refunded again
+        with self.assertRaisesRegex(UserError, "itself a refund"):
+            self._serial_manager(conflict).action_refund()
+        # the manager picks the unit the customer brought back: REF-2
+        wizard_action = self._serial_manager(conflict).action_pick_serial()
+        self._serial_manager(self.env[wizard_action["res_model"]]).with_context(
+            wizard_action["context"]
+        ).create({"lot_id": lots[1].id}).action_confirm()
+        self.assertEqual(conflict.state, "resolved")
+        self.assertEqual(waiting.state, "done")
+        self.assertEqual(lots[1].serial_state, "returned")
+        self.assertEqual(lots[1].location_id, self.stock_location)
+        self.assertEqual(
+            lots[1].sudo().audit_line_ids.sorted("chain_index").mapped("event"),
+            ["registered", "received", "sold", "returned"],
+        )
+        self.assertEqual(lots[2].serial_state, "in_stock")
+        self.assertFalse(self.env["serial.audit.line"].verify_chain())
 
     def test_manager_picks_the_right_serial(self):
         lots = self._receive_serials(self.phone, ["SYNC-P1", "SYNC-P2"])
