@@ -561,7 +561,9 @@ def settle(dbname):
     try:
         with connection.cursor() as cr:
             for table in SETTLED_TABLES:
-                cr.execute(f"VACUUM ANALYZE {table}")
+                cr.execute("SELECT to_regclass(%s)", [table])
+                if cr.fetchone()[0]:  # the ledger's tables are the addon's only
+                    cr.execute(f"VACUUM ANALYZE {table}")
     finally:
         connection.close()
 
