@@ -31,26 +31,7 @@ HASHED_FIELDS = (
 INSERT_CHUNK = 5000
 VERIFY_PAGE = 50000
 COPY_THRESHOLD = 200  # rows; above it, COPY (bulk registration, install)
-INSERT_COLUMNS = (
-    "lot_id",
-    "lot_name",
-    "product_id",
-    "company_id",
-    "chain_index",
-    "event",
-    "old_state",
-    "new_state",
-    "user_id",
-    "date",
-    "res_model",
-    "res_id",
-    "reference",
-    "partner_id",
-    "pos_config_id",
-    "note",
-    "previous_hash",
-    "hash",
-)
+INSERT_COLUMNS = (*HASHED_FIELDS, "previous_hash", "hash")
 SPECIAL_CHARACTERS = re.compile(r"[\\\t\n\r]")
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
@@ -256,24 +237,10 @@ class SerialAuditLine(models.Model):
             row["chain_index"] = length + 1
             digest = self._hash_row(previous, row)
             heads[row["lot_id"]] = (length + 1, digest)
+            # as hashed: a missing or empty value is NULL
             values.append(
                 (
-                    row["lot_id"],
-                    row["lot_name"],
-                    row.get("product_id"),
-                    row["company_id"],
-                    row["chain_index"],
-                    row["event"],
-                    row.get("old_state") or None,
-                    row.get("new_state") or None,
-                    row["user_id"],
-                    row["date"],
-                    row.get("res_model"),
-                    row.get("res_id"),
-                    row.get("reference"),
-                    row.get("partner_id"),
-                    row.get("pos_config_id"),
-                    row.get("note"),
+                    *(row.get(name) or None for name in HASHED_FIELDS),
                     previous or None,
                     digest,
                 )
