@@ -160,11 +160,14 @@ class SerialAuditLine(models.Model):
 
     # --- integrity -------------------------------------------------------------------
     @api.model
+    @api.model
+    @api.returns("self", lambda line: line.id)
     def verify_chain(self):
         """Walk every serial's chain (of the current companies) and return the first
         audit line whose hash does not match its content, that does not link to the row
         before it, that follows a gap, or that is not the head its serial records.
-        An empty recordset means the history is intact."""
+        An empty recordset means the history is intact (over RPC: that line's id, or
+        False)."""
         problems = self._find_chain_problems(limit=1)
         return self.browse(problems[0][0]) if problems else self.browse()
 

@@ -1,6 +1,7 @@
 import psycopg2
 import psycopg2.errors
 
+from odoo.api import call_kw
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import mute_logger
 
@@ -34,6 +35,9 @@ class TestSerialAuditLine(SerialTrackingCommon):
         self.assertEqual(lines[2].previous_hash, lines[1].hash)
         self.assertEqual(len(set(lines.mapped("hash"))), 3)
         self.assertFalse(self.env["serial.audit.line"].verify_chain())
+        self.assertIs(
+            call_kw(self.env["serial.audit.line"], "verify_chain", [], {}), False
+        )
 
     def test_orm_write_and_unlink_refused_for_admin_and_superuser(self):
         for env in (self.env, self.env(su=True)):
@@ -91,6 +95,10 @@ class TestSerialAuditLine(SerialTrackingCommon):
             [self.customer.id, self.line.id],
         )
         self.assertEqual(self.env["serial.audit.line"].verify_chain(), self.line)
+        # over RPC, the line's id
+        self.assertEqual(
+            call_kw(self.env["serial.audit.line"], "verify_chain", [], {}), self.line.id
+        )
 
     def test_changed_row_with_recomputed_hash_detected_at_next_row(self):
         """Someone rewrites a row and its hash: the next row no longer links to it."""
