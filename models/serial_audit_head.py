@@ -14,7 +14,10 @@ class SerialAuditHead(models.Model):
     lot_id = fields.Many2one(
         "stock.lot", required=True, ondelete="restrict", readonly=True
     )
-    length = fields.Integer(required=True, readonly=True)
+    # the chain's length (not the `length` attribute of Odoo's old API)
+    length = fields.Integer(  # pylint: disable=attribute-deprecated
+        required=True, readonly=True
+    )
     hash = fields.Char(required=True, readonly=True)
 
     _sql_constraints = [  # noqa: RUF012 Odoo reads this class attribute

@@ -89,14 +89,14 @@ class SerialAuditLine(models.Model):
     event = fields.Selection(EVENTS, required=True, readonly=True)
     old_state = fields.Selection(SERIAL_STATES, string="State Before", readonly=True)
     new_state = fields.Selection(SERIAL_STATES, string="State After", readonly=True)
-    user_id = fields.Many2one("res.users", string="User", required=True, readonly=True)
+    user_id = fields.Many2one("res.users", required=True, readonly=True)
     date = fields.Datetime(required=True, readonly=True, index=True)
     res_model = fields.Char(string="Source Model", readonly=True)
     res_id = fields.Many2oneReference(
         string="Source Record", model_field="res_model", readonly=True
     )
     reference = fields.Char(string="Source Document", readonly=True)
-    partner_id = fields.Many2one("res.partner", string="Partner", readonly=True)
+    partner_id = fields.Many2one("res.partner", readonly=True)
     pos_config_id = fields.Many2one("pos.config", string="Point of Sale", readonly=True)
     note = fields.Text(readonly=True)
     previous_hash = fields.Char(readonly=True)
@@ -134,8 +134,9 @@ class SerialAuditLine(models.Model):
         )
 
     # --- CRUD: append-only -----------------------------------------------------------
+    # append-only: refused, so Odoo's create and write are deliberately not called
     @api.model_create_multi
-    def create(self, vals_list):
+    def create(self, vals_list):  # pylint: disable=method-required-super
         raise UserError(
             _(
                 "Audit lines are written by the serial operations themselves "
@@ -144,7 +145,7 @@ class SerialAuditLine(models.Model):
             )
         )
 
-    def write(self, vals):
+    def write(self, vals):  # pylint: disable=method-required-super
         raise UserError(
             _(
                 "Audit lines cannot be changed: the history of a serial is "
@@ -207,8 +208,10 @@ class SerialAuditLine(models.Model):
             "view_mode": "list,form",
             "domain": [("id", "in", lines.ids)],
             "context": {"create": False},
-            "help": _("These lines were changed, or follow removed lines: %s")
-            % "; ".join(reason for _line, reason in problems),
+            "help": _(
+                "These lines were changed, or follow removed lines: %s",
+                "; ".join(reason for _line, reason in problems),
+            ),
         }
 
     # --- private helpers -------------------------------------------------------------

@@ -126,9 +126,9 @@ class SerialConflict(models.Model):
                             "reference": conflict.pos_order_id.name,
                             "pos_config_id": conflict.pos_config_id.id,
                             "note": _(
-                                "Conflict accepted by %s: %s",
-                                self.env.user.name,
-                                conflict.message,
+                                "Conflict accepted by %(user)s: %(message)s",
+                                user=self.env.user.name,
+                                message=conflict.message,
                             ),
                         }
                     ]

@@ -27,7 +27,6 @@ class StockLot(models.Model):
 
     serial_state = fields.Selection(
         lifecycle.SERIAL_STATES,
-        string="Serial State",
         readonly=True,
         index=True,
         copy=False,
@@ -66,7 +65,6 @@ class StockLot(models.Model):
     )
     import_batch_id = fields.Many2one(
         "stock.lot.import.batch",
-        string="Import Batch",
         readonly=True,
         copy=False,
         index="btree_not_null",

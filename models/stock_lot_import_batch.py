@@ -49,7 +49,7 @@ class StockLotImportBatch(models.Model):
         help="The default location the serials were received into; a row of the file "
         "may name its own.",
     )
-    valid_rows_only = fields.Boolean(string="Valid Rows Only", readonly=True)
+    valid_rows_only = fields.Boolean(readonly=True)
     row_count = fields.Integer(string="Rows", readonly=True)
     created_count = fields.Integer(string="Serials Registered", readonly=True)
     received_count = fields.Integer(string="Serials Received", readonly=True)

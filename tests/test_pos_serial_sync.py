@@ -259,7 +259,7 @@ class TestPosSerialSync(SerialPosSyncCommon):
         # the manager picks the unit the customer brought back: REF-2
         wizard_action = self._serial_manager(conflict).action_pick_serial()
         self._serial_manager(self.env[wizard_action["res_model"]]).with_context(
-            wizard_action["context"]
+            **wizard_action["context"]
         ).create({"lot_id": lots[1].id}).action_confirm()
         self.assertEqual(conflict.state, "resolved")
         self.assertEqual(waiting.state, "done")
@@ -288,7 +288,7 @@ class TestPosSerialSync(SerialPosSyncCommon):
         wizard = (
             self.env[wizard_action["res_model"]]
             .with_user(manager)
-            .with_context(wizard_action["context"])
+            .with_context(**wizard_action["context"])
             .create({"lot_id": lots[1].id})
         )
         wizard.action_confirm()

@@ -193,7 +193,7 @@ class TestSerialLifecycle(SerialTrackingCommon):
         wizard = (
             self.env[action["res_model"]]
             .with_user(self.serial_manager)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({"reason": "Gone after the fair"})
         )
         wizard.action_confirm()

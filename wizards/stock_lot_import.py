@@ -205,7 +205,6 @@ class StockLotImport(models.TransientModel):
     )
     sheet_id = fields.Many2one(
         "stock.lot.import.sheet",
-        string="Sheet",
         domain="[('import_id', '=', id)]",
     )
     column_ids = fields.One2many(
