@@ -513,7 +513,10 @@ def import_floor(env, product, location, count):
                       'stock_quant']::regclass[])
                   AND att.attname IN ('product_id', 'company_id', 'product_uom_id',
                       'import_batch_id', 'location_id', 'location_dest_id',
-                      'create_uid', 'write_uid', 'lot_id', 'user_id', 'move_id')"""
+                      'create_uid', 'write_uid', 'lot_id', 'user_id', 'move_id')
+                  -- a quant's user_id (who counts it) is NULL on a receipt
+                  AND NOT (con.conrelid = 'stock_quant'::regclass
+                           AND att.attname = 'user_id')"""
         )
         checks = env.cr.fetchone()[0]
         savepoint.rollback()
