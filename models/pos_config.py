@@ -155,6 +155,8 @@ class SerialVerdict:
     def __init__(
         self, config, product, serial, lot, other_lot, in_shop, open_order, source
     ):
+        # not a model: `_` could not find the user's language here, the env's can
+        _ = config.env._
         self.serial, self.lot = serial, lot
         self.warranty_end = False
         state = lot.serial_state
