@@ -1,6 +1,9 @@
+import threading
 from contextlib import contextmanager
 
-from odoo import Command
+from psycopg2.errors import SerializationFailure
+
+from odoo import SUPERUSER_ID, Command, api
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase
 
@@ -200,6 +203,42 @@ class SerialStockFlowsMixin:
             (line.event, line.old_state or False, line.new_state or False)
             for line in lot.audit_line_ids.sorted("chain_index")
         ]
+
+
+class ConcurrentTransactionsMixin:
+    """Two tills or two users at once: transactions of their own (committed data, so
+    the test class is post_install) and the wait-then-fail a row lock makes of them."""
+
+    def _open_transactions(self, count=3, context=None):
+        envs = [
+            api.Environment(self.env.registry.cursor(), SUPERUSER_ID, context or {})
+            for _ in range(count)
+        ]
+        for env in envs:
+            self.addCleanup(env.cr.close)
+        return envs
+
+    def assertWaitsThenFailsToSerialize(self, first_env, second_env, second, what):
+        """`second` runs in a thread while `first_env`'s uncommitted work holds the
+        rows it needs: it must wait for them, then fail to serialize once `first_env`
+        commits (Odoo replays such a request). `second_env` is rolled back after."""
+        outcome = {}
+
+        def run():
+            try:
+                second()
+                outcome["result"] = "done"
+            except SerializationFailure as error:
+                outcome["result"] = error
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join(timeout=1)
+        self.assertTrue(thread.is_alive(), f"{what} should wait")
+        first_env.cr.commit()
+        thread.join(timeout=30)
+        self.assertIsInstance(outcome.get("result"), SerializationFailure)
+        second_env.cr.rollback()
 
 
 class SerialTrackingCommon(SerialDataMixin, SerialStockFlowsMixin, TransactionCase):

@@ -1,16 +1,15 @@
-import threading
 import uuid
-
-from psycopg2.errors import SerializationFailure
 
 from odoo import SUPERUSER_ID, api, fields
 from odoo.service.model import retrying
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
+from .common import ConcurrentTransactionsMixin
+
 
 @tagged("post_install", "-at_install")
-class TestPosTwoTillsConcurrency(TransactionCase):
+class TestPosTwoTillsConcurrency(ConcurrentTransactionsMixin, TransactionCase):
     """Two tills sync paid orders selling the same serial at the same moment, each in
     its own transaction, as two browsers would: one sale, one conflict, both orders
     kept. The shop is committed (the transactions must see it) in a company of its own;
@@ -92,16 +91,9 @@ class TestPosTwoTillsConcurrency(TransactionCase):
                 "sessions": configs.current_session_id.ids,
                 "pricelists": configs.pricelist_id.ids or [False, False],
             }
-        self.envs = [
-            api.Environment(
-                self.env.registry.cursor(),
-                SUPERUSER_ID,
-                {"allowed_company_ids": [self.shop["company"]]},
-            )
-            for _ in range(3)
-        ]
-        for env in self.envs:
-            self.addCleanup(env.cr.close)
+        self.envs = self._open_transactions(
+            context={"allowed_company_ids": [self.shop["company"]]}
+        )
 
     def _order(self, till):
         order_uuid = str(uuid.uuid4())
@@ -160,25 +152,11 @@ class TestPosTwoTillsConcurrency(TransactionCase):
         order_1, order_2 = self._order(0), self._order(1)
         env2.cr.execute("SELECT 1")  # till 2's transaction starts before till 1 commits
         env1["pos.order"].sync_from_ui([order_1])  # holds the serial, not committed yet
-        outcome = {}
-
-        def till_2():
-            try:
-                env2["pos.order"].sync_from_ui([order_2])
-                outcome["result"] = "synced"
-            except SerializationFailure as error:
-                outcome["result"] = error
-
-        thread = threading.Thread(target=till_2)
-        thread.start()
-        thread.join(timeout=1)
-        self.assertTrue(thread.is_alive(), "till 2 should wait for till 1's claim")
-        env1.cr.commit()
-        thread.join(timeout=30)
-        self.assertIsInstance(outcome["result"], SerializationFailure)
+        self.assertWaitsThenFailsToSerialize(
+            env1, env2, lambda: env2["pos.order"].sync_from_ui([order_2]), "till 2"
+        )
         # Odoo replays the failed request (the retry runs here: the registry lock that
         # `retrying` takes is held by the test runner's thread)
-        env2.cr.rollback()
         retrying(lambda: env2["pos.order"].sync_from_ui([order_2]), env2)
 
         orders = env3["pos.order"].search(

@@ -8,9 +8,11 @@ from odoo.service.model import retrying
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
+from .common import ConcurrentTransactionsMixin
+
 
 @tagged("post_install", "-at_install")
-class TestSoldOnceConcurrency(TransactionCase):
+class TestSoldOnceConcurrency(ConcurrentTransactionsMixin, TransactionCase):
     """Two transactions sell one serial at the same moment: the database lets exactly
     one through; the other fails, is replayed as Odoo replays a request, and is refused
     with a message the user understands. Data is committed (the transactions must see
@@ -43,12 +45,7 @@ class TestSoldOnceConcurrency(TransactionCase):
                 ]
             ).action_apply_inventory()
             self.lot_ids = lots.ids
-        self.envs = [
-            api.Environment(self.env.registry.cursor(), SUPERUSER_ID, {})
-            for _ in range(3)
-        ]
-        for env in self.envs:
-            self.addCleanup(env.cr.close)
+        self.envs = self._open_transactions()
 
     def _sell(self, env, lot_id, till):
         lot = env["stock.lot"].browse(lot_id)
@@ -88,23 +85,9 @@ class TestSoldOnceConcurrency(TransactionCase):
         lot_id = self.lot_ids[0]
         env2.cr.execute("SELECT 1")  # both snapshots taken before either sells
         self._sell(env1, lot_id, "till 1")  # holds the serial's row lock, not committed
-        outcome = {}
-
-        def till_2():
-            try:
-                self._sell(env2, lot_id, "till 2")
-                outcome["result"] = "sold"
-            except SerializationFailure as error:
-                outcome["result"] = error
-
-        thread = threading.Thread(target=till_2)
-        thread.start()
-        thread.join(timeout=1)
-        self.assertTrue(thread.is_alive(), "till 2 should wait for till 1's lock")
-        env1.cr.commit()
-        thread.join(timeout=30)
-        self.assertIsInstance(outcome["result"], SerializationFailure)
-        env2.cr.rollback()
+        self.assertWaitsThenFailsToSerialize(
+            env1, env2, lambda: self._sell(env2, lot_id, "till 2"), "till 2"
+        )
         with self.assertRaises(UserError) as caught:
             retrying(lambda: self._sell(env2, lot_id, "till 2"), env2)
         self.assertIn("is already sold", str(caught.exception))

@@ -2,7 +2,6 @@ import base64
 import csv
 import hashlib
 import io
-import threading
 import zipfile
 from datetime import date
 
@@ -15,7 +14,7 @@ from odoo.service.model import retrying
 from odoo.tests import Form, TransactionCase, tagged
 from odoo.tools import mute_logger
 
-from .common import SerialTrackingCommon
+from .common import ConcurrentTransactionsMixin, SerialTrackingCommon
 
 HEADER = ["Serial", "Product", "Lot Reference", "Location", "Warranty End", "Note"]
 
@@ -1046,7 +1045,7 @@ class TestStockLotImport(SerialTrackingCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestStockLotImportConcurrency(TransactionCase):
+class TestStockLotImportConcurrency(ConcurrentTransactionsMixin, TransactionCase):
     """Two imports of the same serials at the same moment: the second one waits for the
     first, fails as a serialization conflict, is replayed as Odoo replays a request and
     then refuses the serials the first one registered. Data is committed (the
@@ -1068,12 +1067,7 @@ class TestStockLotImportConcurrency(TransactionCase):
             )
         self.serial = f"{code}-1"
         self.data = csv_bytes([["Serial", "Product"], [self.serial, code]])
-        self.envs = [
-            api.Environment(self.env.registry.cursor(), SUPERUSER_ID, {})
-            for _ in range(3)
-        ]
-        for env in self.envs:
-            self.addCleanup(env.cr.close)
+        self.envs = self._open_transactions()
 
     def _import(self, env):
         wizard = env["stock.lot.import"].create(
@@ -1115,23 +1109,9 @@ class TestStockLotImportConcurrency(TransactionCase):
         env1, env2, _env3 = self.envs
         env2.cr.execute("SELECT 1")  # both snapshots taken before either imports
         self._import(env1)  # holds the products' rows, not committed
-        outcome = {}
-
-        def second_import():
-            try:
-                self._import(env2)
-                outcome["result"] = "imported"
-            except SerializationFailure as error:
-                outcome["result"] = error
-
-        thread = threading.Thread(target=second_import)
-        thread.start()
-        thread.join(timeout=2)
-        self.assertTrue(thread.is_alive(), "the second import should wait")
-        env1.cr.commit()
-        thread.join(timeout=30)
-        self.assertIsInstance(outcome["result"], SerializationFailure)
-        env2.cr.rollback()
+        self.assertWaitsThenFailsToSerialize(
+            env1, env2, lambda: self._import(env2), "the second import"
+        )
         with self.assertRaisesRegex(UserError, "is already registered"):
             retrying(lambda: self._import(env2), env2)
         self.assertEqual(len(self._registered()), 1)
