@@ -52,6 +52,7 @@ def initialize_serial_states(env):
     now = fields.Datetime.to_string(fields.Datetime.now())
     company = env.company.id
     heads = {lot_id: (0, None) for lot_id, *_rest in lots}
+    # the addon is being installed: no other transaction writes these serials' heads
     audit._insert_chained(
         heads,
         [
@@ -71,6 +72,7 @@ def initialize_serial_states(env):
             }
             for lot_id, name, product_id, company_id, state in lots
         ],
+        new_chains=True,
     )
     env["stock.lot"].invalidate_model()
     return len(lots)
