@@ -50,6 +50,12 @@ class TestSerialAuditPrivacy(SerialTrackingCommon):
             .search([("partner_id", "=", self.alice.id), ("event", "=", "sold")]),
             sales,
         )
+        self.assertEqual(
+            self.env["serial.audit.line"]._read_group(
+                [("event", "=", "sold")], ["partner_id"], ["__count"]
+            ),
+            [(self.alice, 2)],
+        )
         self.assertFalse(self.env["serial.audit.line"].verify_chain())
 
     def test_erased_customer_leaves_a_verified_history_without_them(self):
@@ -64,6 +70,10 @@ class TestSerialAuditPrivacy(SerialTrackingCommon):
 
         self.assertEqual(self.lots[2].audit_line_ids, history, "no line removed")
         self.assertFalse(sale.partner_id)
+        self.assertEqual(
+            sale.partner_ref_id.display_name,
+            f"Erased partner #{sale.partner_ref_id.id}",
+        )
         self.assertFalse(self.lots[2].serial_partner_id)
         self.assertFalse(picking.partner_id)
         self.assertFalse(self.env["serial.audit.line"].verify_chain())
