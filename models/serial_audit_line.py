@@ -24,7 +24,7 @@ HASHED_FIELDS = (
     "res_model",
     "res_id",
     "reference",
-    "partner_id",
+    "partner_ref_id",
     "pos_config_id",
     "note",
 )
@@ -83,7 +83,7 @@ class SerialAuditLine(models.Model):
         readonly=True,
     )  # searched through the (lot_id, chain_index) unique index
     lot_name = fields.Char(string="Serial", required=True, readonly=True)
-    product_id = fields.Many2one("product.product", readonly=True)
+    product_id = fields.Many2one("product.product", readonly=True, ondelete="restrict")
     company_id = fields.Many2one("res.company", required=True, readonly=True)
     chain_index = fields.Integer(required=True, readonly=True)
     event = fields.Selection(EVENTS, required=True, readonly=True)
@@ -96,8 +96,20 @@ class SerialAuditLine(models.Model):
         string="Source Record", model_field="res_model", readonly=True
     )
     reference = fields.Char(string="Source Document", readonly=True)
-    partner_id = fields.Many2one("res.partner", readonly=True)
-    pos_config_id = fields.Many2one("pos.config", string="Point of Sale", readonly=True)
+    # no personal data in a hashed row: the partner's pseudonym, linked to the person
+    # in a mutable table (merged and erased there); a till or a user in the history
+    # cannot be deleted (archive them), their names can still change
+    partner_ref_id = fields.Many2one(
+        "serial.partner.ref",
+        string="Partner Reference",
+        readonly=True,
+        ondelete="restrict",
+        index="btree_not_null",
+    )
+    partner_id = fields.Many2one(related="partner_ref_id.partner_id")
+    pos_config_id = fields.Many2one(
+        "pos.config", string="Point of Sale", readonly=True, ondelete="restrict"
+    )
     note = fields.Text(readonly=True)
     previous_hash = fields.Char(readonly=True)
     hash = fields.Char(required=True, readonly=True)
@@ -229,14 +241,22 @@ class SerialAuditLine(models.Model):
 
     @api.model
     def _insert_chained(self, heads, rows, new_chains=False):
-        """Insert `rows` (dicts of HASHED_FIELDS, chain fields left out) in order,
-        chaining each to its serial's head, and save the new heads. `heads` maps lot id
+        """Insert `rows` (dicts of HASHED_FIELDS, chain fields left out; a partner
+        given as `partner_id` is stored as its `partner_ref_id`) in order, chaining
+        each to its serial's head, and save the new heads. `heads` maps lot id
         to (length, last hash) as read under the serials' row locks by the caller; it is
         updated in place. `new_chains`: the serials were created by this transaction and
         have no head yet (bulk registration), so the heads are added without an
         upsert."""
         if not rows:
             return
+        # a row names its partner by pseudonym only (see serial.partner.ref)
+        partners = [row.pop("partner_id", None) for row in rows]
+        if any(partners):
+            refs = self.env["serial.partner.ref"]._ref_ids(partners)
+            for row, partner_id in zip(rows, partners, strict=True):
+                if partner_id:
+                    row["partner_ref_id"] = refs[partner_id]
         values = []
         for row in rows:
             length, previous = heads[row["lot_id"]]

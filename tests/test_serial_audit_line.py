@@ -90,9 +90,10 @@ class TestSerialAuditLine(SerialTrackingCommon):
         )
 
     def test_changed_row_detected(self):
+        customer_ref = self.env["serial.partner.ref"]._ref_ids([self.customer.id])
         self._with_trigger_disabled(
-            "UPDATE serial_audit_line SET partner_id = %s WHERE id = %s",
-            [self.customer.id, self.line.id],
+            "UPDATE serial_audit_line SET partner_ref_id = %s WHERE id = %s",
+            [customer_ref[self.customer.id], self.line.id],
         )
         self.assertEqual(self.env["serial.audit.line"].verify_chain(), self.line)
         # over RPC, the line's id

@@ -18,7 +18,11 @@ class SerialStateChange(models.TransientModel):
 
     lot_ids = fields.Many2many("stock.lot", string="Serial Numbers", required=True)
     event = fields.Selection(MANAGER_EVENTS, string="Action", required=True)
-    reason = fields.Text(required=True, help="Kept in each serial's history.")
+    reason = fields.Text(
+        required=True,
+        help="Kept in each serial's history, which can never be changed or erased: "
+        "write no personal data (no customer's name).",
+    )
 
     def action_confirm(self):
         self.ensure_one()
