@@ -235,20 +235,23 @@ class TestPosTillAccess(SerialPosSyncCommon):
         selection.update_field_translations("name", {"fr_FR": label})
         self.env.registry.clear_cache()  # get_field_selection caches the labels
 
-    def test_labels_in_messages_are_translated(self):
+    def test_labels_in_till_messages_are_translated(self):
         """The state and event labels inside messages are the selections' labels in
         the user's language, not their technical keys or English source."""
         self._translate_selection("stock.lot", "serial_state", "stolen", "Volé")
-        self._translate_selection("stock.lot", "serial_state", "in_stock", "En stock")
-        self._translate_selection(
-            "serial.audit.line", "event", "repair_out", "Fin de réparation"
-        )
         till = self._as(self.cashier, self.config).with_context(lang="fr_FR")
         verdict = till.check_pos_serials(self.phone.id, ["TILL-STOLEN"])[0]
         self.assertIn("volé", verdict["title"])
         self.assertIn("volé", verdict["message"])
         self.assertNotIn("stolen", verdict["message"])
         self.assertIn("volé", self._blocked_lines(self.lot).note)
+
+    def test_labels_in_refusals_are_translated(self):
+        self._translate_selection("stock.lot", "serial_state", "stolen", "Volé")
+        self._translate_selection("stock.lot", "serial_state", "in_stock", "En stock")
+        self._translate_selection(
+            "serial.audit.line", "event", "repair_out", "Fin de réparation"
+        )
         french = self.env["stock.lot"].with_context(lang="fr_FR")
         lot = self._receive_serials(self.phone, ["TILL-LABEL"]).with_env(french.env)
         with self.assertRefused("en stock: it cannot be fin de réparation"):
