@@ -1,7 +1,13 @@
+import uuid
+
+from odoo import SUPERUSER_ID, api
 from odoo.api import call_kw
 from odoo.exceptions import AccessError, UserError
+from odoo.service.model import retrying
+from odoo.tests import TransactionCase, tagged
+from odoo.tools import mute_logger
 
-from .common import SerialPosSyncCommon
+from .common import ConcurrentTransactionsMixin, SerialPosSyncCommon
 
 TILL_METHODS = (
     ("check_pos_serials", lambda product: [product.id, ["TILL-STOLEN"]]),
@@ -263,3 +269,94 @@ class TestPosTillAccess(SerialPosSyncCommon):
         self.assertEqual(
             lot._open_state_change("repair_out")["name"], "Fin de réparation"
         )
+
+
+@tagged("post_install", "-at_install")
+class TestPosTillConcurrentAttempts(ConcurrentTransactionsMixin, TransactionCase):
+    """Two checks of one stolen unit at once in one session (two tabs, or a script):
+    one blocked attempt in its history. The shop is committed in a company of its
+    own; it stays in the throwaway test database, since history cannot be deleted."""
+
+    def setUp(self):
+        super().setUp()
+        with self.env.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env["res.company"].create(
+                {"name": f"Till Attempts {uuid.uuid4().hex[:6]}"}
+            )
+            env["account.chart.template"].try_loading(
+                "generic_coa", company, install_demo=False
+            )
+            env = env(context={"allowed_company_ids": [company.id]})
+            journal = env["account.journal"].create(
+                {
+                    "name": "Cash",
+                    "type": "cash",
+                    "code": "CTA",
+                    "company_id": company.id,
+                }
+            )
+            cash = env["pos.payment.method"].create(
+                {"name": "Cash", "company_id": company.id, "journal_id": journal.id}
+            )
+            config = env["pos.config"].create(
+                {
+                    "name": "Till",
+                    "company_id": company.id,
+                    "payment_method_ids": [(6, 0, cash.ids)],
+                }
+            )
+            product = env["product.product"].create(
+                {
+                    "name": "Stolen Phone",
+                    "is_storable": True,
+                    "tracking": "serial",
+                    "available_in_pos": True,
+                    "company_id": company.id,
+                }
+            )
+            lot = env["stock.lot"].create(
+                {"name": "ATTEMPT-1", "product_id": product.id}
+            )
+            env["stock.quant"].with_context(inventory_mode=True).create(
+                {
+                    "product_id": product.id,
+                    "lot_id": lot.id,
+                    "inventory_quantity": 1,
+                    "location_id": config.picking_type_id.default_location_src_id.id,
+                }
+            ).action_apply_inventory()
+            lot._apply_serial_events(
+                [{"lot": lot, "event": "marked_stolen", "note": "Shop window"}]
+            )
+            config.open_ui()
+            self.shop = {
+                "company": company.id,
+                "config": config.id,
+                "product": product.id,
+                "lot": lot.id,
+            }
+        self.envs = self._open_transactions(
+            context={"allowed_company_ids": [self.shop["company"]]}
+        )
+
+    def _check(self, env):
+        config = env["pos.config"].browse(self.shop["config"])
+        return config.check_pos_serials(self.shop["product"], ["ATTEMPT-1"])
+
+    @mute_logger("odoo.sql_db", "odoo.service.model")
+    def test_two_checks_at_once_write_one_attempt(self):
+        env1, env2, env3 = self.envs
+        env2.cr.execute("SELECT 1")  # the second check starts before the first commits
+        self.assertEqual(self._check(env1)[0]["reason"], "blocked")  # not committed
+        self.assertWaitsThenFailsToSerialize(
+            env1, env2, lambda: self._check(env2), "the second check"
+        )
+        # Odoo replays the failed request, which now sees the first attempt
+        verdicts = retrying(lambda: self._check(env2), env2)
+        self.assertEqual(verdicts[0]["reason"], "blocked")
+        attempts = env3["serial.audit.line"].search(
+            [("lot_id", "=", self.shop["lot"]), ("event", "=", "blocked_sale")]
+        )
+        self.assertEqual(len(attempts), 1)
+        self.assertFalse(env3["serial.audit.line"].verify_chain())
