@@ -70,7 +70,9 @@ class PosConfig(models.Model):
             raise AccessError(
                 _("Only Point of Sale users can check serials at a till.")
             )
-        self.env["pos.session"].flush_model(["config_id", "rescue", "state", "user_id"])
+        self.env["pos.session"].flush_model(
+            ["config_id", "rescue", "state", "user_id", "serial_cashier_ids"]
+        )
         self.env.cr.execute(
             """SELECT session.id,
                       session.user_id = %(uid)s OR EXISTS (
