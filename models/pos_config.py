@@ -6,6 +6,20 @@ from odoo.exceptions import AccessError
 from .serial_lifecycle import SELLABLE_STATES
 
 SNAPSHOT_LIMIT = 20000  # sellable serials a till keeps for offline checks
+# sessions a cashier sells in (the states in which Odoo lets a user into the till)
+OPEN_SESSION_STATES = ("opening_control", "opened")
+
+
+def clean_serial(serial):
+    """A serial as the database can hold it: PostgreSQL text holds no NUL character
+    and no lone UTF-16 surrogate (a browser's JSON can carry both); each becomes
+    U+FFFD, so what was typed stays visible and matches no registered serial."""
+    if not isinstance(serial, str):
+        return serial
+    return "".join(
+        "\ufffd" if char == "\x00" or "\ud800" <= char <= "\udfff" else char
+        for char in serial
+    )
 
 
 class PosConfig(models.Model):
@@ -16,39 +30,78 @@ class PosConfig(models.Model):
         """The till's check of serials typed or scanned for `product_id`, before
         payment. Returns one verdict per serial: {serial, ok, reason, title, message,
         alert, warranty_end}. A lost or stolen unit is an alert (asset recovery) and the
-        attempt is written to its history with this till, the cashier and the time."""
-        self.ensure_one()
-        self._check_pos_user()
-        product = self.env["product.product"].browse(product_id)
-        verdicts = self.sudo()._serial_verdicts(product, serials, order_uuid=order_uuid)
-        self.sudo()._record_blocked_attempts(verdicts)
-        return [verdict.public() for verdict in verdicts]
+        attempt is written to its history with this till, the cashier and the session,
+        once per serial and session. Only a cashier working in an open session of this
+        till, or a POS manager, may call it."""
+        session_id = self._check_till_access()
+        return self._check_serials_at_till(
+            session_id, product_id, serials, order_uuid=order_uuid
+        )
 
     def find_pos_serial(self, serial):
         """A scanned code that is a serial: which product it is, and the verdict."""
-        self.ensure_one()
-        self._check_pos_user()
+        session_id = self._check_till_access()
+        serial = clean_serial(serial)
         lot = self.sudo()._find_lots([serial])[:1]
         if not lot or not lot.product_id.available_in_pos:
             return False
         return {
             "product_id": lot.product_id.id,
-            **self.check_pos_serials(lot.product_id.id, [serial])[0],
+            **self._check_serials_at_till(session_id, lot.product_id.id, [serial])[0],
         }
 
     def get_pos_serial_snapshot(self):
         """The sellable serials of this shop's stock location, for checks while offline:
         {"serials": {name: product id}, "complete": whether all fitted in the limit}."""
-        self.ensure_one()
-        self._check_pos_user()
+        self._check_till_access()
         return self.sudo()._serial_snapshot()
 
     # --- private helpers -------------------------------------------------------------
-    def _check_pos_user(self):
-        if not self.env.user.has_group("point_of_sale.group_pos_user"):
+    def _check_till_access(self):
+        """The gate of the till's methods, before any sudo(): the caller may read this
+        till (access rights, record rules, the request's allowed companies) and works
+        in its open session (opened it, or joined it), or is a POS manager. Returns the
+        id of the till's open session (False when none: only a manager gets here
+        then). Two queries: the record rules' and the session's."""
+        self.ensure_one()
+        self.check_access("read")
+        user = self.env.user
+        if not user.has_group("point_of_sale.group_pos_user"):
             raise AccessError(
                 _("Only Point of Sale users can check serials at a till.")
             )
+        self.env["pos.session"].flush_model(
+            ["config_id", "rescue", "state", "user_id", "serial_cashier_ids"]
+        )
+        self.env.cr.execute(
+            """SELECT session.id,
+                      session.user_id = %(uid)s OR EXISTS (
+                          SELECT 1 FROM pos_session_serial_cashier_rel cashier
+                           WHERE cashier.pos_session_id = session.id
+                             AND cashier.res_users_id = %(uid)s)
+                 FROM pos_session session
+                WHERE session.config_id = %(config)s AND session.rescue IS NOT TRUE
+                  AND session.state IN %(states)s
+                ORDER BY session.id DESC LIMIT 1""",
+            {"uid": user.id, "config": self.id, "states": OPEN_SESSION_STATES},
+        )
+        session_id, works_in = self.env.cr.fetchone() or (False, False)
+        if not works_in and not user.has_group("point_of_sale.group_pos_manager"):
+            raise AccessError(
+                _(
+                    "You can check serials only at a till where you work in the open "
+                    "session: open %(till)s from the Point of Sale dashboard first.",
+                    till=self.name,
+                )
+            )
+        return session_id
+
+    def _check_serials_at_till(self, session_id, product_id, serials, order_uuid=False):
+        product = self.env["product.product"].browse(product_id)
+        serials = [clean_serial(serial) for serial in serials]
+        verdicts = self.sudo()._serial_verdicts(product, serials, order_uuid=order_uuid)
+        self.sudo()._record_blocked_attempts(verdicts, session_id)
+        return [verdict.public() for verdict in verdicts]
 
     def _find_lots(self, serials):
         return self.env["stock.lot"].search(
@@ -105,24 +158,53 @@ class PosConfig(models.Model):
             )
         return verdicts
 
-    def _record_blocked_attempts(self, verdicts):
-        blocked = [v for v in verdicts if v.reason == "blocked"]
+    def _record_blocked_attempts(self, verdicts, session_id):
+        """Write a blocked sale attempt (a lost or stolen unit) to the unit's history,
+        once per serial and POS session: a till, or a script, checking it again and
+        again does not grow the history. No session, no sale: nothing is written."""
+        lots = self.env["stock.lot"].union(
+            *(verdict.lot for verdict in verdicts if verdict.reason == "blocked")
+        )
+        if not lots or not session_id:
+            return
+        cr = self.env.cr
+        # lock the serials and their chain heads (in the order _apply_serial_events
+        # locks them) before looking for an earlier attempt: a concurrent check that
+        # wrote it and committed meanwhile updated the head, so this one fails to
+        # serialize and Odoo replays it, which then sees that attempt
+        cr.execute(
+            """SELECT lot.id FROM stock_lot lot
+                 JOIN serial_audit_head head ON head.lot_id = lot.id
+                WHERE lot.id = ANY(%s)
+                ORDER BY lot.id FOR NO KEY UPDATE OF lot, head""",
+            [lots.ids],
+        )
+        cr.execute(
+            """SELECT lot_id FROM serial_audit_line
+                WHERE lot_id = ANY(%s) AND event = 'blocked_sale'
+                  AND res_model = 'pos.session' AND res_id = %s""",
+            [lots.ids, session_id],
+        )
+        recorded = {lot_id for (lot_id,) in cr.fetchall()}
         self.env["stock.lot"]._apply_serial_events(
             [
                 {
-                    "lot": verdict.lot,
+                    "lot": lot,
                     "event": "blocked_sale",
                     "pos_config_id": self.id,
+                    "res_model": "pos.session",
+                    "res_id": session_id,
                     "reference": self.name,
+                    # the cashier is the line's user: no name in the hashed note
                     "note": _(
-                        "Sale attempt blocked at %(till)s by %(cashier)s: the unit is "
-                        "reported %(state)s.",
+                        "Sale attempt blocked at %(till)s: the unit is reported "
+                        "%(state)s.",
                         till=self.name,
-                        cashier=self.env.user.name,
-                        state=verdict.lot.serial_state,
+                        state=lot._state_label(lot.serial_state).lower(),
                     ),
                 }
-                for verdict in blocked
+                for lot in lots
+                if lot.id not in recorded
             ]
         )
 
@@ -181,17 +263,14 @@ class SerialVerdict:
             )
         elif state in ("lost", "stolen"):
             self.reason, self.alert = "blocked", True
-            self.title = _(
-                "Do not sell: unit reported %s",
-                dict(lot._fields["serial_state"]._description_selection(lot.env))[
-                    state
-                ].lower(),
-            )
+            # the state's label in the cashier's language, not its technical key
+            label = lot._state_label(state).lower()
+            self.title = _("Do not sell: unit reported %(state)s", state=label)
             self.message = _(
                 "Serial %(serial)s is reported %(state)s. Do not sell it and do not "
                 "hand the unit back: keep it aside and call your manager. This attempt "
                 "has been recorded.",
-                state=state,
+                state=label,
                 **names,
             )
         elif state == "sold":

@@ -3,11 +3,37 @@ import logging
 from odoo import _, models
 from odoo.exceptions import UserError
 
+from .pos_config import clean_serial
+
 _logger = logging.getLogger(__name__)
 
 
 class PosOrder(models.Model):
     _inherit = "pos.order"
+
+    def _process_order(self, order, existing_order):
+        # Odoo creates the lines' serials (pos.pack.operation.lot) from the browser's
+        # text: a NUL character would make PostgreSQL refuse the whole batch, and the
+        # paid order would block the till. Cleaned here, such a serial is unknown and
+        # becomes a conflict, with what was typed still readable.
+        for line in order.get("lines") or []:
+            line_values = self._command_values(line)
+            for pack_lot in line_values.get("pack_lot_ids") or []:
+                lot_values = self._command_values(pack_lot)
+                if "lot_name" in lot_values:
+                    lot_values["lot_name"] = clean_serial(lot_values["lot_name"])
+        return super()._process_order(order, existing_order)
+
+    @staticmethod
+    def _command_values(command):
+        """The values of an x2many create/update command as the POS sends it."""
+        if (
+            isinstance(command, list | tuple)
+            and len(command) > 2
+            and isinstance(command[2], dict)
+        ):
+            return command[2]
+        return {}
 
     def _create_order_picking(self):
         # the paid order has its name now; its serials are claimed before any transfer

@@ -377,10 +377,18 @@ class StockLot(models.Model):
                     )
                 )
 
+    def _state_label(self, state):
+        """A state's label in the user's language (the selection's translation)."""
+        labels = dict(self._fields["serial_state"]._description_selection(self.env))
+        return labels.get(state) or _("registered but not received")
+
+    def _event_label(self, event):
+        """An event's label in the user's language (the selection's translation)."""
+        Line = self.env["serial.audit.line"]
+        return dict(Line._fields["event"]._description_selection(self.env))[event]
+
     def _refusal_message(self, event, name, state):
-        state_label = dict(lifecycle.SERIAL_STATES).get(
-            state, _("registered but not received")
-        )
+        state_label = self._state_label(state)
         if event == "sold" and state == "sold":
             return _(
                 "Serial %(serial)s is already sold. A unit can be sold only once: "
@@ -394,19 +402,18 @@ class StockLot(models.Model):
                 serial=name,
                 state=state_label.lower(),
             )
-        event_label = dict(lifecycle.EVENTS)[event]
         return _(
             "Serial %(serial)s is %(state)s: it cannot be %(event)s. Check the serial, "
             "or ask a Serial Manager to correct its state first.",
             serial=name,
             state=state_label.lower(),
-            event=event_label.lower(),
+            event=self._event_label(event).lower(),
         )
 
     def _open_state_change(self, event):
         return {
             "type": "ir.actions.act_window",
-            "name": dict(lifecycle.EVENTS)[event],
+            "name": self._event_label(event),
             "res_model": "serial.state.change",
             "view_mode": "form",
             "target": "new",

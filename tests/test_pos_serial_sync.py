@@ -330,3 +330,49 @@ class TestPosSerialSync(SerialPosSyncCommon):
         snapshot = self.config.get_pos_serial_snapshot()
         self.assertEqual(snapshot["serials"], {"SYNC-C1": self.phone.id})
         self.assertTrue(snapshot["complete"])
+
+    def test_bad_serials_keep_the_paid_order(self):
+        """Serials no till should send (empty, blanks, 5,000 characters, quotes, emoji,
+        'None', a trailing space, a NUL character, a lone surrogate) in one sync: every
+        order is kept and paid, and each bad serial becomes a conflict that shows
+        what was typed."""
+        self._receive_serials(self.phone, ["SYNC-BAD"])
+        bad = {
+            "": "missing",
+            "   ": "unknown",
+            "X" * 5000: "unknown",
+            "SYNC-'\"; DROP TABLE stock_lot; --": "unknown",
+            "SYNC-📱": "unknown",
+            "None": "unknown",
+            "SYNC-BAD ": "unknown",
+            "SYNC-\x00BAD": "unknown",
+            "SYNC-\ud800BAD": "unknown",
+        }
+        orders = self._sync(*(self._order([(self.phone, [s])]) for s in bad))
+        self.assertEqual(orders.mapped("state"), ["paid"] * len(bad))
+        conflicts = (
+            self.env["serial.conflict"]
+            .sudo()
+            .search([("pos_order_id", "in", orders.ids)])
+        )
+        self.assertEqual(
+            [
+                conflicts.filtered(lambda c, o=o: c.pos_order_id == o).reason
+                for o in orders
+            ],
+            list(bad.values()),
+        )
+        nul = orders[-2]
+        self.assertEqual(nul.lines.pack_lot_ids.lot_name, "SYNC-\ufffdBAD")
+        self.assertEqual(
+            conflicts.filtered(lambda c: c.pos_order_id == nul).serial,
+            "SYNC-\ufffdBAD",
+        )
+        self.assertEqual(
+            conflicts.filtered(lambda c: c.pos_order_id == orders[-1]).serial,
+            "SYNC-\ufffdBAD",
+        )
+        self.assertEqual(
+            self.env["stock.lot"].search([("name", "=", "SYNC-BAD")]).serial_state,
+            "in_stock",
+        )
