@@ -168,17 +168,9 @@ class PosConfig(models.Model):
         if not lots or not session_id:
             return
         cr = self.env.cr
-        # lock the serials and their chain heads (in the order _apply_serial_events
-        # locks them) before looking for an earlier attempt: a concurrent check that
-        # wrote it and committed meanwhile updated the head, so this one fails to
-        # serialize and Odoo replays it, which then sees that attempt
-        cr.execute(
-            """SELECT lot.id FROM stock_lot lot
-                 JOIN serial_audit_head head ON head.lot_id = lot.id
-                WHERE lot.id = ANY(%s)
-                ORDER BY lot.id FOR NO KEY UPDATE OF lot, head""",
-            [lots.ids],
-        )
+        # read without a lock: two checks at once both find nothing, the second then
+        # fails to serialize on the chain head in _apply_serial_events and is replayed,
+        # and finds the first one's line
         cr.execute(
             """SELECT lot_id FROM serial_audit_line
                 WHERE lot_id = ANY(%s) AND event = 'blocked_sale'

@@ -231,23 +231,32 @@ class StockLot(models.Model):
         lot_ids = sorted({event["lot"].id for event in events})
         self.env["stock.lot"].browse(lot_ids).flush_recordset()
         cr.execute(
-            """SELECT lot.id, lot.name, lot.product_id, lot.company_id,
-                      lot.serial_state, head.length, head.hash
-                 FROM stock_lot lot
-                 LEFT JOIN serial_audit_head head ON head.lot_id = lot.id
-                WHERE lot.id = ANY(%s) ORDER BY lot.id FOR NO KEY UPDATE OF lot""",
+            """SELECT id, name, product_id, company_id, serial_state FROM stock_lot
+                WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE""",
             [lot_ids],
         )
         current = {row[0]: row for row in cr.fetchall()}
         states = {lot_id: row[4] or False for lot_id, row in current.items()}
-        heads = {lot_id: (row[5] or 0, row[6]) for lot_id, row in current.items()}
+        # the heads are locked too: an event that keeps the state (a conflict, a
+        # blocked attempt, a move) changes no lot row, so only the head a concurrent
+        # transaction moved makes this one fail to serialize (and Odoo replay it)
+        # instead of colliding on the chain's unique index
+        cr.execute(
+            """SELECT lot_id, length, hash FROM serial_audit_head
+                WHERE lot_id = ANY(%s) ORDER BY lot_id FOR NO KEY UPDATE""",
+            [lot_ids],
+        )
+        heads = dict.fromkeys(lot_ids, (0, None))
+        heads.update(
+            {lot_id: (length, digest) for lot_id, length, digest in cr.fetchall()}
+        )
         self.env["stock.lot"].browse(lot_ids).invalidate_recordset(["audit_line_ids"])
         sales, claims = {}, {}
         now = fields.Datetime.to_string(fields.Datetime.now())
         rows = []
         for event in events:
             lot_id = event["lot"].id
-            _id, name, product_id, company_id, *_rest = current[lot_id]
+            _id, name, product_id, company_id, _state = current[lot_id]
             company_id = company_id or self.env.company.id
             old_state = states[lot_id]
             new_state = self._next_serial_state(event, name, old_state)
