@@ -9,3 +9,4 @@ from . import test_pos_two_tills_concurrency
 from . import test_pos_serial_tours
 from . import test_stock_lot_import
 from . import test_stock_lot_import_guards
+from . import test_uninstall_hook
