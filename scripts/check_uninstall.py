@@ -93,6 +93,7 @@ def main():
     command.insert(2, "shell")  # the sub-command comes first
     shell = subprocess.run(
         command,
+        check=False,  # its outcome is checked below
         input=SHELL_SCRIPT % {"module": MODULE},
         capture_output=True,
         text=True,
