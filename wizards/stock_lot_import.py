@@ -10,7 +10,7 @@ import openpyxl
 from openpyxl.cell import WriteOnlyCell
 
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, plaintext2html
 from odoo.tools.misc import get_lang
 
@@ -274,19 +274,40 @@ class StockLotImport(models.TransientModel):
         if self.state == "checked":
             self.state = "map"
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        wizards = super().create(vals_list)
-        wizards._check_import_target()
-        return wizards
+    @api.constrains("company_id", "location_id")
+    def _check_import_target(self):
+        """The company and the receive location are readonly or restricted in the form
+        only: over RPC any id can be sent. Serials go only into a company the user works
+        in (the request's allowed companies, which Odoo checks against the user's), and
+        are received only into an internal location (Odoo's company check keeps it in
+        that company)."""
+        if self.env.su:
+            return
+        allowed = self.env.companies
+        for wizard in self:
+            if wizard.company_id not in allowed:
+                raise AccessError(
+                    _(
+                        "Serials can only be imported into a company you are working "
+                        "in (%(companies)s). Switch company in the company selector, "
+                        "or ask an administrator for access to that company.",
+                        companies=", ".join(allowed.mapped("name")),
+                    )
+                )
+            if wizard.location_id and wizard.location_id.usage != "internal":
+                raise ValidationError(
+                    _(
+                        "Serials can only be received into an internal location, not "
+                        "into %(location)s. Choose a stock location of %(company)s.",
+                        location=wizard.location_id.display_name,
+                        company=wizard.company_id.name,
+                    )
+                )
 
     def write(self, vals):
         if "file" in vals:
             vals = dict(vals, read_signature=False, state="upload")
-        result = super().write(vals)
-        if {"company_id", "location_id"} & vals.keys():
-            self._check_import_target()
-        return result
+        return super().write(vals)
 
     # --- actions ----------------------------------------------------------------------
     def action_read_file(self):
@@ -392,36 +413,6 @@ class StockLotImport(models.TransientModel):
         if not self.error_report:
             raise UserError(_("There is no error report: run the dry run first."))
         return self._download("error_report", self.error_report_name)
-
-    # --- checks -----------------------------------------------------------------------
-    def _check_import_target(self):
-        """The company and the receive location are readonly or restricted in the form
-        only: over RPC any id can be sent. Serials go only into a company the user works
-        in (the request's allowed companies, which Odoo checks against the user's), and
-        are received only into an internal location (Odoo's company check keeps it in
-        that company)."""
-        if self.env.su:
-            return
-        allowed = self.env.companies
-        for wizard in self:
-            if wizard.company_id not in allowed:
-                raise AccessError(
-                    _(
-                        "Serials can only be imported into a company you are working "
-                        "in (%(companies)s). Switch company in the company selector, "
-                        "or ask an administrator for access to that company.",
-                        companies=", ".join(allowed.mapped("name")),
-                    )
-                )
-            if wizard.location_id and wizard.location_id.usage != "internal":
-                raise UserError(
-                    _(
-                        "Serials can only be received into an internal location, not "
-                        "into %(location)s. Choose a stock location of %(company)s.",
-                        location=wizard.location_id.display_name,
-                        company=wizard.company_id.name,
-                    )
-                )
 
     # --- reading the file -------------------------------------------------------------
     def _limits(self):
