@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PYTHON3 ?= python3
 
-.PHONY: setup run test bench lint clean
+.PHONY: setup run test test-uninstall bench lint clean
 
 setup:
 	@./scripts/setup.sh
@@ -12,6 +12,10 @@ run: setup
 
 test: setup
 	@$(PYTHON3) scripts/run_tests.py
+
+# a real uninstall on a fresh database: nothing the addon created may stay behind
+test-uninstall: setup
+	@$(PYTHON3) scripts/check_uninstall.py
 
 bench: setup
 	@$(PYTHON3) bench/run_bench.py

@@ -27,6 +27,7 @@
         "demo/serial_product_demo.xml",
     ],
     "post_init_hook": "_post_init_hook",
+    "uninstall_hook": "_uninstall_hook",
     "assets": {
         "point_of_sale._assets_pos": [
             "pos_serial_tracking/static/src/**/*",

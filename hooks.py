@@ -1,8 +1,9 @@
 """Install on an existing database: every serial already there gets its state from its
 quants and a "registered" line opening its history, set-based (100,000 lots in
-seconds)."""
+seconds). Uninstall: the schema objects the addon created with SQL go too."""
 
 from odoo import fields
+from odoo.tools import SQL
 
 
 def initialize_serial_states(env):
@@ -76,3 +77,35 @@ def initialize_serial_states(env):
     )
     env["stock.lot"].invalidate_model()
     return len(lots)
+
+
+# what the addon creates with SQL in init(), outside Odoo's bookkeeping (Odoo drops the
+# addon's tables, columns and SQL constraints, not these)
+RAW_SQL_TRIGGERS = (
+    ("serial_audit_line", "serial_audit_line_append_only"),
+    ("serial_audit_line", "serial_audit_line_no_truncate"),
+)
+RAW_SQL_FUNCTIONS = ("serial_audit_line_refuse_change",)
+RAW_SQL_INDEXES = (  # on stock_lot, which stays: stock's table
+    "stock_lot_name_btree_index",
+    "stock_lot_upper_name_prefix_index",
+)
+
+
+def remove_schema_objects(env):
+    """Drop the triggers, functions and indexes the addon created with SQL. Runs before
+    Odoo drops the addon's tables: the append-only triggers go first, so that nothing
+    of the uninstall is refused by them."""
+    cr = env.cr
+    for table, trigger in RAW_SQL_TRIGGERS:
+        cr.execute(
+            SQL(
+                "DROP TRIGGER IF EXISTS %s ON %s",
+                SQL.identifier(trigger),
+                SQL.identifier(table),
+            )
+        )
+    for function in RAW_SQL_FUNCTIONS:
+        cr.execute(SQL("DROP FUNCTION IF EXISTS %s()", SQL.identifier(function)))
+    for index in RAW_SQL_INDEXES:
+        cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(index)))

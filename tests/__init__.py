@@ -10,3 +10,5 @@ from . import test_pos_serial_tours
 from . import test_stock_lot_import
 from . import test_serial_audit_privacy
 from . import test_pos_till_access
+from . import test_stock_lot_import_guards
+from . import test_uninstall_hook

@@ -182,10 +182,28 @@ def csv_delimiter(data, encoding):
     return ","
 
 
+class _TextBytes(io.BytesIO):
+    """The bytes of a CSV as its decoder reads them, a chunk at a time, refusing a
+    NUL byte wherever it lies (file_format only looks at the first MiB; PostgreSQL
+    stores no NUL in text). Checked in the chunks the decoder reads anyway: the file is
+    not read a second time."""
+
+    def read(self, size=-1):
+        return self._checked(super().read(size))
+
+    def read1(self, size=-1):
+        return self._checked(super().read1(size))
+
+    def _checked(self, chunk):
+        if b"\x00" in chunk:
+            raise FileProblem("not_text")
+        return chunk
+
+
 def _csv_rows(data):
     encoding = csv_encoding(data)
     delimiter = csv_delimiter(data, encoding)
-    text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    text = io.TextIOWrapper(_TextBytes(data), encoding=encoding, newline="")
     reader = csv.reader(text, delimiter=delimiter, strict=True)
     number = 0
     while True:

@@ -10,7 +10,7 @@ import openpyxl
 from openpyxl.cell import WriteOnlyCell
 
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, plaintext2html
 from odoo.tools.misc import get_lang
 
@@ -273,6 +273,36 @@ class StockLotImport(models.TransientModel):
     def _onchange_mapping(self):
         if self.state == "checked":
             self.state = "map"
+
+    @api.constrains("company_id", "location_id")
+    def _check_import_target(self):
+        """The company and the receive location are readonly or restricted in the form
+        only: over RPC any id can be sent. Serials go only into a company the user works
+        in (the request's allowed companies, which Odoo checks against the user's), and
+        are received only into an internal location (Odoo's company check keeps it in
+        that company)."""
+        if self.env.su:
+            return
+        allowed = self.env.companies
+        for wizard in self:
+            if wizard.company_id not in allowed:
+                raise AccessError(
+                    _(
+                        "Serials can only be imported into a company you are working "
+                        "in (%(companies)s). Switch company in the company selector, "
+                        "or ask an administrator for access to that company.",
+                        companies=", ".join(allowed.mapped("name")),
+                    )
+                )
+            if wizard.location_id and wizard.location_id.usage != "internal":
+                raise ValidationError(
+                    _(
+                        "Serials can only be received into an internal location, not "
+                        "into %(location)s. Choose a stock location of %(company)s.",
+                        location=wizard.location_id.display_name,
+                        company=wizard.company_id.name,
+                    )
+                )
 
     def write(self, vals):
         if "file" in vals:
@@ -578,6 +608,7 @@ class StockLotImport(models.TransientModel):
     # --- checking the rows ------------------------------------------------------------
     def _check_file(self, source):
         """Read and check every row; nothing is written."""
+        self._check_import_target()  # again: the request's companies may have changed
         self._ensure_read(source)
         positions = self._column_positions()
         rows = self._rows(source, self.sheet_id.name)
