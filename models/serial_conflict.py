@@ -76,9 +76,10 @@ class SerialConflict(models.Model):
     resolution_note = fields.Text(readonly=True)
     refund_line_id = fields.Many2one(
         "pos.order.line",
-        string="Refund Line",
         readonly=True,
-        ondelete="restrict",
+        # a till may delete a draft order's line at sync: that must never raise
+        ondelete="set null",
+        index="btree_not_null",
         help="The refund of the conflicting unit: paid at the till like any refund, "
         "it moves no stock (the unit never left).",
     )
@@ -168,10 +169,9 @@ class SerialConflict(models.Model):
                     order=self.pos_order_id.name,
                 )
             )
-        refund = self._create_refund_line().order_id
-        self._record_decision(
-            _("Conflict refunded in %(refund)s.", refund=refund.name)
-        )
+        self.refund_line_id = self.pos_order_line_id._refund_one_unit(self.serial)
+        refund = self.refund_line_id.order_id
+        self._record_decision(_("Conflict refunded in %(refund)s.", refund=refund.name))
         self._close(
             "refunded",
             _(
@@ -298,8 +298,9 @@ class SerialConflict(models.Model):
         line = self.sudo().pos_order_line_id
         picking = self.picking_id
         moves = picking.move_ids.filtered(
-            lambda m: m.product_id == self.product_id
-            and m.state not in ("done", "cancel")
+            lambda m: (
+                m.product_id == self.product_id and m.state not in ("done", "cancel")
+            )
         )
         move = moves.filtered(lambda m: m.name == line.name)[:1] or moves[:1]
         if not move:
@@ -362,40 +363,6 @@ class SerialConflict(models.Model):
         )
         return self._settle_transfer()
 
-    def _create_refund_line(self):
-        """A draft refund order of the conflicting unit in the till's open session,
-        built as Odoo's pos.order._refund builds one, with one line: one unit of the
-        conflicting line, with the serial in conflict."""
-        order, line = self.pos_order_id, self.pos_order_line_id
-        if line.qty - line.refunded_qty < 1:
-            raise UserError(
-                _(
-                    "Every unit of this line of %(order)s is refunded already: "
-                    "accept the conflict instead.",
-                    order=order.name,
-                )
-            )
-        session = order.session_id.config_id.current_session_id
-        if not session:
-            raise UserError(
-                _(
-                    "Open a session of %(till)s first: the refund goes into the "
-                    "till's open session, where it is paid like any refund.",
-                    till=order.session_id.config_id.display_name,
-                )
-            )
-        refund = order.copy(order._prepare_refund_values(session))
-        pack_lots = line.pack_lot_ids.filtered(
-            lambda p: p.lot_name == self.serial
-        )[:1].copy()
-        refund_line = line.copy(
-            {**line._prepare_refund_data(refund, pack_lots), "qty": -1}
-        )
-        refund_line._onchange_amount_line_all()  # the amounts of one unit
-        refund._compute_prices()
-        self.refund_line_id = refund_line
-        return refund_line
-
     @api.model
     def _settled_refund_lines(self, lines):
         """The lines among `lines` that refund a conflicting unit: no serial to claim,
@@ -427,7 +394,7 @@ class SerialConflict(models.Model):
             and result.get("res_model") == "stock.backorder.confirmation"
         ):
             # what is missing was decided otherwise: Odoo's "No Backorder"
-            wizard = self.env[result["res_model"]].with_context(result["context"])
+            wizard = self.env[result["res_model"]].with_context(**result["context"])
             result = wizard.create({}).process_cancel_backorder()
         return result if isinstance(result, dict) else None
 

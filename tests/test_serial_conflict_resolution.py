@@ -96,7 +96,9 @@ class TestSerialConflictResolution(SerialPosSyncCommon):
         self.assertFalse(conflict.activity_ids)
         # the decision in the serial's history names nobody: the line has the user
         decision = lots[2].sudo().audit_line_ids.sorted("chain_index")[-1]
-        self.assertEqual((decision.event, decision.user_id), ("conflict", self.pos_manager))
+        self.assertEqual(
+            (decision.event, decision.user_id), ("conflict", self.pos_manager)
+        )
         self.assertIn(refund.name, decision.note)
         self.assertNotIn(self.pos_manager.name, decision.note)
 
@@ -186,7 +188,9 @@ class TestSerialConflictResolution(SerialPosSyncCommon):
             .with_user(self.manager)
             .create({"conflict_id": conflict.id, "lot_id": good.id})
         )
-        offered = self.env["stock.lot"].with_user(self.manager).search(wizard.lot_domain)
+        offered = (
+            self.env["stock.lot"].with_user(self.manager).search(wizard.lot_domain)
+        )
         self.assertEqual(offered, good)
 
     def test_pick_for_a_refund_takes_a_sold_unit(self):
@@ -202,7 +206,9 @@ class TestSerialConflictResolution(SerialPosSyncCommon):
             .with_user(self.manager)
             .create({"conflict_id": conflict.id, "lot_id": lots[0].id})
         )
-        offered = self.env["stock.lot"].with_user(self.manager).search(wizard.lot_domain)
+        offered = (
+            self.env["stock.lot"].with_user(self.manager).search(wizard.lot_domain)
+        )
         self.assertEqual(offered, lots[0])
         self._pick(conflict, lots[0])
         self.assertEqual(conflict.picking_id.state, "done")
@@ -305,7 +311,9 @@ class TestSerialConflictResolution(SerialPosSyncCommon):
         order = self._sync(self._order([(self.shared, ["AC-1"])]))
         conflict = self._conflicts(order)
         conflict.with_user(self.manager).action_accept()
-        self.assertEqual((conflict.state, conflict.picking_id.state), ("accepted", "cancel"))
+        self.assertEqual(
+            (conflict.state, conflict.picking_id.state), ("accepted", "cancel")
+        )
         decision = conflict.lot_id.sudo().audit_line_ids.sorted("chain_index")[-1]
         self.assertEqual((decision.event, decision.user_id), ("conflict", self.manager))
         self.assertNotIn(self.manager.name, decision.note)
