@@ -1,3 +1,5 @@
+from uuid import uuid4
+
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
@@ -38,10 +40,21 @@ class PosOrderLine(models.Model):
                     till=config.display_name,
                 )
             )
-        refund = order.copy(order._prepare_refund_values(config.current_session_id))
+        # a uuid, unlike Odoo's backend refund: the till loads the session's draft
+        # orders, and pays this one as the same order
+        refund = order.copy(
+            {
+                **order._prepare_refund_values(config.current_session_id),
+                "uuid": str(uuid4()),
+            }
+        )
         pack_lots = self.pack_lot_ids.filtered(lambda p: p.lot_name == serial)[:1]
         refund_line = self.copy(
-            {**self._prepare_refund_data(refund, pack_lots.copy()), "qty": -1}
+            {
+                **self._prepare_refund_data(refund, pack_lots.copy()),
+                "qty": -1,
+                "uuid": str(uuid4()),
+            }
         )
         refund_line._onchange_amount_line_all()  # the amounts of one unit
         refund._compute_prices()

@@ -102,13 +102,11 @@ class TestSerialConflictResolution(SerialPosSyncCommon):
         self.assertIn(refund.name, decision.note)
         self.assertNotIn(self.pos_manager.name, decision.note)
 
-        # the refund is paid like any refund; the unit never left: no stock comes back
-        payment = (
-            self.env["pos.make.payment"].with_context(active_id=refund.id).create({})
-        )
-        self.assertEqual(payment.amount, -300.0)
-        payment.check()
+        # the till loads the draft refund and pays it like any refund (the unit never
+        # left: no stock comes back)
+        self.assertEqual(self._sync(self._till_payment(refund)), refund)
         self.assertEqual(refund.state, "paid")
+        self.assertEqual(refund.lines.pack_lot_ids.mapped("lot_name"), ["RF-3"])
         self.assertFalse(self._conflicts(refund))
         self.assertFalse(refund.picking_ids)
         self.assertEqual(self._available(), 1)  # RF-4
@@ -120,6 +118,21 @@ class TestSerialConflictResolution(SerialPosSyncCommon):
         )
         self.assertEqual(lots[:2].mapped("serial_state"), ["sold", "sold"])
         self.assertFalse(self.env["serial.audit.line"].verify_chain())
+
+    def _till_payment(self, refund):
+        """What the till sends when it pays a draft order it loaded from the server."""
+        data = self.create_ui_order_data(
+            [], payments=[(self.cash_pm1, refund.amount_total)], uuid=refund.uuid
+        )
+        data["lines"] = [[1, line.id, {"qty": line.qty}] for line in refund.lines]
+        data.update(
+            {
+                "amount_total": refund.amount_total,
+                "amount_tax": refund.amount_tax,
+                "access_token": refund.access_token,
+            }
+        )
+        return data
 
     def test_refund_needs_point_of_sale_rights(self):
         self._receive_serials(self.shared, ["RN-1"])
@@ -292,6 +305,12 @@ class TestSerialConflictResolution(SerialPosSyncCommon):
         refunded.with_user(self.pos_manager).action_refund()
         self.assertEqual(refunded.state, "refunded")
         self.assertNotIn(waiting.state, ("done", "cancel"))
+        # paid from the order's form, with Odoo's payment wizard
+        refund = refunded.refund_order_id
+        payment = self.env["pos.make.payment"].with_context(active_id=refund.id)
+        payment.create({}).check()
+        self.assertEqual((refund.state, refund.amount_paid), ("paid", -200.0))
+        self.assertFalse(refund.picking_ids)
         self._pick(picked, good)
         self.assertEqual(waiting.state, "done")
         self.assertEqual(
