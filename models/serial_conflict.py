@@ -189,6 +189,7 @@ class SerialConflict(models.Model):
         company; for a sale, sellable and in the shop's stock; for a refund, a sold
         unit (the one the customer brought back)."""
         self.ensure_one()
+        self.check_access("read")
         domain = [
             ("product_id", "=", self.product_id.id),
             ("company_id", "in", [self.company_id.id, False]),
