@@ -55,6 +55,8 @@ class PosOrder(models.Model):
         lines = self.lines.filtered(
             lambda l: l.product_id.tracking == "serial" and l.qty
         )
+        # the refund of a conflicting unit: that unit never left, nothing to claim
+        lines -= self.env["serial.conflict"]._settled_refund_lines(lines)
         sale_checks = self._sale_checks(lines.filtered(lambda l: l.qty > 0))
         for line in lines:
             serials = [name for name in line.pack_lot_ids.mapped("lot_name") if name]

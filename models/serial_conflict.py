@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from .serial_lifecycle import SELLABLE_STATES
+
 CONFLICT_REASONS = [
     ("unknown", "Unknown serial"),
     ("wrong_product", "Serial of another product"),
@@ -72,6 +74,18 @@ class SerialConflict(models.Model):
         index=True,
     )
     resolution_note = fields.Text(readonly=True)
+    refund_line_id = fields.Many2one(
+        "pos.order.line",
+        readonly=True,
+        # a till may delete a draft order's line at sync: that must never raise
+        ondelete="set null",
+        index="btree_not_null",
+        help="The refund of the conflicting unit: paid at the till like any refund, "
+        "it moves no stock (the unit never left).",
+    )
+    refund_order_id = fields.Many2one(
+        related="refund_line_id.order_id", string="Refund Order"
+    )
     company_id = fields.Many2one(
         "res.company", required=True, readonly=True, index=True
     )
@@ -99,7 +113,9 @@ class SerialConflict(models.Model):
 
     # --- actions ---------------------------------------------------------------------
     def action_pick_serial(self):
+        self.ensure_one()
         self._check_manager()
+        self.check_access("write")
         return {
             "type": "ir.actions.act_window",
             "name": _("Pick the right serial"),
@@ -114,82 +130,187 @@ class SerialConflict(models.Model):
         (or comes back into) the stock through this line, the serial's history
         records the decision."""
         self._check_manager()
-        for conflict in self.sudo().filtered(lambda c: c.state == "open"):
-            if conflict.lot_id:
-                self.env["stock.lot"]._apply_serial_events(
-                    [
-                        {
-                            "lot": conflict.lot_id,
-                            "event": "conflict",
-                            "res_model": "pos.order",
-                            "res_id": conflict.pos_order_id.id,
-                            "reference": conflict.pos_order_id.name,
-                            "pos_config_id": conflict.pos_config_id.id,
-                            "note": _(
-                                "Conflict accepted by %(user)s: %(message)s",
-                                user=self.env.user.name,
-                                message=conflict.message,
-                            ),
-                        }
-                    ]
-                )
-            if conflict.picking_id.state not in ("done", "cancel"):
-                conflict.picking_id.action_cancel()
+        self.check_access("write")
+        for conflict in self.filtered(lambda c: c.state == "open"):
+            conflict._record_decision(
+                _("Conflict accepted: %(message)s", message=conflict.message)
+            )
             conflict._close(
                 "accepted",
                 _("Accepted as sold by %s.", self.env.user.name)
-                if conflict.pos_order_line_id.qty > 0
+                if not conflict._is_refund()
                 else _("Accepted as refunded by %s.", self.env.user.name),
             )
+            conflict._settle_transfer()
 
     def action_refund(self):
-        """Refund the line: a refund order for it in the till's open session."""
-        self._check_manager()
+        """Refund the conflicting unit, and only it: a draft refund order of one unit of
+        the line, with its serial, in the till's open session, paid at the till like
+        any refund. Made with the user's own Point of Sale rights. The unit never
+        left the stock: its delivery is dropped and the refund moves no stock."""
         self.ensure_one()
+        self._check_manager()
+        self.check_access("write")
         if self.state != "open":
             raise UserError(_("This conflict is already closed."))
-        conflict = self.sudo()
-        if conflict.pos_order_line_id.qty < 0:
+        if self._is_refund():
             raise UserError(
                 _(
                     "This line is itself a refund: pick the serial the customer "
                     "brought back, or accept the refund as it is."
                 )
             )
-        if conflict.picking_id.state not in ("done", "cancel"):
-            conflict.picking_id.action_cancel()
-        conflict._close("refunded", _("Refund decided by %s.", self.env.user.name))
-        return conflict.pos_order_id.refund()
+        if not self.env["pos.order"].has_access("create"):
+            raise AccessError(
+                _(
+                    "Refunding %(order)s creates a Point of Sale order: you need "
+                    "Point of Sale rights, or ask a Point of Sale manager to refund "
+                    "it.",
+                    order=self.pos_order_id.name,
+                )
+            )
+        self.refund_line_id = self.pos_order_line_id._refund_one_unit(self.serial)
+        refund = self.refund_line_id.order_id
+        self._record_decision(_("Conflict refunded in %(refund)s.", refund=refund.name))
+        self._close(
+            "refunded",
+            _(
+                "Refund %(refund)s created by %(user)s: pay it at the till.",
+                refund=refund.name,
+                user=self.env.user.name,
+            ),
+        )
+        self._settle_transfer()
+        return refund.get_formview_action()
 
     # --- business methods ------------------------------------------------------------
+    def _pick_lot_domain(self):
+        """The serials a manager may pick for this conflict's line: of its product and
+        company; for a sale, sellable and in the shop's stock; for a refund, a sold
+        unit (the one the customer brought back)."""
+        self.ensure_one()
+        self.check_access("read")
+        domain = [
+            ("product_id", "=", self.product_id.id),
+            ("company_id", "in", [self.company_id.id, False]),
+        ]
+        if self._is_refund():
+            return [*domain, ("serial_state", "=", "sold")]
+        return [
+            *domain,
+            ("serial_state", "in", list(SELLABLE_STATES)),
+            (
+                "quant_ids",
+                "any",
+                [
+                    ("quantity", ">", 0),
+                    ("location_id", "child_of", self._shop_location().id),
+                ],
+            ),
+        ]
+
     def _resolve_with_lot(self, lot):
-        """Deliver the waiting line with the serial the manager picked."""
+        """Deliver (or take back) the waiting line's unit with the serial the manager
+        picked, through Odoo's transfer validation. Returns the action a step of that
+        validation still needs from the user, if any."""
         self.ensure_one()
         self._check_manager()
-        # the manager's right is checked; the POS order and its transfer are not theirs
-        self.sudo()._deliver_with_lot(lot.sudo())
-
-    def _deliver_with_lot(self, lot):
+        self.check_access("write")
+        lot.check_access("read")
         if self.state != "open":
             raise UserError(_("This conflict is already closed."))
+        quant = self._check_pick_lot(lot)
+        return self._deliver_with_lot(lot, quant)
+
+    def _check_pick_lot(self, lot):
+        """Refuse a serial `_pick_lot_domain` does not offer, saying why; return the
+        quant the unit is taken from (for its location and owner)."""
+        names = {"serial": lot.name, "product": self.product_id.display_name}
         if lot.product_id != self.product_id:
             raise UserError(
                 _(
-                    "Serial %(serial)s is not a %(product)s.",
-                    serial=lot.name,
-                    product=self.product_id.display_name,
+                    "Serial %(serial)s is a %(other)s, not a %(product)s: pick a "
+                    "serial of %(product)s.",
+                    other=lot.product_id.display_name,
+                    **names,
                 )
             )
+        if lot.company_id not in (self.company_id, self.env["res.company"]):
+            raise UserError(
+                _(
+                    "Serial %(serial)s belongs to %(company)s, not to %(own)s, the "
+                    "company of %(order)s: pick a serial of %(own)s.",
+                    company=lot.company_id.name,
+                    own=self.company_id.name,
+                    order=self.pos_order_id.name,
+                    **names,
+                )
+            )
+        state = self._state_label(lot)
+        Quant = self.env["stock.quant"]
+        if self._is_refund():
+            if lot.serial_state != "sold":
+                raise UserError(
+                    _(
+                        "Serial %(serial)s is %(state)s, not sold: the unit a "
+                        "customer brings back is a sold one. Pick the serial on the "
+                        "unit returned.",
+                        state=state,
+                        **names,
+                    )
+                )
+            return Quant.search(
+                [("lot_id", "=", lot.id), ("quantity", ">", 0)], limit=1
+            )
+        if lot.serial_state not in SELLABLE_STATES:
+            raise UserError(
+                _(
+                    "Serial %(serial)s is %(state)s: it cannot be sold. Pick a unit "
+                    "in stock.",
+                    state=state,
+                    **names,
+                )
+            )
+        shop = self._shop_location()
+        quant = Quant.search(
+            [
+                ("lot_id", "=", lot.id),
+                ("quantity", ">", 0),
+                ("location_id", "child_of", shop.id),
+            ],
+            limit=1,
+        )
+        if not quant:
+            raise UserError(
+                _(
+                    "Serial %(serial)s is not in %(location)s, the stock of "
+                    "%(till)s: pick a unit of this shop, or move it here first.",
+                    location=shop.display_name,
+                    till=self.pos_config_id.sudo().name,
+                    **names,
+                )
+            )
+        return quant
+
+    def _deliver_with_lot(self, lot, quant):
+        # the order line is a POS document, which a Serial Manager may have no right
+        # to read or write (their rights on the conflict are checked): its serial is
+        # corrected as the POS sync would have written it
+        line = self.sudo().pos_order_line_id
         picking = self.picking_id
-        move = picking.move_ids.filtered(lambda m: m.product_id == self.product_id)[:1]
+        moves = picking.move_ids.filtered(
+            lambda m: (
+                m.product_id == self.product_id and m.state not in ("done", "cancel")
+            )
+        )
+        move = moves.filtered(lambda m: m.name == line.name)[:1] or moves[:1]
         if not move:
             raise UserError(
                 _(
-                    "The waiting delivery of this line is gone: check %s.",
+                    "The waiting transfer of this line is gone: check %s.",
                     picking.display_name,
                 )
             )
-        line = self.pos_order_line_id
         self.env["stock.lot"]._apply_serial_events(
             [
                 {
@@ -202,9 +323,7 @@ class SerialConflict(models.Model):
                     "reference": self.pos_order_id.name,
                     "pos_config_id": self.pos_config_id.id,
                     "note": _(
-                        "Serial corrected by %(user)s (typed: %(typed)s).",
-                        user=self.env.user.name,
-                        typed=self.serial or "-",
+                        "Serial corrected (typed: %(typed)s).", typed=self.serial or "-"
                     ),
                     "pos_claim_line_id": line.id,
                 }
@@ -216,12 +335,16 @@ class SerialConflict(models.Model):
         self.env["stock.move.line"].create(
             {
                 "move_id": move.id,
+                "picking_id": picking.id,
                 "product_id": lot.product_id.id,
                 "lot_id": lot.id,
                 "quantity": 1,
-                "location_id": move.location_id.id,
+                # a sold unit is taken from where it is in the shop
+                "location_id": (
+                    quant.location_id if line.qty > 0 else move.location_id
+                ).id,
                 "location_dest_id": move.location_dest_id.id,
-                "picking_id": picking.id,
+                "owner_id": quant.owner_id.id,  # consigned stock keeps its owner
             }
         )
         move.picked = True
@@ -231,10 +354,6 @@ class SerialConflict(models.Model):
         else:
             line.pack_lot_ids = [(0, 0, {"lot_name": lot.name})]
         self.lot_id = lot
-        if not (self.pos_order_line_id.serial_conflict_ids - self).filtered(
-            lambda c: c.state == "open"
-        ):
-            picking.with_context(serial_pos_line_ids=line.ids)._action_done()
         self._close(
             "resolved",
             _(
@@ -243,6 +362,75 @@ class SerialConflict(models.Model):
                 user=self.env.user.name,
             ),
         )
+        return self._settle_transfer()
+
+    @api.model
+    def _settled_refund_lines(self, lines):
+        """The lines among `lines` that refund a conflicting unit: no serial to claim,
+        no stock to move (the unit never left)."""
+        return self.sudo().search([("refund_line_id", "in", lines.ids)]).refund_line_id
+
+    def _settle_transfer(self):
+        """Once none of its conflicts is open, the waiting transfer is validated
+        through Odoo's validation: the units it holds (serials the sync claimed or a
+        manager picked) leave, or come back; the units decided otherwise (accepted,
+        refunded) get no backorder. A transfer holding no unit is cancelled. Returns
+        the action a step of the validation still needs from the user, if any."""
+        picking = self.picking_id
+        if not picking or picking.state in ("done", "cancel"):
+            return None
+        conflicts = self.search([("picking_id", "=", picking.id)])
+        if "open" in conflicts.mapped("state"):
+            return None
+        if not picking.move_line_ids.filtered("quantity"):
+            picking.action_cancel()
+            return None
+        # the sync or the manager recorded these units' sale or refund already
+        picking = picking.with_context(
+            serial_pos_line_ids=conflicts.pos_order_line_id.ids
+        )
+        result = picking.button_validate()
+        if (
+            isinstance(result, dict)
+            and result.get("res_model") == "stock.backorder.confirmation"
+        ):
+            # what is missing was decided otherwise: Odoo's "No Backorder"
+            wizard = self.env[result["res_model"]].with_context(**result["context"])
+            result = wizard.create({}).process_cancel_backorder()
+        return result if isinstance(result, dict) else None
+
+    def _record_decision(self, note):
+        """The manager's decision in the serial's history (the user is the line's
+        user: the note names nobody)."""
+        if not self.lot_id:
+            return
+        self.env["stock.lot"]._apply_serial_events(
+            [
+                {
+                    "lot": self.lot_id,
+                    "event": "conflict",
+                    "res_model": "pos.order",
+                    "res_id": self.pos_order_id.id,
+                    "reference": self.pos_order_id.name,
+                    "pos_config_id": self.pos_config_id.id,
+                    "note": note,
+                }
+            ]
+        )
+
+    def _is_refund(self):
+        # the order line is a POS document, which a Serial Manager may have no right
+        # to read: only its direction is read
+        return self.sudo().pos_order_line_id.qty < 0
+
+    def _shop_location(self):
+        # the till is a POS document, which a Serial Manager may have no right to read:
+        # only its stock location is read
+        return self.sudo().pos_config_id.picking_type_id.default_location_src_id
+
+    def _state_label(self, lot):
+        labels = dict(lot._fields["serial_state"]._description_selection(self.env))
+        return labels.get(lot.serial_state) or _("registered, not received")
 
     def _close(self, state, note):
         self.write({"state": state, "resolution_note": note})

@@ -17,6 +17,8 @@ class StockPicking(models.Model):
                 lambda conflict: conflict.state == "open"
             )
         )
+        # the refund of a conflicting unit moves no stock: the unit never left
+        lines -= self.env["serial.conflict"]._settled_refund_lines(lines)
         # the POS sync claimed these lines' serials: the transfer must not claim them
         # again (super() is given this recordset: without arguments it would bind self)
         picking_model = self.with_context(serial_pos_line_ids=lines.ids)

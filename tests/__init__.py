@@ -12,3 +12,4 @@ from . import test_serial_audit_privacy
 from . import test_pos_till_access
 from . import test_stock_lot_import_guards
 from . import test_uninstall_hook
+from . import test_serial_conflict_resolution
