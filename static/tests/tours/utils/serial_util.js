@@ -22,3 +22,41 @@ export function sellTyped(productName, serial) {
         ProductScreen.enterLotNumber(serial),
     ].flat();
 }
+
+/** The till loses its connection: every server call fails as when the network is down. */
+export function goOffline() {
+    return {
+        content: "the till goes offline",
+        trigger: "body",
+        run: () => {
+            window.posmodel.data.network.offline = true;
+        },
+    };
+}
+
+export function goOnline() {
+    return {
+        content: "the till is online again",
+        trigger: "body",
+        run: () => {
+            window.posmodel.data.network.offline = false;
+        },
+    };
+}
+
+/** Runs `check` (on the POS store) until it is true, for up to `timeout` ms. */
+export function waitFor(content, check, timeout = 15000) {
+    return {
+        content,
+        trigger: "body",
+        run: async () => {
+            const end = Date.now() + timeout;
+            while (!check(window.posmodel)) {
+                if (Date.now() > end) {
+                    throw new Error(`Timed out: ${content}`);
+                }
+                await new Promise((resolve) => setTimeout(resolve, 100));
+            }
+        },
+    };
+}
