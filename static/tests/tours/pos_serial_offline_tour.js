@@ -1,6 +1,5 @@
 import * as Chrome from "@point_of_sale/../tests/tours/utils/chrome_util";
 import * as Dialog from "@point_of_sale/../tests/tours/utils/dialog_util";
-import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_screen_util";
 import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
 import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
 import { inLeftSide, scan_barcode } from "@point_of_sale/../tests/tours/utils/common";
@@ -9,15 +8,6 @@ import { formatDate } from "@web/core/l10n/dates";
 import { registry } from "@web/core/registry";
 
 const { DateTime } = luxon;
-
-function pay() {
-    return [
-        ProductScreen.clickPayButton(),
-        PaymentScreen.clickPaymentMethod("Bank"),
-        PaymentScreen.clickValidate(),
-        ReceiptScreen.isShown(),
-    ].flat();
-}
 
 // Offline, a scanned serial is checked against the till's snapshot and its line is
 // marked "checked offline"; back online, the order is paid and synced with that mark.
@@ -45,7 +35,7 @@ registry.category("web_tour.tours").add("pos_serial_offline_scan_tour", {
             Serial.lineHasSerial("SPH-0001"),
             inLeftSide({ trigger: ".orderline.selected .o_pos_serial_offline" }),
             Serial.goOnline(),
-            pay(),
+            Serial.pay(),
             {
                 content: "the receipt prints the server's warranty end",
                 trigger: `.receipt-screen li:contains('SPH-0001 · warranty until ${formatDate(
@@ -64,7 +54,7 @@ registry.category("web_tour.tours").add("pos_serial_snapshot_refresh_tour", {
             Dialog.confirm("Open Register"),
             scan_barcode("SPH-0001"),
             Serial.lineHasSerial("SPH-0001"),
-            pay(),
+            Serial.pay(),
             ReceiptScreen.clickNextOrder(),
             Serial.waitFor(
                 "the snapshot loaded at start still lists the sold unit",

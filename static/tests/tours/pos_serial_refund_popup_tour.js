@@ -1,21 +1,11 @@
 import * as Chrome from "@point_of_sale/../tests/tours/utils/chrome_util";
 import * as Dialog from "@point_of_sale/../tests/tours/utils/dialog_util";
-import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_screen_util";
 import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
 import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
 import * as TicketScreen from "@point_of_sale/../tests/tours/utils/ticket_screen_util";
 import { inLeftSide, negate, scan_barcode } from "@point_of_sale/../tests/tours/utils/common";
 import * as Serial from "@pos_serial_tracking/../tests/tours/utils/serial_util";
 import { registry } from "@web/core/registry";
-
-function pay() {
-    return [
-        ProductScreen.clickPayButton(),
-        PaymentScreen.clickPaymentMethod("Bank"),
-        PaymentScreen.clickValidate(),
-        ReceiptScreen.isShown(),
-    ].flat();
-}
 
 const popup = "body:has(.ticket-screen) .modal .o_pos_serial_refund_popup";
 
@@ -33,7 +23,7 @@ registry.category("web_tour.tours").add("pos_serial_refund_popup_tour", {
             ProductScreen.clickLotIcon(),
             ProductScreen.enterLastLotNumber("SPH-0002"),
             Serial.lineHasSerial("SPH-0002"),
-            pay(),
+            Serial.pay(),
             ReceiptScreen.clickNextOrder(),
             ...ProductScreen.clickRefund(),
             TicketScreen.selectOrder("-0001"),
@@ -59,6 +49,6 @@ registry.category("web_tour.tours").add("pos_serial_refund_popup_tour", {
             ProductScreen.isShown(),
             Serial.lineHasSerial("SPH-0002"),
             inLeftSide({ trigger: negate(".orderline .info-list:contains('SN SPH-0001')") }),
-            pay(),
+            Serial.pay(),
         ].flat(),
 });

@@ -1,4 +1,5 @@
 import * as Dialog from "@point_of_sale/../tests/tours/utils/dialog_util";
+import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_screen_util";
 import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
 import { inLeftSide } from "@point_of_sale/../tests/tours/utils/common";
 
@@ -59,4 +60,14 @@ export function waitFor(content, check, timeout = 15000) {
             }
         },
     };
+}
+
+/** Paid by bank; the receipt waits for the sync (slow on a loaded machine). */
+export function pay() {
+    return [
+        ProductScreen.clickPayButton(),
+        PaymentScreen.clickPaymentMethod("Bank"),
+        PaymentScreen.clickValidate(),
+        { content: "receipt screen is shown", trigger: ".pos .receipt-screen", timeout: 30000 },
+    ].flat();
 }
