@@ -33,6 +33,11 @@ registry.category("web_tour.tours").add("pos_serial_offline_scan_tour", {
             scan_barcode("SPH-0001"),
             ProductScreen.selectedOrderlineHas("Serial Phone", "1.00"),
             Serial.lineHasSerial("SPH-0001"),
+            Serial.waitFor(
+                "the line is marked checked offline",
+                (pos) => pos.get_order().get_selected_orderline()?.serial_checked_offline,
+                2000
+            ),
             inLeftSide({ trigger: ".orderline.selected .o_pos_serial_offline" }),
             Serial.goOnline(),
             Serial.pay(),

@@ -30,7 +30,11 @@ registry.category("web_tour.tours").add("pos_serial_refund_popup_tour", {
             ProductScreen.clickNumpad("1"),
             TicketScreen.toRefundTextContains("To Refund: 1.00"),
             TicketScreen.confirmRefund(),
-            { content: "the serials are asked on the ticket screen", trigger: popup },
+            {
+                content: "the serials are asked on the ticket screen",
+                trigger: "body:has(.ticket-screen) .modal",
+            },
+            { trigger: popup },
             { trigger: `${popup} .o_pos_serial_refund_option:contains('SPH-0001')` },
             { trigger: ".modal .o_pos_serial_refund_cancel", run: "click" },
             { content: "the popup is closed", trigger: negate(".o_pos_serial_refund_popup") },
