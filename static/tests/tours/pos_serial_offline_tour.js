@@ -76,7 +76,8 @@ registry.category("web_tour.tours").add("pos_serial_snapshot_refresh_tour", {
             },
             Serial.waitFor(
                 "a refresh dropped the sold unit and kept the unit in stock",
-                (pos) => !pos.serialSnapshot.serials["SPH-0001"] && pos.serialSnapshot.serials["SPH-0002"]
+                (pos) =>
+                    !pos.serialSnapshot.serials["SPH-0001"] && pos.serialSnapshot.serials["SPH-0002"]
             ),
             Serial.goOffline(),
             Serial.sellTyped("Serial Phone", "SPH-0001"),

@@ -243,7 +243,8 @@ patch(PosStore.prototype, {
             const line = lot.pos_order_line_id;
             const order = line?.order_id;
             // open here, or paid and not yet synced: the server does not know yet
-            if (line?.qty > 0 && (order?.state === "draft" || typeof order?.id !== "number")) {
+            const unknownToServer = order?.state === "draft" || typeof order?.id !== "number";
+            if (line?.qty > 0 && unknownToServer) {
                 delete snapshot.serials[lot.lot_name];
             }
         }

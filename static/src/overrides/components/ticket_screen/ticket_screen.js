@@ -13,7 +13,11 @@ patch(TicketScreen.prototype, {
      */
     async onDoRefund() {
         const order = this.getSelectedOrder();
-        if (order && this._doesOrderHaveSoleItem(order) && !this._prepareAutoRefundOnOrder(order)) {
+        if (
+            order &&
+            this._doesOrderHaveSoleItem(order) &&
+            !this._prepareAutoRefundOnOrder(order)
+        ) {
             return;
         }
         if (!order || !this.getHasItemsToRefund()) {
