@@ -51,7 +51,8 @@ registry.category("web_tour.tours").add("pos_serial_offline_scan_tour", {
 });
 
 // A unit sold after the till loaded its snapshot leaves the snapshot at the next
-// periodic refresh (shortened here): offline, the till no longer accepts it.
+// periodic refresh (shortened here): offline, the till no longer accepts it, and a
+// unit still in stock, typed offline, is accepted and marked "checked offline".
 registry.category("web_tour.tours").add("pos_serial_snapshot_refresh_tour", {
     steps: () =>
         [
@@ -83,7 +84,7 @@ registry.category("web_tour.tours").add("pos_serial_snapshot_refresh_tour", {
             Serial.sellTyped("Serial Phone", "SPH-0001"),
             Serial.refused("Serial cannot be checked offline", "SPH-0001"),
             ProductScreen.orderIsEmpty(),
-            scan_barcode("SPH-0002"),
+            Serial.sellTyped("Serial Phone", "SPH-0002"),
             Serial.lineHasSerial("SPH-0002"),
             inLeftSide({ trigger: ".orderline.selected .o_pos_serial_offline" }),
         ].flat(),
