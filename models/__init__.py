@@ -1,6 +1,7 @@
 from . import pos_config
 from . import pos_order
 from . import pos_order_line
+from . import pos_pack_operation_lot
 from . import pos_session
 from . import product_product
 from . import product_template

@@ -7,6 +7,7 @@ from . import test_pos_serial_sync
 from . import test_install_initialization
 from . import test_pos_two_tills_concurrency
 from . import test_pos_serial_tours
+from . import test_pos_serial_client_tours
 from . import test_stock_lot_import
 from . import test_serial_audit_privacy
 from . import test_pos_till_access

@@ -1,25 +1,25 @@
 import { patch } from "@web/core/utils/patch";
 import { PosOrderline } from "@point_of_sale/app/models/pos_order_line";
-import { deserializeDateTime, formatDate } from "@web/core/l10n/dates";
+import { deserializeDate, formatDate } from "@web/core/l10n/dates";
 import { _t } from "@web/core/l10n/translation";
 
-const { DateTime } = luxon;
-
 patch(PosOrderline.prototype, {
-    /** The receipt prints each serial with its warranty end. */
+    /**
+     * The receipt prints each serial with its warranty end as the server has it: the
+     * unit's warranty end once the order is synced, before that the one the server
+     * gave when it checked the serial. A serial checked offline and not synced yet has
+     * none: the receipt prints the serial alone.
+     */
     getDisplayData() {
         const data = super.getDisplayData(...arguments);
-        const months = this.product_id.warranty_months;
-        if (this.product_id.tracking === "serial" && months && this.qty > 0) {
-            const ordered = this.order_id.date_order;
-            const start =
-                typeof ordered === "string" ? deserializeDateTime(ordered) : ordered || DateTime.now();
-            const end = formatDate(start.plus({ months }).minus({ days: 1 }));
+        if (this.product_id.tracking === "serial" && this.qty > 0) {
             data.packLotLines = this.pack_lot_ids.map((lot) =>
-                _t("SN %(serial)s · warranty until %(date)s", {
-                    serial: lot.lot_name,
-                    date: end,
-                })
+                lot.serial_warranty_end
+                    ? _t("SN %(serial)s · warranty until %(date)s", {
+                          serial: lot.lot_name,
+                          date: formatDate(deserializeDate(lot.serial_warranty_end)),
+                      })
+                    : _t("SN %(serial)s", { serial: lot.lot_name })
             );
         }
         return data;

@@ -12,8 +12,15 @@ patch(PosStore.prototype, {
     async afterProcessServerData() {
         await super.afterProcessServerData(...arguments);
         this.serialSnapshot = this.session._serial_snapshot || { serials: {}, complete: true };
-        this.serialSnapshotTime = Date.now();
-        this.serialCheckedOffline = false;
+        // serials checked against the snapshot (offline), and the server's warranty end
+        // of the serials it checked: both reach the lines holding those serials
+        this.serialsCheckedOffline = new Set();
+        this.serialWarrantyEnds = {};
+        // the snapshot is refreshed every SNAPSHOT_REFRESH_MS while the POS runs (Chrome
+        // starts and stops the timer); tours shorten it
+        this.serialSnapshotRefreshMs = SNAPSHOT_REFRESH_MS;
+        this.serialSnapshotTimer = null;
+        this.serialSnapshotRefreshing = null;
     },
 
     isSerialProduct(product) {
@@ -62,12 +69,32 @@ patch(PosStore.prototype, {
                 return;
             }
         }
-        this.serialCheckedOffline = false;
         const line = await super.addLineToOrder(...arguments);
-        if (line && this.serialCheckedOffline) {
-            line.serial_checked_offline = true;
-        }
+        // Odoo may merge the new line into another one and return the deleted line
+        this.markSerialLines(order);
         return line;
+    },
+
+    /**
+     * Lines whose serials were checked offline are marked so (the server records it
+     * with the sale, and on any conflict); each serial keeps the warranty end the
+     * server gave with its check, printed on the receipt.
+     */
+    markSerialLines(order) {
+        for (const line of order?.lines || []) {
+            if (!this.isSerialProduct(line.product_id)) {
+                continue;
+            }
+            for (const lot of line.pack_lot_ids) {
+                if (this.serialsCheckedOffline.has(lot.lot_name)) {
+                    line.serial_checked_offline = true;
+                }
+                const warrantyEnd = this.serialWarrantyEnds[lot.lot_name];
+                if (warrantyEnd && lot.serial_warranty_end !== warrantyEnd) {
+                    lot.serial_warranty_end = warrantyEnd;
+                }
+            }
+        }
     },
 
     /**
@@ -118,11 +145,16 @@ patch(PosStore.prototype, {
             }
             return this.checkSerialsOffline(product, names);
         }
-        this.refreshSerialSnapshot();
         const refused = verdicts.find((verdict) => !verdict.ok);
         if (refused) {
             await this.serialAlert(refused.title, refused.message, refused.alert);
             return false;
+        }
+        for (const verdict of verdicts) {
+            this.serialsCheckedOffline.delete(verdict.serial);
+            if (verdict.warranty_end) {
+                this.serialWarrantyEnds[verdict.serial] = verdict.warranty_end;
+            }
         }
         return true;
     },
@@ -142,8 +174,8 @@ patch(PosStore.prototype, {
         // sold offline: no other till may sell it from this snapshot's point of view
         for (const name of names) {
             delete this.serialSnapshot.serials[name];
+            this.serialsCheckedOffline.add(name);
         }
-        this.serialCheckedOffline = true;
         return true;
     },
 
@@ -162,18 +194,61 @@ patch(PosStore.prototype, {
         });
     },
 
-    async refreshSerialSnapshot(force = false) {
-        if (!force && Date.now() - this.serialSnapshotTime < SNAPSHOT_REFRESH_MS) {
-            return;
+    /** (Re)starts the periodic refresh of the offline snapshot. */
+    startSerialSnapshotRefresh() {
+        this.stopSerialSnapshotRefresh();
+        this.serialSnapshotTimer = setTimeout(async () => {
+            await this.refreshSerialSnapshot();
+            // the next refresh is planned once this one is over: never two at a time
+            if (this.serialSnapshotTimer) {
+                this.startSerialSnapshotRefresh();
+            }
+        }, this.serialSnapshotRefreshMs);
+    },
+
+    stopSerialSnapshotRefresh() {
+        clearTimeout(this.serialSnapshotTimer);
+        this.serialSnapshotTimer = null;
+    },
+
+    /**
+     * Reloads the shop's sellable serials from the server, while online only; one
+     * refresh at a time. Serials on this till's orders stay out of the snapshot until
+     * the server knows of those orders.
+     */
+    refreshSerialSnapshot() {
+        if (this.data.network.offline) {
+            return Promise.resolve();
         }
-        this.serialSnapshotTime = Date.now();
+        if (!this.serialSnapshotRefreshing) {
+            this.serialSnapshotRefreshing = this._refreshSerialSnapshot().finally(() => {
+                this.serialSnapshotRefreshing = null;
+            });
+        }
+        return this.serialSnapshotRefreshing;
+    },
+
+    async _refreshSerialSnapshot() {
+        let snapshot;
         try {
-            this.serialSnapshot = await this.data.call("pos.config", "get_pos_serial_snapshot", [
+            snapshot = await this.data.call("pos.config", "get_pos_serial_snapshot", [
                 this.config.id,
             ]);
-        } catch {
+        } catch (error) {
             // keep the last snapshot: the till may be going offline
+            console.warn("The offline list of sellable serials was not refreshed:", error);
+            return;
         }
+        for (const lot of this.models["pos.pack.operation.lot"].getAll()) {
+            const line = lot.pos_order_line_id;
+            const order = line?.order_id;
+            // open here, or paid and not yet synced: the server does not know yet
+            const unknownToServer = order?.state === "draft" || typeof order?.id !== "number";
+            if (line?.qty > 0 && unknownToServer) {
+                delete snapshot.serials[lot.lot_name];
+            }
+        }
+        this.serialSnapshot = snapshot;
     },
 
     /** Lines of serial products whose serials are missing or repeated. */

@@ -1,4 +1,5 @@
 import * as Dialog from "@point_of_sale/../tests/tours/utils/dialog_util";
+import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_screen_util";
 import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
 import { inLeftSide } from "@point_of_sale/../tests/tours/utils/common";
 
@@ -20,5 +21,53 @@ export function sellTyped(productName, serial) {
     return [
         ProductScreen.clickDisplayedProduct(productName),
         ProductScreen.enterLotNumber(serial),
+    ].flat();
+}
+
+/** The till loses its connection: every server call fails as when the network is down. */
+export function goOffline() {
+    return {
+        content: "the till goes offline",
+        trigger: "body",
+        run: () => {
+            window.posmodel.data.network.offline = true;
+        },
+    };
+}
+
+export function goOnline() {
+    return {
+        content: "the till is online again",
+        trigger: "body",
+        run: () => {
+            window.posmodel.data.network.offline = false;
+        },
+    };
+}
+
+/** Runs `check` (on the POS store) until it is true, for up to `timeout` ms. */
+export function waitFor(content, check, timeout = 15000) {
+    return {
+        content,
+        trigger: "body",
+        run: async () => {
+            const end = Date.now() + timeout;
+            while (!check(window.posmodel)) {
+                if (Date.now() > end) {
+                    throw new Error(`Timed out: ${content}`);
+                }
+                await new Promise((resolve) => setTimeout(resolve, 100));
+            }
+        },
+    };
+}
+
+/** Paid by bank; the receipt waits for the sync (slow on a loaded machine). */
+export function pay() {
+    return [
+        ProductScreen.clickPayButton(),
+        PaymentScreen.clickPaymentMethod("Bank"),
+        PaymentScreen.clickValidate(),
+        { content: "receipt screen is shown", trigger: ".pos .receipt-screen", timeout: 30000 },
     ].flat();
 }
