@@ -64,7 +64,8 @@ class StockPicking(models.Model):
         moves = self.env["stock.move"].create(
             [picking._prepare_stock_move_vals(line, line) for line in lines]
         )
-        moves._action_confirm()
+        # one move per line: merged moves would lose the line each serial belongs to
+        moves._action_confirm(merge=False)
         moves._do_unreserve()  # no unit is picked for the manager: they decide
         # the serials the sync could claim travel; the conflicting ones wait for a
         # manager

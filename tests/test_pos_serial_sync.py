@@ -376,3 +376,30 @@ class TestPosSerialSync(SerialPosSyncCommon):
             self.env["stock.lot"].search([("name", "=", "SYNC-BAD")]).serial_state,
             "in_stock",
         )
+
+    def test_two_lines_of_one_product_in_conflict_keep_the_paid_order(self):
+        """Two lines of one product, each with a serial in conflict, and a third line
+        delivered: the order is paid, both lines wait in one transfer (one move each,
+        not merged by Odoo's confirmation), the third unit is sold."""
+        lots = self._receive_serials(self.phone, ["SYNC-M1", "SYNC-M2"])
+        lots[0].sudo()._apply_serial_events(
+            [{"lot": lots[0], "event": "marked_stolen", "note": "x"}]
+        )
+        order = self._sync(
+            self._order(
+                [
+                    (self.phone, ["SYNC-M1"]),
+                    (self.phone, ["SYNC-NONE"]),
+                    (self.phone, ["SYNC-M2"]),
+                ]
+            )
+        )
+        self.assertEqual(order.state, "paid")
+        conflicts = (
+            self.env["serial.conflict"].sudo().search([("pos_order_id", "=", order.id)])
+        )
+        self.assertEqual(sorted(conflicts.mapped("reason")), ["blocked", "unknown"])
+        waiting = conflicts.picking_id
+        self.assertEqual(len(waiting), 1)
+        self.assertEqual(len(waiting.move_ids), 2)
+        self.assertEqual(lots.mapped("serial_state"), ["stolen", "sold"])
