@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PYTHON3 ?= python3
 
-.PHONY: setup run test bench lint clean
+.PHONY: setup run test test-odoo-pos bench lint clean
 
 setup:
 	@./scripts/setup.sh
@@ -12,6 +12,11 @@ run: setup
 
 test: setup
 	@$(PYTHON3) scripts/run_tests.py
+
+# Odoo's own point_of_sale tests (tours left out), with and without the addon, compared
+# (about 15 minutes: not part of `make test`)
+test-odoo-pos: setup
+	@$(PYTHON3) scripts/run_odoo_pos_tests.py
 
 bench: setup
 	@$(PYTHON3) bench/run_bench.py

@@ -8,3 +8,4 @@ from . import test_install_initialization
 from . import test_pos_two_tills_concurrency
 from . import test_pos_serial_tours
 from . import test_stock_lot_import
+from . import test_serial_stock_paths

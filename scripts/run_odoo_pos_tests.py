@@ -1,0 +1,149 @@
+"""Run Odoo's own point_of_sale Python tests (tours left out) on a database with the
+addon and on one without it (the same dependencies, Odoo's demo data), and compare
+(make test-odoo-pos).
+
+Fails (exit 1) when the run with the addon has a failed or erroring test that the run
+without it does not have, runs fewer tests, or ends without Odoo's test summary. Prints
+both summaries and the difference; the full logs are kept in .build/odoo_pos_*.log.
+Slow (about 5 minutes per run here): not part of `make test`.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import time
+
+from odoo_env import BUILD, MODULE, Odoo
+from run_tests import FAILED, LOG_LINE
+
+# Odoo's point_of_sale tests without its browser tours (ODOO18.md)
+TAGS = ",".join(
+    [
+        "/point_of_sale",
+        "-/point_of_sale:TestUi",
+        "-/point_of_sale:MobileTestUi",
+        "-/point_of_sale:TestTaxCommonPOS",
+        "-/point_of_sale:TestPointOfSaleHttpCommon",
+    ]
+)
+SUMMARY = re.compile(
+    r"(?P<failed>\d+) failed, (?P<errors>\d+) error\(s\) of (?P<tests>\d+) tests "
+    r"when loading database"
+)
+
+
+class OdooTestsReader:
+    """The failed and erroring tests of a run, and Odoo's summary line."""
+
+    def __init__(self):
+        self.broken, self.summary = {}, None
+
+    def read(self, line):
+        match = LOG_LINE.match(line.rstrip())
+        if not match or match["level"] not in ("ERROR", "CRITICAL", "INFO", "WARNING"):
+            return
+        if failed := FAILED.match(match["message"]):
+            self.broken[failed["test"].strip()] = failed["kind"]
+        elif summary := SUMMARY.search(match["message"]):
+            self.summary = {
+                key: int(value) for key, value in summary.groupdict().items()
+            }
+
+    def describe(self):
+        if not self.summary:
+            return "no test summary (Odoo stopped before the end of its tests)"
+        s = self.summary
+        return f"{s['tests']} tests, {s['failed']} failed, {s['errors']} error(s)"
+
+
+def run(odoo, dbname, label, port):
+    """Run the tests on `dbname`; the reader of its log and the duration."""
+    log_path = BUILD / f"odoo_pos_{label}.log"
+    cmd = odoo.command(
+        "-d",
+        dbname,
+        "--test-enable",
+        f"--test-tags={TAGS}",
+        "--stop-after-init",
+        f"--http-port={port}",
+        "--log-level=info",
+        "--max-cron-threads=0",
+    )
+    print(f"odoo-pos: running Odoo's point_of_sale tests {label} ...", flush=True)
+    started = time.time()
+    reader = OdooTestsReader()
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+        )
+        for line in proc.stdout:
+            log.write(line)
+            reader.read(line)
+        proc.wait()
+    duration = time.time() - started
+    print(
+        f"odoo-pos: {label}: {reader.describe()} in {duration / 60:.1f} min "
+        f"(log: {log_path})",
+        flush=True,
+    )
+    for test, kind in sorted(reader.broken.items()):
+        print(f"    {kind} {test}")
+    return reader
+
+
+def main():
+    odoo = Odoo()
+    prefix = os.environ.get("ODOO_POS_DB") or (
+        os.environ.get("TEST_DB", "pst_test") + "_odoo_pos"
+    )
+    port = os.environ.get("TEST_HTTP_PORT", "8169")
+    started = time.time()
+    without, with_addon = f"{prefix}_without", f"{prefix}_with"
+    for dbname in (without, with_addon):
+        odoo.fresh_db(dbname, demo=True)
+    print(f"odoo-pos: installing {MODULE} in {with_addon}", flush=True)
+    # installed first, so that the test run loads every module the same way on both
+    subprocess.run(
+        odoo.command(
+            "-d",
+            with_addon,
+            "-i",
+            MODULE,
+            "--stop-after-init",
+            "--log-level=warn",
+            "--http-port=0",
+        ),
+        check=True,
+    )
+    baseline = run(odoo, without, "without_addon", port)
+    result = run(odoo, with_addon, "with_addon", port)
+
+    print(f"\nwithout {MODULE}: {baseline.describe()}")
+    print(f"with {MODULE}:    {result.describe()}")
+    problems = []
+    if not baseline.summary or not result.summary:
+        problems.append("a run ended without Odoo's test summary")
+    elif result.summary["tests"] < baseline.summary["tests"]:
+        problems.append(
+            f"{baseline.summary['tests'] - result.summary['tests']} test(s) did not "
+            f"run with {MODULE}"
+        )
+    added = sorted(set(result.broken) - set(baseline.broken))
+    fixed = sorted(set(baseline.broken) - set(result.broken))
+    for test in added:
+        problems.append(f"{result.broken[test]} {test}: only with {MODULE}")
+    for test in fixed:
+        print(f"  {test}: {baseline.broken[test]} without {MODULE} only")
+    print(f"total time {(time.time() - started) / 60:.1f} min")
+    if problems:
+        print(f"{len(problems)} difference(s) caused by {MODULE}:")
+        for problem in problems:
+            print(f"  {problem}")
+        return 1
+    print(f"no failure or error beyond those of Odoo without {MODULE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
