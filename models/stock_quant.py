@@ -44,13 +44,13 @@ class StockQuant(models.Model):
         return result
 
     def _record_serial_stock_change(self, lot, location, quantity):
-        """A serial's stock changed in an internal location without a stock move (Odoo's
-        tests and some integrations do it): its state follows, as after a move. A unit
-        arriving in stock is received; a unit leaving the last internal location that
-        held it is removed as an inventory adjustment removes it (adjusted_out: a unit in
-        stock becomes lost, as missing). Refused with the lifecycle's message, like any
-        other path, when the lifecycle does not allow it (receiving a sold unit: that is
-        a return)."""
+        """A serial's stock changed in an internal location without a stock move
+        (Odoo's tests and some integrations do it): its state follows, as after a move.
+        A unit arriving in stock is received; a unit leaving the last internal location
+        that held it is removed as an inventory adjustment removes it (adjusted_out: a
+        unit in stock becomes lost, as missing). Refused with the lifecycle's message,
+        like any other path, when the lifecycle does not allow it (receiving a sold
+        unit: that is a return)."""
         in_stock = (
             self.sudo()._read_group(
                 [("lot_id", "=", lot.id), ("location_id.usage", "in", INTERNAL)],

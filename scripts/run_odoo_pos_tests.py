@@ -18,14 +18,9 @@ from odoo_env import BUILD, MODULE, Odoo
 from run_tests import FAILED, LOG_LINE
 
 # Odoo's point_of_sale tests without its browser tours (ODOO18.md)
-TAGS = ",".join(
-    [
-        "/point_of_sale",
-        "-/point_of_sale:TestUi",
-        "-/point_of_sale:MobileTestUi",
-        "-/point_of_sale:TestTaxCommonPOS",
-        "-/point_of_sale:TestPointOfSaleHttpCommon",
-    ]
+TAGS = (
+    "/point_of_sale,-/point_of_sale:TestUi,-/point_of_sale:MobileTestUi,"
+    "-/point_of_sale:TestTaxCommonPOS,-/point_of_sale:TestPointOfSaleHttpCommon"
 )
 SUMMARY = re.compile(
     r"(?P<failed>\d+) failed, (?P<errors>\d+) error\(s\) of (?P<tests>\d+) tests "
