@@ -32,10 +32,12 @@ class OdooTestsReader:
     """The failed and erroring tests of a run, and Odoo's summary line."""
 
     def __init__(self):
-        self.broken, self.summary = {}, None
+        self.broken, self.summary, self.last_error = {}, None, None
 
     def read(self, line):
         match = LOG_LINE.match(line.rstrip())
+        if not match and line.strip() and not line.startswith(" "):
+            self.last_error = line.strip()  # a traceback's last line
         if not match or match["level"] not in ("ERROR", "CRITICAL", "INFO", "WARNING"):
             return
         if failed := FAILED.match(match["message"]):
@@ -82,6 +84,8 @@ def run(odoo, dbname, label, port):
         f"(log: {log_path})",
         flush=True,
     )
+    if not reader.summary and reader.last_error:
+        print(f"    last error: {reader.last_error}")
     for test, kind in sorted(reader.broken.items()):
         print(f"    {kind} {test}")
     return reader
@@ -92,7 +96,9 @@ def main():
     prefix = os.environ.get("ODOO_POS_DB") or (
         os.environ.get("TEST_DB", "pst_test") + "_odoo_pos"
     )
-    port = os.environ.get("TEST_HTTP_PORT", "8169")
+    port = os.environ.get("ODOO_POS_HTTP_PORT") or os.environ.get(
+        "TEST_HTTP_PORT", "8169"
+    )
     started = time.time()
     without, with_addon = f"{prefix}_without", f"{prefix}_with"
     for dbname in (without, with_addon):
