@@ -1,6 +1,7 @@
 """Run Odoo's own point_of_sale Python tests (tours left out) on a database with the
-addon and on one without it (the same dependencies, Odoo's demo data), and compare
-(make test-odoo-pos).
+addon and on one without it (the same dependencies, Odoo's demo data), both at once on
+two HTTP ports (ODOO_POS_HTTP_PORT, default TEST_HTTP_PORT, and the next one), and
+compare (make test-odoo-pos).
 
 Fails (exit 1) when the run with the addon has a failed or erroring test that the run
 without it does not have, runs fewer tests, or ends without Odoo's test summary. Prints
@@ -54,41 +55,44 @@ class OdooTestsReader:
         return f"{s['tests']} tests, {s['failed']} failed, {s['errors']} error(s)"
 
 
-def run(odoo, dbname, label, port):
-    """Run the tests on `dbname`; the reader of its log and the duration."""
-    log_path = BUILD / f"odoo_pos_{label}.log"
-    cmd = odoo.command(
-        "-d",
-        dbname,
-        "--test-enable",
-        f"--test-tags={TAGS}",
-        "--stop-after-init",
-        f"--http-port={port}",
-        "--log-level=info",
-        "--max-cron-threads=0",
-    )
-    print(f"odoo-pos: running Odoo's point_of_sale tests {label} ...", flush=True)
-    started = time.time()
-    reader = OdooTestsReader()
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+class Run:
+    """One run of the tests on a database, in the background, logged to a file."""
+
+    def __init__(self, odoo, dbname, label, port):
+        self.label, self.log_path = label, BUILD / f"odoo_pos_{label}.log"
+        cmd = odoo.command(
+            "-d",
+            dbname,
+            "--test-enable",
+            f"--test-tags={TAGS}",
+            "--stop-after-init",
+            f"--http-port={port}",
+            "--log-level=info",
+            "--max-cron-threads=0",
         )
-        for line in proc.stdout:
-            log.write(line)
-            reader.read(line)
-        proc.wait()
-    duration = time.time() - started
-    print(
-        f"odoo-pos: {label}: {reader.describe()} in {duration / 60:.1f} min "
-        f"(log: {log_path})",
-        flush=True,
-    )
-    if not reader.summary and reader.last_error:
-        print(f"    last error: {reader.last_error}")
-    for test, kind in sorted(reader.broken.items()):
-        print(f"    {kind} {test}")
-    return reader
+        print(f"odoo-pos: running Odoo's point_of_sale tests {label} ...", flush=True)
+        self.started = time.time()
+        with open(self.log_path, "w") as log:
+            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+
+    def wait(self):
+        """The reader of the finished run's log."""
+        self.proc.wait()
+        duration = time.time() - self.started
+        reader = OdooTestsReader()
+        with open(self.log_path, errors="replace") as log:
+            for line in log:
+                reader.read(line)
+        print(
+            f"odoo-pos: {self.label}: {reader.describe()} in {duration / 60:.1f} min "
+            f"(log: {self.log_path})",
+            flush=True,
+        )
+        if not reader.summary and reader.last_error:
+            print(f"    last error: {reader.last_error}")
+        for test, kind in sorted(reader.broken.items()):
+            print(f"    {kind} {test}")
+        return reader
 
 
 def main():
@@ -96,8 +100,8 @@ def main():
     prefix = os.environ.get("ODOO_POS_DB") or (
         os.environ.get("TEST_DB", "pst_test") + "_odoo_pos"
     )
-    port = os.environ.get("ODOO_POS_HTTP_PORT") or os.environ.get(
-        "TEST_HTTP_PORT", "8169"
+    port = int(
+        os.environ.get("ODOO_POS_HTTP_PORT") or os.environ.get("TEST_HTTP_PORT", "8169")
     )
     started = time.time()
     without, with_addon = f"{prefix}_without", f"{prefix}_with"
@@ -117,8 +121,12 @@ def main():
         ),
         check=True,
     )
-    baseline = run(odoo, without, "without_addon", port)
-    result = run(odoo, with_addon, "with_addon", port)
+    # both at once (two processes, two HTTP ports): half the time on two cores
+    runs = [
+        Run(odoo, without, "without_addon", port),
+        Run(odoo, with_addon, "with_addon", port + 1),
+    ]
+    baseline, result = (run.wait() for run in runs)
 
     print(f"\nwithout {MODULE}: {baseline.describe()}")
     print(f"with {MODULE}:    {result.describe()}")
