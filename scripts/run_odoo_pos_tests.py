@@ -4,9 +4,11 @@ two HTTP ports (ODOO_POS_HTTP_PORT, default TEST_HTTP_PORT, and the next one), a
 compare (make test-odoo-pos).
 
 Fails (exit 1) when the run with the addon has a failed or erroring test that the run
-without it does not have, runs fewer tests, or ends without Odoo's test summary. Prints
+without it does not have (confirmed by running the differing tests again on both: a POS
+test opening a browser can time out on a loaded machine), runs fewer tests, or ends
+without Odoo's test summary. Prints
 both summaries and the difference; the full logs are kept in .build/odoo_pos_*.log.
-Slow (about 5 minutes per run here): not part of `make test`.
+Slow (see README.md): not part of `make test`.
 """
 
 import os
@@ -58,13 +60,13 @@ class OdooTestsReader:
 class Run:
     """One run of the tests on a database, in the background, logged to a file."""
 
-    def __init__(self, odoo, dbname, label, port):
+    def __init__(self, odoo, dbname, label, port, tags=TAGS):
         self.label, self.log_path = label, BUILD / f"odoo_pos_{label}.log"
         cmd = odoo.command(
             "-d",
             dbname,
             "--test-enable",
-            f"--test-tags={TAGS}",
+            f"--test-tags={tags}",
             "--stop-after-init",
             f"--http-port={port}",
             "--log-level=info",
@@ -127,7 +129,6 @@ def main():
         Run(odoo, with_addon, "with_addon", port + 1),
     ]
     baseline, result = (run.wait() for run in runs)
-
     print(f"\nwithout {MODULE}: {baseline.describe()}")
     print(f"with {MODULE}:    {result.describe()}")
     problems = []
@@ -138,12 +139,26 @@ def main():
             f"{baseline.summary['tests'] - result.summary['tests']} test(s) did not "
             f"run with {MODULE}"
         )
-    added = sorted(set(result.broken) - set(baseline.broken))
-    fixed = sorted(set(baseline.broken) - set(result.broken))
-    for test in added:
-        problems.append(f"{result.broken[test]} {test}: only with {MODULE}")
-    for test in fixed:
-        print(f"  {test}: {baseline.broken[test]} without {MODULE} only")
+    differing = set(result.broken) ^ set(baseline.broken)
+    if differing:
+        # a POS test opening a browser (cash rounding) can time out on a loaded
+        # machine: a difference counts only when a second run of it confirms it
+        print(f"odoo-pos: running the {len(differing)} differing test(s) again")
+        tags = ",".join(f"/point_of_sale:{test}" for test in sorted(differing))
+        runs = [
+            Run(odoo, without, "without_addon_again", port, tags),
+            Run(odoo, with_addon, "with_addon_again", port + 1, tags),
+        ]
+        baseline_again, result_again = (run.wait() for run in runs)
+        for test in sorted(differing):
+            kinds = [
+                reader.broken.get(test)
+                for reader in (baseline, baseline_again, result, result_again)
+            ]
+            print(f"  {test}: without {MODULE} {kinds[:2]}, with it {kinds[2:]}")
+            # broken twice with the addon, passing without it the second time
+            if kinds[2] and kinds[3] and not kinds[1]:
+                problems.append(f"{kinds[2]} {test}: only with {MODULE}")
     print(f"total time {(time.time() - started) / 60:.1f} min")
     if problems:
         print(f"{len(problems)} difference(s) caused by {MODULE}:")
