@@ -97,6 +97,43 @@ class Run:
         return reader
 
 
+def compare(odoo, dbnames, port, baseline, result):
+    """What the addon breaks: the failed or erroring tests of `result` (the run with
+    the addon) that `baseline` does not have, each confirmed by a second run."""
+    without, with_addon = dbnames
+    print(f"\nwithout {MODULE}: {baseline.describe()}")
+    print(f"with {MODULE}:    {result.describe()}")
+    problems = []
+    if not baseline.summary or not result.summary:
+        problems.append("a run ended without Odoo's test summary")
+    elif result.summary["tests"] < baseline.summary["tests"]:
+        problems.append(
+            f"{baseline.summary['tests'] - result.summary['tests']} test(s) did not "
+            f"run with {MODULE}"
+        )
+    differing = set(result.broken) ^ set(baseline.broken)
+    if differing:
+        # a POS test opening a browser (cash rounding) can time out on a loaded
+        # machine: a difference counts only when a second run of it confirms it
+        print(f"odoo-pos: running the {len(differing)} differing test(s) again")
+        tags = ",".join(f"/point_of_sale:{test}" for test in sorted(differing))
+        runs = [
+            Run(odoo, without, "without_addon_again", port, tags),
+            Run(odoo, with_addon, "with_addon_again", port + 1, tags),
+        ]
+        baseline_again, result_again = (run.wait() for run in runs)
+        for test in sorted(differing):
+            kinds = [
+                reader.broken.get(test)
+                for reader in (baseline, baseline_again, result, result_again)
+            ]
+            print(f"  {test}: without {MODULE} {kinds[:2]}, with it {kinds[2:]}")
+            # broken twice with the addon, passing without it the second time
+            if kinds[2] and kinds[3] and not kinds[1]:
+                problems.append(f"{kinds[2]} {test}: only with {MODULE}")
+    return problems
+
+
 def main():
     odoo = Odoo()
     prefix = os.environ.get("ODOO_POS_DB") or (
@@ -129,36 +166,7 @@ def main():
         Run(odoo, with_addon, "with_addon", port + 1),
     ]
     baseline, result = (run.wait() for run in runs)
-    print(f"\nwithout {MODULE}: {baseline.describe()}")
-    print(f"with {MODULE}:    {result.describe()}")
-    problems = []
-    if not baseline.summary or not result.summary:
-        problems.append("a run ended without Odoo's test summary")
-    elif result.summary["tests"] < baseline.summary["tests"]:
-        problems.append(
-            f"{baseline.summary['tests'] - result.summary['tests']} test(s) did not "
-            f"run with {MODULE}"
-        )
-    differing = set(result.broken) ^ set(baseline.broken)
-    if differing:
-        # a POS test opening a browser (cash rounding) can time out on a loaded
-        # machine: a difference counts only when a second run of it confirms it
-        print(f"odoo-pos: running the {len(differing)} differing test(s) again")
-        tags = ",".join(f"/point_of_sale:{test}" for test in sorted(differing))
-        runs = [
-            Run(odoo, without, "without_addon_again", port, tags),
-            Run(odoo, with_addon, "with_addon_again", port + 1, tags),
-        ]
-        baseline_again, result_again = (run.wait() for run in runs)
-        for test in sorted(differing):
-            kinds = [
-                reader.broken.get(test)
-                for reader in (baseline, baseline_again, result, result_again)
-            ]
-            print(f"  {test}: without {MODULE} {kinds[:2]}, with it {kinds[2:]}")
-            # broken twice with the addon, passing without it the second time
-            if kinds[2] and kinds[3] and not kinds[1]:
-                problems.append(f"{kinds[2]} {test}: only with {MODULE}")
+    problems = compare(odoo, (without, with_addon), port, baseline, result)
     print(f"total time {(time.time() - started) / 60:.1f} min")
     if problems:
         print(f"{len(problems)} difference(s) caused by {MODULE}:")
