@@ -14,7 +14,7 @@ test: setup
 	@$(PYTHON3) scripts/run_tests.py
 
 # Odoo's own point_of_sale tests (tours left out), with and without the addon, compared
-# (about 15 minutes: not part of `make test`)
+# (about 15 minutes, see README.md: not part of `make test`)
 test-odoo-pos: setup
 	@$(PYTHON3) scripts/run_odoo_pos_tests.py
 
