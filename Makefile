@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PYTHON3 ?= python3
 
-.PHONY: setup run test test-uninstall bench lint clean
+.PHONY: setup run test test-uninstall test-odoo-pos bench lint clean
 
 setup:
 	@./scripts/setup.sh
@@ -16,6 +16,11 @@ test: setup
 # a real uninstall on a fresh database: nothing the addon created may stay behind
 test-uninstall: setup
 	@$(PYTHON3) scripts/check_uninstall.py
+
+# Odoo's own point_of_sale tests (tours left out), with and without the addon, compared
+# (about 15 minutes, see README.md: not part of `make test`)
+test-odoo-pos: setup
+	@$(PYTHON3) scripts/run_odoo_pos_tests.py
 
 bench: setup
 	@$(PYTHON3) bench/run_bench.py

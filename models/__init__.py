@@ -13,5 +13,6 @@ from . import stock_lot
 from . import stock_move
 from . import stock_move_line
 from . import stock_picking
+from . import stock_quant
 from . import repair_order
 from . import stock_lot_import_batch

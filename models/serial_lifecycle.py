@@ -56,7 +56,9 @@ TRANSITIONS = {
         "stolen": "in_stock",
     },
     "moved": {ANY: KEEP},
-    "sold": {False: "sold", "in_stock": "sold", "returned": "sold"},
+    # sold only from a sellable state: a unit never received (False) cannot be sold on
+    # any path (every path that puts a unit in stock receives it first)
+    "sold": {"in_stock": "sold", "returned": "sold"},
     "returned": {"sold": "returned", "recalled": "recalled"},
     "returned_to_vendor": {
         "in_stock": False,

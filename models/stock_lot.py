@@ -404,6 +404,12 @@ class StockLot(models.Model):
                 "check the serial on the unit, or refund the earlier sale first.",
                 serial=name,
             )
+        if event == "sold" and not state:
+            return _(
+                "Serial %(serial)s is registered but was never received into stock: "
+                "it cannot be sold. Ask an inventory user to receive it first.",
+                serial=name,
+            )
         if event == "sold" and state in ("lost", "stolen", "recalled", "scrapped"):
             return _(
                 "Serial %(serial)s is %(state)s and cannot be sold. Keep the unit "

@@ -1,5 +1,7 @@
 from odoo import models
 
+from .stock_quant import EVENTS_BY_CALLER
+
 
 class StockMove(models.Model):
     _inherit = "stock.move"
@@ -8,7 +10,11 @@ class StockMove(models.Model):
         # refuse early, with the serial's own words, what the lifecycle forbids (selling
         # a sold or stolen unit...); the claim itself is made after, under lock
         self.env["stock.lot"]._check_serial_events(self._serial_events())
-        moves = super()._action_done(cancel_backorder=cancel_backorder)
+        # the quants these moves change must not record the events again
+        moves = super(
+            StockMove, self.with_context(**{EVENTS_BY_CALLER: True})
+        )._action_done(cancel_backorder=cancel_backorder)
+        moves = moves.with_env(self.env)
         self.env["stock.lot"]._apply_serial_events(moves._serial_events(done=True))
         return moves
 

@@ -75,6 +75,7 @@ class StockPicking(models.Model):
                 .sudo()
                 .search([("pos_claim_line_id", "=", line.id)])
             )
+            quants = self._serial_quants(claimed, move.location_id)
             self.env["stock.move.line"].create(
                 [
                     {
@@ -85,6 +86,9 @@ class StockPicking(models.Model):
                         "quantity": 1,
                         "location_id": move.location_id.id,
                         "location_dest_id": move.location_dest_id.id,
+                        # the unit's own quant, as Odoo's POS takes it: its owner
+                        # (consignment), package and sublocation travel with it
+                        **({"quant_id": quants[lot.id].id} if lot.id in quants else {}),
                     }
                     for lot in claimed
                 ]
@@ -104,6 +108,26 @@ class StockPicking(models.Model):
             )
         )
         return picking
+
+    @api.model
+    def _serial_quants(self, lots, location):
+        """{lot id: the quant holding the unit in `location` or below}, the latest when
+        there are several (what Odoo's POS picks in _add_mls_related_to_order)."""
+        quants = {}
+        for quant in (
+            self.env["stock.quant"]
+            .sudo()
+            .search(
+                [
+                    ("lot_id", "in", lots.ids),
+                    ("quantity", ">", 0),
+                    ("location_id", "child_of", location.id),
+                ],
+                order="id desc",
+            )
+        ):
+            quants.setdefault(quant.lot_id.id, quant)
+        return quants
 
     def _serial_event_values(self):
         """What a serial's history says about this transfer: the business document the
