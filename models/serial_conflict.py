@@ -246,7 +246,7 @@ class SerialConflict(models.Model):
                     **names,
                 )
             )
-        state = self._state_label(lot)
+        state = lot._state_label(lot.serial_state)
         Quant = self.env["stock.quant"]
         if self._is_refund():
             if lot.serial_state != "sold":
@@ -427,10 +427,6 @@ class SerialConflict(models.Model):
         # the till is a POS document, which a Serial Manager may have no right to read:
         # only its stock location is read
         return self.sudo().pos_config_id.picking_type_id.default_location_src_id
-
-    def _state_label(self, lot):
-        labels = dict(lot._fields["serial_state"]._description_selection(self.env))
-        return labels.get(lot.serial_state) or _("registered, not received")
 
     def _close(self, state, note):
         self.write({"state": state, "resolution_note": note})

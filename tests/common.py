@@ -1,4 +1,5 @@
 import threading
+import uuid
 from contextlib import contextmanager
 
 from psycopg2.errors import SerializationFailure
@@ -217,6 +218,80 @@ class ConcurrentTransactionsMixin:
         for env in envs:
             self.addCleanup(env.cr.close)
         return envs
+
+    def _commit_shop(self, name, serial, tills=1):
+        """A shop committed in a company of its own (the transactions must see it; it
+        stays in the throwaway test database, since history can never be deleted):
+        `tills` tills with a cash method each and an open session, a serial product
+        and one unit of `serial` in the tills' stock. Returns the records' ids."""
+        with self.env.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env["res.company"].create(
+                {"name": f"{name} {uuid.uuid4().hex[:6]}"}
+            )
+            env["account.chart.template"].try_loading(
+                "generic_coa", company, install_demo=False
+            )
+            env = env(context={"allowed_company_ids": [company.id]})
+            configs = env["pos.config"]
+            for n in range(1, tills + 1):
+                journal = env["account.journal"].create(
+                    {
+                        "name": f"Cash {n}",
+                        "type": "cash",
+                        "code": f"CT{n}",
+                        "company_id": company.id,
+                    }
+                )
+                cash = env["pos.payment.method"].create(
+                    {
+                        "name": f"Cash {n}",
+                        "company_id": company.id,
+                        "journal_id": journal.id,
+                    }
+                )
+                configs |= env["pos.config"].create(
+                    {
+                        "name": f"Till {n}",
+                        "company_id": company.id,
+                        "payment_method_ids": [Command.set(cash.ids)],
+                    }
+                )
+            product = env["product.product"].create(
+                {
+                    "name": f"{name} Phone",
+                    "is_storable": True,
+                    "tracking": "serial",
+                    "available_in_pos": True,
+                    "list_price": 100,
+                    "taxes_id": [Command.clear()],
+                    "company_id": company.id,
+                }
+            )
+            lot = env["stock.lot"].create(
+                {"name": serial, "product_id": product.id, "company_id": company.id}
+            )
+            env["stock.quant"].with_context(inventory_mode=True).create(
+                {
+                    "product_id": product.id,
+                    "lot_id": lot.id,
+                    "inventory_quantity": 1,
+                    "location_id": configs[
+                        0
+                    ].picking_type_id.default_location_src_id.id,
+                }
+            ).action_apply_inventory()
+            for config in configs:
+                config.open_ui()
+            return {
+                "company": company.id,
+                "configs": configs.ids,
+                "cash": configs.payment_method_ids.ids,
+                "product": product.id,
+                "lot": lot.id,
+                "sessions": configs.current_session_id.ids,
+                "pricelists": configs.pricelist_id.ids or [False] * tills,
+            }
 
     def assertWaitsThenFailsToSerialize(self, first_env, second_env, second, what):
         """`second` runs in a thread while `first_env`'s uncommitted work holds the

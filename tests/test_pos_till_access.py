@@ -1,5 +1,3 @@
-import uuid
-
 from odoo import SUPERUSER_ID, api
 from odoo.api import call_kw
 from odoo.exceptions import AccessError, UserError
@@ -279,63 +277,14 @@ class TestPosTillConcurrentAttempts(ConcurrentTransactionsMixin, TransactionCase
 
     def setUp(self):
         super().setUp()
+        self.shop = self._commit_shop("Till Attempts", "ATTEMPT-1")
         with self.env.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            company = env["res.company"].create(
-                {"name": f"Till Attempts {uuid.uuid4().hex[:6]}"}
-            )
-            env["account.chart.template"].try_loading(
-                "generic_coa", company, install_demo=False
-            )
-            env = env(context={"allowed_company_ids": [company.id]})
-            journal = env["account.journal"].create(
-                {
-                    "name": "Cash",
-                    "type": "cash",
-                    "code": "CTA",
-                    "company_id": company.id,
-                }
-            )
-            cash = env["pos.payment.method"].create(
-                {"name": "Cash", "company_id": company.id, "journal_id": journal.id}
-            )
-            config = env["pos.config"].create(
-                {
-                    "name": "Till",
-                    "company_id": company.id,
-                    "payment_method_ids": [(6, 0, cash.ids)],
-                }
-            )
-            product = env["product.product"].create(
-                {
-                    "name": "Stolen Phone",
-                    "is_storable": True,
-                    "tracking": "serial",
-                    "available_in_pos": True,
-                    "company_id": company.id,
-                }
-            )
-            lot = env["stock.lot"].create(
-                {"name": "ATTEMPT-1", "product_id": product.id}
-            )
-            env["stock.quant"].with_context(inventory_mode=True).create(
-                {
-                    "product_id": product.id,
-                    "lot_id": lot.id,
-                    "inventory_quantity": 1,
-                    "location_id": config.picking_type_id.default_location_src_id.id,
-                }
-            ).action_apply_inventory()
+            lot = env["stock.lot"].browse(self.shop["lot"])
             lot._apply_serial_events(
                 [{"lot": lot, "event": "marked_stolen", "note": "Shop window"}]
             )
-            config.open_ui()
-            self.shop = {
-                "company": company.id,
-                "config": config.id,
-                "product": product.id,
-                "lot": lot.id,
-            }
+        self.shop["config"] = self.shop["configs"][0]
         self.envs = self._open_transactions(
             context={"allowed_company_ids": [self.shop["company"]]}
         )

@@ -1,6 +1,6 @@
 import uuid
 
-from odoo import SUPERUSER_ID, api, fields
+from odoo import SUPERUSER_ID, fields
 from odoo.service.model import retrying
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
@@ -17,80 +17,7 @@ class TestPosTwoTillsConcurrency(ConcurrentTransactionsMixin, TransactionCase):
 
     def setUp(self):
         super().setUp()
-        with self.env.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            company = env["res.company"].create(
-                {"name": f"Two Tills {uuid.uuid4().hex[:6]}"}
-            )
-            env["account.chart.template"].try_loading(
-                "generic_coa", company, install_demo=False
-            )
-            env = env(context={"allowed_company_ids": [company.id]})
-            cash = env["pos.payment.method"].create(
-                [
-                    {
-                        "name": f"Cash {n}",
-                        "company_id": company.id,
-                        "journal_id": env["account.journal"]
-                        .create(
-                            {
-                                "name": f"Cash {n}",
-                                "type": "cash",
-                                "code": f"CT{n}",
-                                "company_id": company.id,
-                            }
-                        )
-                        .id,
-                    }
-                    for n in (1, 2)
-                ]
-            )
-            configs = env["pos.config"].concat(
-                *(
-                    env["pos.config"].create(
-                        {
-                            "name": f"Till {n}",
-                            "company_id": company.id,
-                            "payment_method_ids": [(6, 0, method.ids)],
-                        }
-                    )
-                    for n, method in zip((1, 2), cash, strict=True)
-                )
-            )
-            product = env["product.product"].create(
-                {
-                    "name": "Contested Phone",
-                    "is_storable": True,
-                    "tracking": "serial",
-                    "available_in_pos": True,
-                    "list_price": 100,
-                    "taxes_id": [(5, 0, 0)],
-                    "company_id": company.id,
-                }
-            )
-            lot = env["stock.lot"].create(
-                {"name": "TILLS-1", "product_id": product.id, "company_id": company.id}
-            )
-            env["stock.quant"].with_context(inventory_mode=True).create(
-                {
-                    "product_id": product.id,
-                    "lot_id": lot.id,
-                    "inventory_quantity": 1,
-                    "location_id": configs[
-                        0
-                    ].picking_type_id.default_location_src_id.id,
-                }
-            ).action_apply_inventory()
-            for config in configs:
-                config.open_ui()
-            self.shop = {
-                "company": company.id,
-                "cash": cash.ids,
-                "product": product.id,
-                "lot": lot.id,
-                "sessions": configs.current_session_id.ids,
-                "pricelists": configs.pricelist_id.ids or [False, False],
-            }
+        self.shop = self._commit_shop("Two Tills", "TILLS-1", tills=2)
         self.envs = self._open_transactions(
             context={"allowed_company_ids": [self.shop["company"]]}
         )
