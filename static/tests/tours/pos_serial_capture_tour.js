@@ -1,21 +1,10 @@
 import * as Chrome from "@point_of_sale/../tests/tours/utils/chrome_util";
 import * as Dialog from "@point_of_sale/../tests/tours/utils/dialog_util";
-import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_screen_util";
 import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
 import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
-import * as TicketScreen from "@point_of_sale/../tests/tours/utils/ticket_screen_util";
 import { scan_barcode } from "@point_of_sale/../tests/tours/utils/common";
 import * as Serial from "@pos_serial_tracking/../tests/tours/utils/serial_util";
 import { registry } from "@web/core/registry";
-
-function pay() {
-    return [
-        ProductScreen.clickPayButton(),
-        PaymentScreen.clickPaymentMethod("Bank"),
-        PaymentScreen.clickValidate(),
-        ReceiptScreen.isShown(),
-    ].flat();
-}
 
 // Unknown, already sold and stolen serials are refused, each with its own message;
 // nothing is added to the order.
@@ -58,7 +47,7 @@ registry.category("web_tour.tours").add("pos_serial_scan_and_quantity_tour", {
             ProductScreen.clickLotIcon(),
             ProductScreen.enterLastLotNumber("SPH-0002"),
             Serial.lineHasSerial("SPH-0002"),
-            pay(),
+            Serial.pay(),
             { trigger: ".receipt-screen li:contains('SPH-0001 · warranty until')" },
         ].flat(),
 });
@@ -72,7 +61,7 @@ registry.category("web_tour.tours").add("pos_serial_gs1_tour", {
             scan_barcode("010843167302012521GS1-0001"),
             ProductScreen.selectedOrderlineHas("Serial Phone", "1.00"),
             Serial.lineHasSerial("GS1-0001"),
-            pay(),
+            Serial.pay(),
         ].flat(),
 });
 
@@ -83,19 +72,15 @@ registry.category("web_tour.tours").add("pos_serial_refund_resell_tour", {
             Chrome.startPoS(),
             Dialog.confirm("Open Register"),
             Serial.sellTyped("Serial Phone", "SPH-0003"),
-            pay(),
+            Serial.pay(),
             ReceiptScreen.clickNextOrder(),
-            ...ProductScreen.clickRefund(),
-            TicketScreen.selectOrder("-0001"),
-            ProductScreen.clickNumpad("1"),
-            TicketScreen.toRefundTextContains("To Refund: 1.00"),
-            TicketScreen.confirmRefund(),
+            ...Serial.refundOneUnit("-0001"),
             ProductScreen.isShown(),
             Serial.lineHasSerial("SPH-0003"),
-            pay(),
+            Serial.pay(),
             ReceiptScreen.clickNextOrder(),
             Serial.sellTyped("Serial Phone", "SPH-0003"),
             Serial.lineHasSerial("SPH-0003"),
-            pay(),
+            Serial.pay(),
         ].flat(),
 });

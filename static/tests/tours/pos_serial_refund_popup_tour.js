@@ -2,7 +2,6 @@ import * as Chrome from "@point_of_sale/../tests/tours/utils/chrome_util";
 import * as Dialog from "@point_of_sale/../tests/tours/utils/dialog_util";
 import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
 import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
-import * as TicketScreen from "@point_of_sale/../tests/tours/utils/ticket_screen_util";
 import { inLeftSide, negate, scan_barcode } from "@point_of_sale/../tests/tours/utils/common";
 import * as Serial from "@pos_serial_tracking/../tests/tours/utils/serial_util";
 import { registry } from "@web/core/registry";
@@ -25,11 +24,7 @@ registry.category("web_tour.tours").add("pos_serial_refund_popup_tour", {
             Serial.lineHasSerial("SPH-0002"),
             Serial.pay(),
             ReceiptScreen.clickNextOrder(),
-            ...ProductScreen.clickRefund(),
-            TicketScreen.selectOrder("-0001"),
-            ProductScreen.clickNumpad("1"),
-            TicketScreen.toRefundTextContains("To Refund: 1.00"),
-            TicketScreen.confirmRefund(),
+            ...Serial.refundOneUnit("-0001"),
             {
                 content: "the serials are asked on the ticket screen",
                 trigger: "body:has(.ticket-screen) .modal",

@@ -1,6 +1,7 @@
 import * as Dialog from "@point_of_sale/../tests/tours/utils/dialog_util";
 import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_screen_util";
 import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
+import * as TicketScreen from "@point_of_sale/../tests/tours/utils/ticket_screen_util";
 import { inLeftSide } from "@point_of_sale/../tests/tours/utils/common";
 
 /** The cashier is told why a serial is refused, with that title, and closes the alert. */
@@ -70,4 +71,15 @@ export function pay() {
         PaymentScreen.clickValidate(),
         { content: "receipt screen is shown", trigger: ".pos .receipt-screen", timeout: 30000 },
     ].flat();
+}
+
+/** From the product screen: refund one unit of the paid order whose name ends so. */
+export function refundOneUnit(orderNameEnd) {
+    return [
+        ...ProductScreen.clickRefund(),
+        TicketScreen.selectOrder(orderNameEnd),
+        ProductScreen.clickNumpad("1"),
+        TicketScreen.toRefundTextContains("To Refund: 1.00"),
+        TicketScreen.confirmRefund(),
+    ];
 }
