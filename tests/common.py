@@ -39,6 +39,15 @@ class SerialDataMixin:
         )
 
     @classmethod
+    def _create_company_with_stock(cls, name):
+        """Another company, and the stock location of the warehouse Odoo gives it."""
+        company = cls.env["res.company"].create({"name": name})
+        warehouse = cls.env["stock.warehouse"].search(
+            [("company_id", "=", company.id)], limit=1
+        )
+        return company, warehouse.lot_stock_id
+
+    @classmethod
     def _create_user(cls, login, *groups):
         return cls.env["res.users"].create(
             {

@@ -59,14 +59,11 @@ class TestStockLotImport(SerialTrackingCommon):
         )
         cls.twin_a = cls._create_serial_product("Twin Watch", "TWA")
         cls.twin_b = cls._create_serial_product("Twin Watch", "TWB")
-        cls.other_company = cls.env["res.company"].create({"name": "Other Company"})
+        cls.other_company, cls.other_stock = cls._create_company_with_stock(
+            "Other Company"
+        )
         cls.foreign_phone = cls._create_serial_product(
             "Foreign Phone", "FP1", company_id=cls.other_company.id
-        )
-        cls.other_stock = (
-            cls.env["stock.warehouse"]
-            .search([("company_id", "=", cls.other_company.id)], limit=1)
-            .lot_stock_id
         )
         cls.shelf = cls.env["stock.location"].create(
             {

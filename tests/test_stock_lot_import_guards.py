@@ -17,14 +17,9 @@ class TestStockLotImportGuards(SerialTrackingCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.company_a = cls.env.company
-        cls.company_b = cls.env["res.company"].create({"name": "Company B"})
+        cls.company_b, cls.stock_b = cls._create_company_with_stock("Company B")
         cls.phone_b = cls._create_serial_product(
             "Phone B", "PB1", company_id=cls.company_b.id
-        )
-        cls.stock_b = (
-            cls.env["stock.warehouse"]
-            .search([("company_id", "=", cls.company_b.id)], limit=1)
-            .lot_stock_id
         )
         cls.data = csv_bytes([["Serial", "Product"], ["SN-B-1", "P1"]])
 
