@@ -7,6 +7,7 @@
     "author": "pos_serial_tracking contributors",
     "website": "https://github.com/pos-serial-tracking/pos_serial_tracking",
     "license": "LGPL-3",
+    "application": True,
     "depends": ["point_of_sale", "repair", "barcodes_gs1_nomenclature"],
     "external_dependencies": {"python": ["openpyxl"]},
     "data": [
@@ -25,6 +26,7 @@
     ],
     "demo": [
         "demo/serial_product_demo.xml",
+        "demo/serial_dashboard_demo.xml",
     ],
     "post_init_hook": "_post_init_hook",
     "uninstall_hook": "_uninstall_hook",
