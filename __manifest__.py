@@ -18,6 +18,7 @@
         "views/product_template_views.xml",
         "views/serial_conflict_views.xml",
         "views/stock_lot_import_batch_views.xml",
+        "views/serial_prefix_summary_views.xml",
         "wizards/serial_state_change_views.xml",
         "wizards/serial_conflict_resolve_views.xml",
         "wizards/stock_lot_import_views.xml",
@@ -32,7 +33,11 @@
     "uninstall_hook": "_uninstall_hook",
     "assets": {
         "point_of_sale._assets_pos": [
-            "pos_serial_tracking/static/src/**/*",
+            "pos_serial_tracking/static/src/app/**/*",
+            "pos_serial_tracking/static/src/overrides/**/*",
+        ],
+        "web.assets_backend_lazy": [
+            "pos_serial_tracking/static/src/views/**/*",
         ],
         "web.assets_tests": [
             "pos_serial_tracking/static/tests/tours/**/*",

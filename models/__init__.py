@@ -17,3 +17,4 @@ from . import stock_quant
 from . import repair_order
 from . import stock_lot_import_batch
 from . import serial_demo_data
+from . import serial_prefix_summary
