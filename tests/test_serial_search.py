@@ -122,6 +122,33 @@ class TestSerialSplit(SerialTrackingCommon):
             },
         )
 
+    def test_columns_created_filled(self):
+        """Updating the addon to this version on a database with lots: the columns
+        are created and filled (set-based, in stock.lot's _auto_init)."""
+        lots = self.env["stock.lot"].create(
+            [{"name": name, "product_id": self.phone.id} for name in SPLITS]
+        )
+        cr = self.env.cr
+        with cr.savepoint(flush=False) as savepoint:
+            cr.execute(
+                """ALTER TABLE stock_lot DROP COLUMN serial_prefix,
+                                         DROP COLUMN serial_trailing_number"""
+            )
+            # what updating the addon does for stock.lot
+            self.env.registry.init_models(
+                cr, ["stock.lot"], {"module": "pos_serial_tracking"}, install=False
+            )
+            cr.execute(
+                """SELECT name, serial_prefix, serial_trailing_number FROM stock_lot
+                    WHERE id = ANY(%s)""",
+                [lots.ids],
+            )
+            self.assertEqual(
+                {name: (p or False, n or False) for name, p, n in cr.fetchall()},
+                SPLITS,
+            )
+            savepoint.rollback()
+
 
 class TestSerialSearch(SerialTrackingCommon):
     """Exact, prefix and numeric-aware range search on serials, from the search view
@@ -191,6 +218,21 @@ class TestSerialSearch(SerialTrackingCommon):
         self.assertEqual(
             self._range("IMEI1..IMEI356938035643809"),
             {"IMEI99", "IMEI356938035643799", "IMEI356938035643809"},
+        )
+
+    def test_trailing_number_compares_as_number(self):
+        self.assertEqual(
+            self._found(
+                [
+                    ("serial_prefix", "=", "SN-"),
+                    ("serial_trailing_number", ">", "0110"),
+                ]
+            ),
+            {"SN-0111", "SN-1000"},
+        )
+        self.assertEqual(
+            self._found([("serial_trailing_number", "=", "000100")]),
+            {"SN-0100", "SN-100", "XY-0100", "0100"},
         )
 
     def test_exact_and_prefix(self):
