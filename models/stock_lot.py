@@ -22,7 +22,7 @@ PROTECTED_FIELDS = {
 }
 # follow the serial's name (computed from it), never written by hand
 SPLIT_FIELDS = {"serial_prefix", "serial_trailing_number"}
-NUMBER_OPERATORS = ("<", "<=", ">", ">=")
+NUMBER_OPERATORS = ("=", "<", "<=", ">", ">=")
 # a prefix pattern the upper(name) index can serve: no wildcard but a trailing %
 PREFIX_PATTERN = re.compile(r"^[^%_\\]+%$")
 
@@ -109,6 +109,16 @@ class StockLot(models.Model):
         help="Search only: FIRST..LAST, for example SN-0090..SN-0110.",
     )
 
+    @api.depends("warranty_start_date", "product_id.warranty_months")
+    def _compute_warranty_end_date(self):
+        for lot in self:
+            months = lot.product_id.warranty_months
+            lot.warranty_end_date = (
+                lot.warranty_start_date + relativedelta(months=months, days=-1)
+                if lot.warranty_start_date and months
+                else False
+            )
+
     @api.depends("name")
     def _compute_serial_split(self):
         for lot in self:
@@ -131,16 +141,6 @@ class StockLot(models.Model):
             ("serial_trailing_number", ">=", first),
             ("serial_trailing_number", "<=", last),
         ]
-
-    @api.depends("warranty_start_date", "product_id.warranty_months")
-    def _compute_warranty_end_date(self):
-        for lot in self:
-            months = lot.product_id.warranty_months
-            lot.warranty_end_date = (
-                lot.warranty_start_date + relativedelta(months=months, days=-1)
-                if lot.warranty_start_date and months
-                else False
-            )
 
     @api.constrains("name", "product_id")
     def _check_serial_format(self):
