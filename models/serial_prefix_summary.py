@@ -180,9 +180,13 @@ class SerialPrefixSummary(models.Model):
         serial = lot.name
         self.env.invalidate_all()
         start = time.perf_counter()
-        found = Lot.search([("name", "=", serial)], limit=1)
-        events = found.audit_line_ids.read(
-            ["date", "event", "old_state", "new_state", "reference", "user_id"]
+        found = Lot.search_fetch(
+            [("name", "=", serial)], ["name", "serial_state", "location_id"], limit=1
+        )
+        events = self.env["serial.audit.line"].search_fetch(
+            [("lot_id", "=", found.id)],
+            ["chain_index", "date", "event", "old_state", "new_state", "reference"],
+            order="chain_index",
         )
         milliseconds = (time.perf_counter() - start) * 1000
         return {"serial": serial, "events": len(events), "milliseconds": milliseconds}
