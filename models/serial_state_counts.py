@@ -1,13 +1,16 @@
 """The dashboard's live counts of serials, kept by PostgreSQL without a hot row.
 
 Counting 1,000,000 lots per prefix and state takes about 200 ms here, even from an
-index-only scan. So a statement-level trigger on stock_lot appends what each statement
-changed to serial_state_delta (per company, product, prefix and location: +1 in the
-lots' new state, -1 in their old one), and the serial_prefix_summary view adds those
-changes to serial_state_total. Appending takes no lock that another sale waits for:
-there is no counter row that every sale updates. Reading the dashboard folds the
-changes into the totals (fold()) when no other transaction is folding them; either
-way, a transaction sees totals and changes that agree with the lots of its snapshot.
+index-only scan. So triggers on stock_lot append every change to serial_state_delta
+(per company, product, prefix and location: +1 in the lot's new state, -1 in its old
+one): once per statement for an insert or a delete (a bulk registration is counted at
+once, from its transition table), once per row for an update that changes what a lot
+is counted by (a sale: two rows of VALUES; any other update fires nothing). The
+serial_prefix_summary view adds those changes to serial_state_total. Appending takes
+no lock that another sale waits for: there is no counter row that every sale updates.
+Reading the dashboard folds the changes into the totals (fold()) when no other
+transaction is folding them; either way, a transaction sees totals and changes that
+agree with the lots of its snapshot.
 
 Nothing here takes a value from outside: the SQL is built from the constants below."""
 
@@ -31,13 +34,25 @@ STATES = (*(state for state, _label in SERIAL_STATES), "unset")
 TOTALS = "serial_state_total"
 DELTAS = "serial_state_delta"
 TRIGGER_FUNCTION = "serial_state_delta_record"
-TRIGGERS = {  # name: (event, its transition tables)
-    "serial_state_delta_insert": (SQL("INSERT"), SQL("NEW TABLE AS new_rows")),
-    "serial_state_delta_update": (
-        SQL("UPDATE"),
-        SQL("OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+# what a lot is counted by: a change of any of them moves it from one count to another
+COUNTED = (*KEYS, "serial_state")
+TRIGGERS = {  # name: how it fires
+    # a bulk registration (the import) is one statement: counted at once
+    "serial_state_delta_insert": SQL(
+        "AFTER INSERT ON stock_lot REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
     ),
-    "serial_state_delta_delete": (SQL("DELETE"), SQL("OLD TABLE AS old_rows")),
+    "serial_state_delta_delete": SQL(
+        "AFTER DELETE ON stock_lot REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT"
+    ),
+    # a sale changes one row: it fires only when a counted column changes (not for
+    # the warranty written after it), and appends two rows of VALUES
+    "serial_state_delta_update": SQL(
+        "AFTER UPDATE OF %s ON stock_lot FOR EACH ROW "
+        "WHEN ((%s) IS DISTINCT FROM (%s))",
+        SQL(", ").join(SQL.identifier(column) for column in COUNTED),
+        SQL(", ").join(SQL("OLD.%s", SQL.identifier(column)) for column in COUNTED),
+        SQL(", ").join(SQL("NEW.%s", SQL.identifier(column)) for column in COUNTED),
+    ),
 }
 
 
@@ -76,6 +91,33 @@ def _lot_rows(table, quantity):
         quantity,
         SQL.identifier(table),
     )
+
+
+def _row_values(record, quantity):
+    """VALUES of the change one row trigger's record (OLD or NEW) makes: `quantity`
+    in the column of its state."""
+    keys = [
+        SQL("COALESCE(%s.%s, %s)", SQL(record), SQL.identifier(key), default)
+        if default is not None
+        else SQL("%s.%s", SQL(record), SQL.identifier(key))
+        for key, default in KEY_DEFAULTS.items()
+    ]
+    states = [
+        SQL(
+            "CASE WHEN %s.serial_state IS NULL THEN %s ELSE 0 END",
+            SQL(record),
+            quantity,
+        )
+        if state == "unset"
+        else SQL(
+            "CASE WHEN %s.serial_state = %s THEN %s ELSE 0 END",
+            SQL(record),
+            state,
+            quantity,
+        )
+        for state in STATES
+    ]
+    return SQL("(%s)", SQL(", ").join(keys + states))
 
 
 def _counts(rows):
@@ -122,7 +164,8 @@ def create(cr):
         SQL(
             "%s %s NOT NULL",
             SQL.identifier(column),
-            SQL("varchar") if column == "serial_prefix" else SQL("integer"),
+            # grouped and sorted byte-wise: a few times faster than a locale's order
+            SQL('varchar COLLATE "C"') if column == "serial_prefix" else SQL("integer"),
         )
         for column in KEYS + STATES
     )
@@ -135,12 +178,13 @@ def create(cr):
                CREATE OR REPLACE FUNCTION %(function)s() RETURNS trigger
                LANGUAGE plpgsql AS $$
                BEGIN
-                   IF TG_OP = 'INSERT' THEN
+                   IF TG_LEVEL = 'ROW' THEN
+                       INSERT INTO %(deltas)s (%(all_columns)s)
+                       VALUES %(old_row)s, %(new_row)s;
+                   ELSIF TG_OP = 'INSERT' THEN
                        %(inserted)s;
-                   ELSIF TG_OP = 'DELETE' THEN
-                       %(deleted)s;
                    ELSE
-                       %(updated)s;
+                       %(deleted)s;
                    END IF;
                    RETURN NULL;
                END $$;""",
@@ -149,18 +193,15 @@ def create(cr):
             sequence=f"{TOTALS}_id_seq",
             columns=columns,
             keys=_names(KEYS),
+            all_columns=_names(KEYS + STATES),
             function=SQL.identifier(TRIGGER_FUNCTION),
+            old_row=_row_values("OLD", -1),
+            new_row=_row_values("NEW", 1),
             inserted=_append(_lot_rows("new_rows", 1)),
             deleted=_append(_lot_rows("old_rows", -1)),
-            updated=_append(
-                SQL(
-                    "%s UNION ALL %s",
-                    _lot_rows("new_rows", 1),
-                    _lot_rows("old_rows", -1),
-                )
-            ),
         )
     )
+    cr.execute("LOCK TABLE stock_lot IN SHARE ROW EXCLUSIVE MODE")
     cr.execute(
         "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'stock_lot'::regclass "
         "AND tgname = ANY(%s)",
@@ -168,16 +209,15 @@ def create(cr):
     )
     if cr.fetchone()[0] != len(TRIGGERS):
         recount(cr)
+    else:  # the triggers as this version defines them, the counts kept
+        _create_triggers(cr)
 
 
 def recount(cr):
     """Count every lot again and (re)create the triggers that keep the counts, with
-    stock_lot locked against writes meanwhile."""
+    stock_lot locked against writes meanwhile (at install, or when a trigger was
+    dropped by hand)."""
     cr.execute("LOCK TABLE stock_lot IN SHARE ROW EXCLUSIVE MODE")
-    for trigger in TRIGGERS:
-        cr.execute(
-            SQL("DROP TRIGGER IF EXISTS %s ON stock_lot", SQL.identifier(trigger))
-        )
     cr.execute(
         SQL(
             "TRUNCATE %s, %s; INSERT INTO %s (%s) %s",
@@ -188,15 +228,20 @@ def recount(cr):
             _counts(_lot_rows("stock_lot", 1)),
         )
     )
-    for trigger, (event, tables) in TRIGGERS.items():
+    cr.execute(SQL("ANALYZE %s", SQL.identifier(TOTALS)))
+    _create_triggers(cr)
+
+
+def _create_triggers(cr):
+    for trigger, how in TRIGGERS.items():
         cr.execute(
             SQL(
-                """CREATE TRIGGER %s AFTER %s ON stock_lot REFERENCING %s
-                   FOR EACH STATEMENT EXECUTE FUNCTION %s()""",
-                SQL.identifier(trigger),
-                event,
-                tables,
-                SQL.identifier(TRIGGER_FUNCTION),
+                """DROP TRIGGER IF EXISTS %(trigger)s ON stock_lot;
+                   CREATE TRIGGER %(trigger)s %(how)s
+                   EXECUTE FUNCTION %(function)s()""",
+                trigger=SQL.identifier(trigger),
+                how=how,
+                function=SQL.identifier(TRIGGER_FUNCTION),
             )
         )
 
@@ -213,9 +258,11 @@ def view_query(measures):
                   NULLIF(part.location_id, 0) AS location_id,
                   %s
              FROM (SELECT * FROM %s UNION ALL SELECT * FROM %s) AS part
-             JOIN product_product product ON product.id = part.product_id
-             JOIN product_template template ON template.id = product.product_tmpl_id
-            WHERE template.tracking = 'serial'
+            WHERE part.product_id IN (
+                      SELECT product.id FROM product_product product
+                        JOIN product_template template
+                          ON template.id = product.product_tmpl_id
+                       WHERE template.tracking = 'serial')
             GROUP BY part.company_id, part.product_id, part.serial_prefix,
                      part.location_id
            HAVING NOT %s""",
@@ -239,6 +286,9 @@ def fold(cr):
     read-only replica): the view counts them either way. False when not folded."""
     if cr.readonly:
         return False
+    cr.execute(SQL("SELECT EXISTS (SELECT FROM %s)", SQL.identifier(DELTAS)))
+    if not cr.fetchone()[0]:
+        return True  # nothing to fold
     cr.execute(SQL("SELECT pg_try_advisory_xact_lock(hashtext(%s))", TOTALS))
     if not cr.fetchone()[0]:
         return False
