@@ -5,11 +5,16 @@ seconds). Uninstall: the schema objects the addon created with SQL go too."""
 from odoo import fields
 from odoo.tools import SQL
 
+from .models.serial_split import fill_serial_split
+
 
 def initialize_serial_states(env):
     """States from the quants (internal → in stock, customer → sold, scrap → scrapped),
-    for serials that have none and no history yet; then their first audit line."""
+    for serials that have none and no history yet; then their first audit line. Every
+    lot gets its prefix and trailing number (the lots there before the addon get them
+    when their columns are created; this catches any written by SQL since)."""
     cr = env.cr
+    fill_serial_split(cr)
     cr.execute(
         """
         WITH place AS (
@@ -89,6 +94,7 @@ RAW_SQL_FUNCTIONS = ("serial_audit_line_refuse_change",)
 RAW_SQL_INDEXES = (  # on stock_lot, which stays: stock's table
     "stock_lot_name_btree_index",
     "stock_lot_upper_name_prefix_index",
+    "stock_lot_serial_range_index",
 )
 
 

@@ -17,6 +17,7 @@ sys.path.insert(0, os.environ["ODOO_PATH"])
 
 import pos_sync
 import psycopg2
+from search import bench_search
 
 import odoo
 from odoo.tools import SQL, config
@@ -85,6 +86,8 @@ def fill_serials(env, count, states=True):
     (a 6-hex-digit batch prefix and a counter) and a realistic mix of states (7 in 10 in
     stock, 2 sold, the rest returned, in repair, lost, stolen, scrapped or recalled).
     Without `states`, the same lots in stock Odoo's schema (the native database)."""
+    from odoo.addons.pos_serial_tracking.models.serial_split import split_serial_sql
+
     cr = env.cr
     category = env.ref("product.product_category_all")
     products = env["product.product"].create(
@@ -109,19 +112,27 @@ def fill_serials(env, count, states=True):
         if states
         else SQL()
     )
+    # the addon's search split of each name, as the addon's own paths fill it
+    split = (
+        SQL(", %s, %s", *split_serial_sql(SQL.identifier("name"))) if states else SQL()
+    )
     cr.execute(
         SQL(
             """
         INSERT INTO stock_lot (name, product_id, company_id, create_uid, write_uid,
                                create_date, write_date%s)
-        SELECT upper(substr(md5(i::text), 1, 6)) || lpad(i::text, 8, '0'),
-               (%s::int[])[1 + mod(i, 20)], %s, 1, 1, now(), now() %s
-          FROM generate_series(1, %s) AS i
+        SELECT name, (%s::int[])[1 + mod(i, 20)], %s, 1, 1, now(), now() %s %s
+          FROM generate_series(1, %s) AS i,
+               LATERAL (SELECT upper(substr(md5(i::text), 1, 6))
+                               || lpad(i::text, 8, '0') AS name) AS serial
         """,
-            SQL(", serial_state") if states else SQL(),
+            SQL(", serial_state, serial_prefix, serial_trailing_number")
+            if states
+            else SQL(),
             products.ids,
             env.company.id,
             state,
+            split,
             count,
         )
     )
@@ -144,6 +155,7 @@ def random_serials(cr, n):
 ADDON_LOOKUP_INDEXES = (
     "stock_lot_name_btree_index",
     "stock_lot_upper_name_prefix_index",
+    "stock_lot_serial_range_index",
 )
 
 
@@ -466,10 +478,12 @@ def import_floor(env, product, location, count):
         statements = [
             (
                 "stock_lot",
-                """INSERT INTO stock_lot (name, product_id, company_id, product_uom_id,
+                """INSERT INTO stock_lot (name, serial_prefix, serial_trailing_number,
+                          product_id, company_id, product_uom_id,
                           import_batch_id, location_id, serial_state, create_uid,
                           write_uid, create_date, write_date)
-                   SELECT 'FLOOR-' || lpad(i::text, 8, '0'), %(product)s, %(company)s,
+                   SELECT 'FLOOR-' || lpad(i::text, 8, '0'), 'FLOOR-', i::text,
+                          %(product)s, %(company)s,
                           %(uom)s, %(batch)s, %(location)s, 'in_stock', %(uid)s,
                           %(uid)s, %(now)s, %(now)s
                      FROM generate_series(1, %(count)s) AS i""",
@@ -592,6 +606,7 @@ def main():
         )
         init_rate = bench_initialize(env, report)
         bench_lookups(env, report)
+        bench_search(env, report)
         load_rate = bench_native_load(env, report)
         report.add(
             "initialize existing serials at install (serials/s)",

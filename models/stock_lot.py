@@ -5,8 +5,10 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
+from odoo.tools.sql import column_exists, create_column
 
 from . import serial_lifecycle as lifecycle
+from .serial_split import fill_serial_split, number_condition, split_serial
 
 # written only by _apply_serial_events, in SQL, never through write()
 PROTECTED_FIELDS = {
@@ -18,6 +20,9 @@ PROTECTED_FIELDS = {
     "pos_claim_line_id",
     "import_batch_id",
 }
+# follow the serial's name (computed from it), never written by hand
+SPLIT_FIELDS = {"serial_prefix", "serial_trailing_number"}
+NUMBER_OPERATORS = ("=", "<", "<=", ">", ">=")
 # a prefix pattern the upper(name) index can serve: no wildcard but a trailing %
 PREFIX_PATTERN = re.compile(r"^[^%_\\]+%$")
 
@@ -81,6 +86,29 @@ class StockLot(models.Model):
         ),
     )
 
+    # searching (models/serial_split.py): both indexed together, with the number's
+    # length, by stock_lot_serial_range_index (see init)
+    serial_prefix = fields.Char(
+        compute="_compute_serial_split",
+        store=True,
+        readonly=True,
+        help="The serial without its trailing digits: SN- for SN-0100.",
+    )
+    serial_trailing_number = fields.Char(
+        compute="_compute_serial_split",
+        store=True,
+        readonly=True,
+        help=(
+            "The serial's trailing digits without leading zeros (100 for SN-0100); "
+            "compared as a number in searches."
+        ),
+    )
+    serial_range = fields.Char(
+        compute="_compute_serial_range",
+        search="_search_serial_range",
+        help="Search only: FIRST..LAST, for example SN-0090..SN-0110.",
+    )
+
     @api.depends("warranty_start_date", "product_id.warranty_months")
     def _compute_warranty_end_date(self):
         for lot in self:
@@ -90,6 +118,29 @@ class StockLot(models.Model):
                 if lot.warranty_start_date and months
                 else False
             )
+
+    @api.depends("name")
+    def _compute_serial_split(self):
+        for lot in self:
+            lot.serial_prefix, lot.serial_trailing_number = split_serial(lot.name)
+
+    def _compute_serial_range(self):
+        self.serial_range = False
+
+    def _search_serial_range(self, operator, value):
+        if operator not in ("=", "ilike"):
+            raise UserError(
+                _(
+                    "Search a serial range with 'is equal to', for example "
+                    "SN-0090..SN-0110."
+                )
+            )
+        prefix, first, last = self._parse_serial_range(value)
+        return [
+            ("serial_prefix", "=", prefix),
+            ("serial_trailing_number", ">=", first),
+            ("serial_trailing_number", "<=", last),
+        ]
 
     @api.constrains("name", "product_id")
     def _check_serial_format(self):
@@ -107,6 +158,16 @@ class StockLot(models.Model):
                     )
                 )
 
+    def _auto_init(self):
+        # the split columns are created and filled set-based before Odoo sees the
+        # fields, which it would otherwise compute lot by lot through the ORM
+        cr = self.env.cr
+        if not column_exists(cr, "stock_lot", "serial_prefix"):
+            create_column(cr, "stock_lot", "serial_prefix", "varchar")
+            create_column(cr, "stock_lot", "serial_trailing_number", "varchar")
+            fill_serial_split(cr)
+        return super()._auto_init()
+
     def init(self):
         # exact lookups use a b-tree (stock's trigram index makes `=` scan); prefix
         # lookups (=ilike 'ABC%') use the upper(name) pattern index through
@@ -116,12 +177,16 @@ class StockLot(models.Model):
             CREATE INDEX IF NOT EXISTS stock_lot_name_btree_index ON stock_lot (name);
             CREATE INDEX IF NOT EXISTS stock_lot_upper_name_prefix_index
                 ON stock_lot (upper(name) text_pattern_ops);
+            CREATE INDEX IF NOT EXISTS stock_lot_serial_range_index
+                ON stock_lot (serial_prefix, length(serial_trailing_number),
+                              serial_trailing_number COLLATE "C");
             """
         )
 
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            self._check_split_untouched(vals)
             if PROTECTED_FIELDS & vals.keys():
                 raise UserError(
                     _(
@@ -140,6 +205,7 @@ class StockLot(models.Model):
         return lots
 
     def write(self, vals):
+        self._check_split_untouched(vals)
         if PROTECTED_FIELDS & vals.keys():
             raise UserError(
                 _(
@@ -163,6 +229,16 @@ class StockLot(models.Model):
             return SQL(
                 "(upper(%s) LIKE upper(%s) AND %s ILIKE %s)", name, value, name, value
             )
+        if (
+            fname == "serial_trailing_number"
+            and operator in NUMBER_OPERATORS
+            and isinstance(value, str)
+            and value.isascii()
+            and value.isdigit()
+        ):
+            # compared as numbers, through stock_lot_serial_range_index
+            number = self._field_to_sql(alias, fname, query)
+            return number_condition(number, operator, value)
         return super()._condition_to_sql(alias, fname, operator, value, query)
 
     # --- actions ---------------------------------------------------------------------
@@ -434,3 +510,54 @@ class StockLot(models.Model):
             "target": "new",
             "context": {"default_lot_ids": self.ids, "default_event": event},
         }
+
+    def _check_split_untouched(self, vals):
+        if SPLIT_FIELDS & vals.keys():
+            raise UserError(
+                _(
+                    "A serial's prefix and trailing number follow its name: rename "
+                    "the serial instead."
+                )
+            )
+
+    def _parse_serial_range(self, text):
+        """(prefix, first number, last number) of a range typed as FIRST..LAST, or a
+        UserError saying what to type."""
+        parts = text.split("..") if isinstance(text, str) else []
+        first, last = (part.strip() for part in parts) if len(parts) == 2 else ("", "")
+        first_prefix, first_number = split_serial(first)
+        last_prefix, last_number = split_serial(last)
+        if not (first_number and last_number):
+            raise UserError(
+                _(
+                    "%(text)s is not a serial range. Type the first and the last "
+                    "serial separated by two dots, both ending in digits, for example "
+                    "SN-0090..SN-0110; to find one serial, search Serial Number.",
+                    text=text if isinstance(text, str) else repr(text),
+                )
+            )
+        if first_prefix != last_prefix:
+            last_digits = last[len(last_prefix or "") :]
+            raise UserError(
+                _(
+                    "%(first)s and %(last)s have different prefixes (%(first_prefix)s "
+                    "and %(last_prefix)s): a serial range stays within one prefix, "
+                    "for example %(example)s. Search each prefix on its own.",
+                    first=first,
+                    last=last,
+                    first_prefix=first_prefix or _("none"),
+                    last_prefix=last_prefix or _("none"),
+                    example=f"{first}..{first_prefix or ''}{last_digits}",
+                )
+            )
+        if (len(first_number), first_number) > (len(last_number), last_number):
+            raise UserError(
+                _(
+                    "The serial range %(text)s is reversed: type the lower serial "
+                    "first, %(last)s..%(first)s.",
+                    text=text,
+                    first=first,
+                    last=last,
+                )
+            )
+        return first_prefix, first_number, last_number

@@ -15,6 +15,7 @@ from odoo.tools import SQL, plaintext2html
 from odoo.tools.misc import get_lang
 
 from ..models.serial_audit_line import copy_rows
+from ..models.serial_split import split_serial
 from . import serial_import_reader as reader
 
 MAX_ROWS = 200000
@@ -1099,9 +1100,12 @@ class StockLotImport(models.TransientModel):
                     location,
                 ) = row
                 price = lot_price.get(product_id)
+                prefix, number = split_serial(serial)
                 yield (
                     lot_id,
                     serial,
+                    prefix or None,
+                    number or None,
                     product_id,
                     company_id,
                     uom[product_id],
@@ -1123,6 +1127,8 @@ class StockLotImport(models.TransientModel):
             [
                 "id",
                 "name",
+                "serial_prefix",
+                "serial_trailing_number",
                 "product_id",
                 "company_id",
                 "product_uom_id",
