@@ -23,6 +23,23 @@ ADJUST_OUT_FROM = frozenset(lifecycle.TRANSITIONS["adjusted_out"])
 RECEIVE_FROM = frozenset(lifecycle.TRANSITIONS["received"])
 SERIAL_HEADERS = frozenset(normalize_header(name) for name in HEADER_ALIASES["serial"])
 LINE_FIELDS = {"line_ids", "scanned_line_ids", "scanned_serials", "location_id"}
+# written by Compare, Apply and Cancel only (_write_results), never by a user: the
+# context key holds an object no RPC request can give
+RESULTS_WRITE = "serial_count_results"
+RESULTS_WRITER = object()
+RESULT_FIELDS = {
+    "state",
+    "compared_date",
+    "applied_user_id",
+    "applied_date",
+    "scanned_count",
+    "expected_count",
+    "matched_count",
+    "missing_count",
+    "unexpected_count",
+    "unknown_count",
+    "accuracy_rate",
+}
 
 
 def accuracy(matched, expected, other_found):
@@ -174,11 +191,20 @@ class SerialCount(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            if vals.get("state", "draft") != "draft" or any(
+                vals.get(name) for name in RESULT_FIELDS - {"state"}
+            ):
+                raise UserError(self._results_message())
             if vals.get("name", _("New")) == _("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code("serial.count")
         return super().create(vals_list)
 
     def write(self, vals):
+        if (
+            RESULT_FIELDS & vals.keys()
+            and self.env.context.get(RESULTS_WRITE) is not RESULTS_WRITER
+        ):
+            raise UserError(self._results_message())
         if LINE_FIELDS & vals.keys():
             self._lines_changed()
         return super().write(vals)
@@ -231,7 +257,7 @@ class SerialCount(models.Model):
             count._lock_for_apply()
             count._compare()
             count._apply_differences()
-            count.write(
+            count._write_results(
                 {
                     "state": "applied",
                     "applied_user_id": self.env.uid,
@@ -244,7 +270,7 @@ class SerialCount(models.Model):
         self.check_access("write")
         for count in self:
             count._check_open()
-        self.write({"state": "cancelled"})
+        self._write_results({"state": "cancelled"})
         return True
 
     # --- business methods ------------------------------------------------------------
@@ -309,6 +335,17 @@ class SerialCount(models.Model):
         }
 
     # --- private helpers -------------------------------------------------------------
+    def _write_results(self, vals):
+        """Write the state and figures (RESULT_FIELDS), which write() refuses to
+        anyone else."""
+        return self.with_context(**{RESULTS_WRITE: RESULTS_WRITER}).write(vals)
+
+    def _results_message(self):
+        return _(
+            "A count's state and figures are set by its buttons: Compare, Apply, "
+            "Cancel."
+        )
+
     def _check_open(self):
         self.ensure_one()
         if self.state == "applied":
@@ -345,7 +382,7 @@ class SerialCount(models.Model):
             )
             Line.invalidate_model()
             compared.invalidate_recordset()
-            compared.write({"state": "draft"})
+            compared._write_results({"state": "draft"})
 
     def _lock_for_apply(self):
         """Lock the count's row and read its state as committed: two managers applying
@@ -592,7 +629,7 @@ class SerialCount(models.Model):
         scanned, expected_count, matched, missing, unexpected, unknown = cr.fetchone()
         self.env["serial.count.line"].invalidate_model()
         self.invalidate_recordset()
-        self.write(
+        self._write_results(
             {
                 "state": "compared",
                 "compared_date": now,

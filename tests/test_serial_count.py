@@ -273,7 +273,15 @@ class TestSerialCount(SerialTrackingCommon):
             self.env["serial.count"].with_user(self.serial_auditor).create(
                 {"location_id": self.shelf.id}
             )
-        # the Serial User counts and compares, but cannot apply
+        # the Serial User counts and compares, but cannot apply, nor set the figures
+        with self.assertRefused("set by its buttons"):
+            count.with_user(self.serial_user).write({"accuracy_rate": 100})
+        with self.assertRefused("set by its buttons"):
+            count.with_user(self.serial_user).write({"state": "applied"})
+        with self.assertRefused("set by its buttons"):
+            self.env["serial.count"].with_user(self.serial_user).create(
+                {"location_id": self.shelf.id, "state": "applied"}
+            )
         with self.assertRefused("Only Serial Managers", exception=AccessError):
             count.with_user(self.serial_user).action_apply()
         # a cashier sees none of it
