@@ -420,18 +420,12 @@ class SerialCount(models.Model):
         self.env["serial.count.line"].flush_model()
         self.env.cr.execute(
             SQL(
-                """INSERT INTO serial_count_line
-                       (count_id, company_id, serial, scanned, status,
-                        create_uid, create_date, write_uid, write_date)
-                SELECT %(count)s, %(company)s, serial, true, 'pending',
-                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                """INSERT INTO serial_count_line (count_id, serial, scanned, status)
+                SELECT %(count)s, serial, true, 'pending'
                   FROM unnest(%(serials)s::varchar[]) WITH ORDINALITY AS s(serial, n)
                  ORDER BY n
                 ON CONFLICT (count_id, serial) DO NOTHING""",
                 count=self.id,
-                company=self.company_id.id,
-                uid=self.env.uid,
-                now=fields.Datetime.now(),
                 serials=list(serials),
             )
         )
@@ -502,120 +496,105 @@ class SerialCount(models.Model):
         at the location or below it, sellable), unexpected (registered, but in stock
         elsewhere, in no stock, or in another state) or unknown (not registered in the
         company); each unit in stock at the location and not scanned gets a missing
-        line. The counts and the accuracy follow."""
+        line. The counts and the accuracy follow. The serials typed or pasted are
+        inserted already compared (a row inserted then updated in one transaction
+        has all its foreign keys checked twice)."""
         self.ensure_one()
+        typed = self._serials_of_text(self.scanned_serials or "")
         if self.scanned_serials:
-            serials = self._serials_of_text(self.scanned_serials)
             self.scanned_serials = False
-            self._add_serials(serials)
         self.env.flush_all()
         cr = self.env.cr
-        now = fields.Datetime.now()
-        expected = SQL(
-            """SELECT DISTINCT ON (quant.lot_id) quant.lot_id, quant.location_id
-                 FROM stock_quant quant
-                 JOIN stock_location location ON location.id = quant.location_id
-                 JOIN product_product product ON product.id = quant.product_id
-                 JOIN product_template template
-                   ON template.id = product.product_tmpl_id
-                WHERE location.parent_path LIKE %(path)s
-                  AND quant.quantity > 0 AND quant.lot_id IS NOT NULL
-                  AND template.tracking = 'serial'
-                ORDER BY quant.lot_id, quant.id""",
-            path=f"{self.location_id.parent_path}%",
-        )
+        params = {
+            "count": self.id,
+            "company": self.company_id.id,
+            "path": f"{self.location_id.parent_path}%",
+            "internal": INTERNAL,
+            "sellable": lifecycle.SELLABLE_STATES,
+        }
         cr.execute(
             "DELETE FROM serial_count_line WHERE count_id = %s AND NOT scanned",
             [self.id],
         )
-        cr.execute(
-            SQL(
-                """
-            WITH expected AS (%(expected)s),
-            found AS (
-                SELECT DISTINCT ON (line.id) line.id AS line_id, lot.id AS lot_id,
-                       lot.product_id, lot.serial_state,
-                       expected.lot_id IS NOT NULL AS here,
-                       expected.location_id AS here_location_id
-                  FROM serial_count_line line
-                  JOIN stock_lot lot ON lot.name = line.serial
-                  JOIN product_product product ON product.id = lot.product_id
-                  JOIN product_template template
-                    ON template.id = product.product_tmpl_id
-                  LEFT JOIN expected ON expected.lot_id = lot.id
-                 WHERE line.count_id = %(count)s AND line.scanned
-                   AND template.tracking = 'serial'
-                   AND (lot.company_id = %(company)s OR lot.company_id IS NULL)
-                 ORDER BY line.id, expected.lot_id IS NULL,
-                          lot.serial_state IN ('in_stock', 'returned') DESC, lot.id
-            ),
-            place AS (
-                SELECT DISTINCT ON (quant.lot_id) quant.lot_id, quant.location_id
-                  FROM found
-                  JOIN stock_quant quant ON quant.lot_id = found.lot_id
-                  JOIN stock_location location ON location.id = quant.location_id
-                 WHERE NOT found.here AND quant.quantity > 0
-                 ORDER BY quant.lot_id, location.usage IN %(internal)s DESC,
-                          COALESCE(location.company_id = %(company)s, false) DESC,
-                          quant.in_date DESC, quant.id DESC
-            )
-            UPDATE serial_count_line line
-               SET lot_id = found.lot_id,
-                   product_id = found.product_id,
-                   found_state = found.serial_state,
-                   at_location = COALESCE(found.here, false),
-                   found_location_id = COALESCE(found.here_location_id,
-                                                place.location_id),
-                   status = CASE
-                       WHEN found.lot_id IS NULL THEN 'unknown'
-                       WHEN found.here AND found.serial_state IN %(sellable)s
-                           THEN 'matched'
-                       ELSE 'unexpected' END,
-                   apply_result = NULL,
-                   write_uid = %(uid)s,
-                   write_date = %(now)s
-              FROM serial_count_line this
-              LEFT JOIN found ON found.line_id = this.id
-              LEFT JOIN place ON place.lot_id = found.lot_id
-             WHERE line.id = this.id AND this.count_id = %(count)s AND this.scanned
-            """,
-                expected=expected,
-                count=self.id,
-                company=self.company_id.id,
-                internal=INTERNAL,
-                sellable=lifecycle.SELLABLE_STATES,
-                uid=self.env.uid,
-                now=now,
-            )
+        # thousands of index look-ups, each cheap: compiling the plan (PostgreSQL's
+        # JIT, for a plan this size) would cost more than running it
+        cr.execute("SET LOCAL jit = off")
+        listed = SQL(
+            "SELECT id, serial FROM serial_count_line "
+            "WHERE count_id = %(count)s AND scanned",
+            **params,
         )
         cr.execute(
             SQL(
+                """UPDATE serial_count_line line
+                      SET lot_id = found.lot_id, found_state = found.serial_state,
+                          found_location_id = found.location_id,
+                          at_location = found.here, status = found.status,
+                          apply_result = NULL
+                     FROM (%(found)s) found
+                    WHERE line.id = found.key""",
+                found=self._found_sql(listed, params),
+            )
+        )
+        if typed:
+            source = SQL(
+                "SELECT n, serial FROM unnest(%(serials)s::varchar[]) "
+                "WITH ORDINALITY AS s(serial, n)",
+                serials=typed,
+            )
+            cr.execute(
+                SQL(
+                    """INSERT INTO serial_count_line
+                           (count_id, serial, scanned, status, lot_id, found_state,
+                            found_location_id, at_location)
+                    SELECT %(count)s, found.serial, true, found.status,
+                           found.lot_id, found.serial_state, found.location_id,
+                           found.here
+                      FROM (%(found)s) found
+                     ORDER BY found.key
+                    ON CONFLICT (count_id, serial) DO NOTHING""",
+                    found=self._found_sql(source, params),
+                    **params,
+                )
+            )
+        # the units in stock at the location (or below it) that nobody scanned; the
+        # scanned ones are left out through a hashed set
+        cr.execute(
+            SQL(
                 """
-            WITH expected AS (%(expected)s)
             INSERT INTO serial_count_line
-                   (count_id, company_id, serial, scanned, status, lot_id, product_id,
-                    at_location, found_location_id, found_state,
-                    create_uid, create_date, write_uid, write_date)
-            SELECT %(count)s, %(company)s, lot.name, false, 'missing', lot.id,
-                   lot.product_id, true, expected.location_id, lot.serial_state,
-                   %(uid)s, %(now)s, %(uid)s, %(now)s
-              FROM expected
-              JOIN stock_lot lot ON lot.id = expected.lot_id
-             WHERE NOT EXISTS (
-                       SELECT 1 FROM serial_count_line line
-                        WHERE line.lot_id = expected.lot_id
-                          AND line.count_id = %(count)s
+                   (count_id, serial, scanned, status, lot_id, found_state,
+                    found_location_id, at_location)
+            SELECT %(count)s, lot.name, false, 'missing', lot.id, lot.serial_state,
+                   expected.location_id, true
+              FROM (
+                    SELECT DISTINCT ON (quant.lot_id) quant.lot_id, quant.location_id
+                      FROM stock_location location
+                      JOIN stock_quant quant ON quant.location_id = location.id
+                     WHERE location.parent_path LIKE %(path)s
+                       AND quant.quantity > 0 AND quant.lot_id IS NOT NULL
+                     ORDER BY quant.lot_id, quant.id
+                   ) expected
+             CROSS JOIN LATERAL (
+                    SELECT lot.id, lot.name, lot.serial_state
+                      FROM stock_lot lot
+                      JOIN product_product product ON product.id = lot.product_id
+                      JOIN product_template template
+                        ON template.id = product.product_tmpl_id
+                     WHERE lot.id = expected.lot_id AND template.tracking = 'serial'
+                     LIMIT 1
+                   ) lot
+             WHERE expected.lot_id NOT IN (
+                       SELECT lot_id FROM serial_count_line
+                        WHERE count_id = %(count)s AND lot_id IS NOT NULL
                    )
              ORDER BY lot.name
             ON CONFLICT (count_id, serial) DO NOTHING
             """,
-                expected=expected,
-                count=self.id,
-                company=self.company_id.id,
-                uid=self.env.uid,
-                now=now,
+                **params,
             )
         )
+        cr.execute("SET LOCAL jit = DEFAULT")
         cr.execute(
             """SELECT count(*) FILTER (WHERE scanned),
                       count(*) FILTER (WHERE at_location),
@@ -632,7 +611,7 @@ class SerialCount(models.Model):
         self._write_results(
             {
                 "state": "compared",
-                "compared_date": now,
+                "compared_date": fields.Datetime.now(),
                 "scanned_count": scanned,
                 "expected_count": expected_count,
                 "matched_count": matched,
@@ -643,6 +622,57 @@ class SerialCount(models.Model):
                     matched, expected_count, unexpected + unknown
                 ),
             }
+        )
+
+    def _found_sql(self, source, params):
+        """SQL: for each row (key, serial) of `source`, the serial's unit in the
+        company (a serial-tracked lot of that name; the one in stock here first) and
+        the quant that best says where it is (here, else an internal location of the
+        company): key, serial, lot_id, serial_state, location_id, here, status. Each
+        look-up goes through an index (the serial's name, the quants' lot), so the
+        plan holds whatever the statistics of the lines just written say."""
+        return SQL(
+            """
+            SELECT source.key, source.serial, found.lot_id, found.serial_state,
+                   found.location_id, COALESCE(found.here, false) AS here,
+                   CASE WHEN found.lot_id IS NULL THEN 'unknown'
+                        WHEN found.here AND found.serial_state IN %(sellable)s
+                            THEN 'matched'
+                        ELSE 'unexpected' END AS status
+              FROM (%(source)s) AS source(key, serial)
+              LEFT JOIN LATERAL (
+                  SELECT lot.id AS lot_id, lot.serial_state, quant.location_id,
+                         COALESCE(quant.here, false) AS here
+                    FROM stock_lot lot
+                    JOIN product_product product ON product.id = lot.product_id
+                    JOIN product_template template
+                      ON template.id = product.product_tmpl_id
+                    LEFT JOIN LATERAL (
+                        SELECT quant.location_id,
+                               location.parent_path LIKE %(path)s AS here
+                          FROM stock_quant quant
+                          JOIN stock_location location
+                            ON location.id = quant.location_id
+                         WHERE quant.lot_id = lot.id AND quant.quantity > 0
+                         ORDER BY location.parent_path LIKE %(path)s DESC,
+                                  location.usage IN %(internal)s DESC,
+                                  COALESCE(location.company_id = %(company)s, false)
+                                      DESC,
+                                  quant.in_date DESC, quant.id DESC
+                         LIMIT 1
+                    ) quant ON true
+                   WHERE lot.name = source.serial AND template.tracking = 'serial'
+                     AND (lot.company_id = %(company)s OR lot.company_id IS NULL)
+                   ORDER BY COALESCE(quant.here, false) DESC,
+                            lot.serial_state IN %(sellable)s DESC, lot.id
+                   LIMIT 1
+              ) found ON true
+            """,
+            source=source,
+            sellable=params["sellable"],
+            path=params["path"],
+            internal=params["internal"],
+            company=params["company"],
         )
 
     def _apply_differences(self):
