@@ -6,6 +6,7 @@ from odoo.tools import SQL
 
 from ..wizards import serial_import_reader as reader
 from ..wizards.stock_lot_import import HEADER_ALIASES, cell_text, normalize_header
+from . import serial_count_compare as compare
 from . import serial_lifecycle as lifecycle
 from .pos_config import clean_serial
 from .serial_count_line import APPLY_RESULTS
@@ -40,14 +41,6 @@ RESULT_FIELDS = {
     "unknown_count",
     "accuracy_rate",
 }
-
-
-def accuracy(matched, expected, other_found):
-    """Accuracy by serial, in %: matched / expected. A location expected empty is 100 %
-    accurate when nothing was found there, 0 % when something was."""
-    if expected:
-        return round(100.0 * matched / expected, 2)
-    return 0.0 if other_found else 100.0
 
 
 class SerialCount(models.Model):
@@ -317,7 +310,7 @@ class SerialCount(models.Model):
             for key in ("expected", "matched", "missing", "unexpected", "unknown")
         }
         overall_rate = (
-            accuracy(
+            compare.accuracy(
                 totals["matched"],
                 totals["expected"],
                 totals["unexpected"] + totals["unknown"],
@@ -491,188 +484,42 @@ class SerialCount(models.Model):
         }
 
     def _compare(self):
-        """Compare the scanned serials with Odoo's stock, set-based (5,000 serials in
-        well under a second among 1,000,000): each scanned serial is matched (in stock
-        at the location or below it, sellable), unexpected (registered, but in stock
-        elsewhere, in no stock, or in another state) or unknown (not registered in the
-        company); each unit in stock at the location and not scanned gets a missing
-        line. The counts and the accuracy follow. The serials typed or pasted are
-        inserted already compared (a row inserted then updated in one transaction
-        has all its foreign keys checked twice)."""
+        """Compare the scanned serials with Odoo's stock, set-based (serial_count_
+        compare): each scanned serial is matched (in stock at the location or below
+        it, sellable), unexpected (registered, but in stock elsewhere, in no stock,
+        or in another state) or unknown (not registered in the company); each unit in
+        stock at the location and not scanned gets a missing line. The counts and
+        the accuracy follow."""
         self.ensure_one()
         typed = self._serials_of_text(self.scanned_serials or "")
         if self.scanned_serials:
             self.scanned_serials = False
         self.env.flush_all()
-        cr = self.env.cr
-        params = {
-            "count": self.id,
-            "company": self.company_id.id,
-            "path": f"{self.location_id.parent_path}%",
-            "internal": INTERNAL,
-            "sellable": lifecycle.SELLABLE_STATES,
-        }
-        cr.execute(
-            "DELETE FROM serial_count_line WHERE count_id = %s AND NOT scanned",
-            [self.id],
+        totals = compare.compare(
+            self.env.cr,
+            compare.Scope(
+                count_id=self.id,
+                company_id=self.company_id.id,
+                parent_path=self.location_id.parent_path,
+            ),
+            typed,
         )
-        # thousands of index look-ups, each cheap: compiling the plan (PostgreSQL's
-        # JIT, for a plan this size) would cost more than running it
-        cr.execute("SET LOCAL jit = off")
-        listed = SQL(
-            "SELECT id, serial FROM serial_count_line "
-            "WHERE count_id = %(count)s AND scanned",
-            **params,
-        )
-        cr.execute(
-            SQL(
-                """UPDATE serial_count_line line
-                      SET lot_id = found.lot_id, found_state = found.serial_state,
-                          found_location_id = found.location_id,
-                          at_location = found.here, status = found.status,
-                          apply_result = NULL
-                     FROM (%(found)s) found
-                    WHERE line.id = found.key""",
-                found=self._found_sql(listed, params),
-            )
-        )
-        if typed:
-            source = SQL(
-                "SELECT n, serial FROM unnest(%(serials)s::varchar[]) "
-                "WITH ORDINALITY AS s(serial, n)",
-                serials=typed,
-            )
-            cr.execute(
-                SQL(
-                    """INSERT INTO serial_count_line
-                           (count_id, serial, scanned, status, lot_id, found_state,
-                            found_location_id, at_location)
-                    SELECT %(count)s, found.serial, true, found.status,
-                           found.lot_id, found.serial_state, found.location_id,
-                           found.here
-                      FROM (%(found)s) found
-                     ORDER BY found.key
-                    ON CONFLICT (count_id, serial) DO NOTHING""",
-                    found=self._found_sql(source, params),
-                    **params,
-                )
-            )
-        # the units in stock at the location (or below it) that nobody scanned; the
-        # scanned ones are left out through a hashed set
-        cr.execute(
-            SQL(
-                """
-            INSERT INTO serial_count_line
-                   (count_id, serial, scanned, status, lot_id, found_state,
-                    found_location_id, at_location)
-            SELECT %(count)s, lot.name, false, 'missing', lot.id, lot.serial_state,
-                   expected.location_id, true
-              FROM (
-                    SELECT DISTINCT ON (quant.lot_id) quant.lot_id, quant.location_id
-                      FROM stock_location location
-                      JOIN stock_quant quant ON quant.location_id = location.id
-                     WHERE location.parent_path LIKE %(path)s
-                       AND quant.quantity > 0 AND quant.lot_id IS NOT NULL
-                     ORDER BY quant.lot_id, quant.id
-                   ) expected
-             CROSS JOIN LATERAL (
-                    SELECT lot.id, lot.name, lot.serial_state
-                      FROM stock_lot lot
-                      JOIN product_product product ON product.id = lot.product_id
-                      JOIN product_template template
-                        ON template.id = product.product_tmpl_id
-                     WHERE lot.id = expected.lot_id AND template.tracking = 'serial'
-                     LIMIT 1
-                   ) lot
-             WHERE expected.lot_id NOT IN (
-                       SELECT lot_id FROM serial_count_line
-                        WHERE count_id = %(count)s AND lot_id IS NOT NULL
-                   )
-             ORDER BY lot.name
-            ON CONFLICT (count_id, serial) DO NOTHING
-            """,
-                **params,
-            )
-        )
-        cr.execute("SET LOCAL jit = DEFAULT")
-        cr.execute(
-            """SELECT count(*) FILTER (WHERE scanned),
-                      count(*) FILTER (WHERE at_location),
-                      count(*) FILTER (WHERE status = 'matched'),
-                      count(*) FILTER (WHERE status = 'missing'),
-                      count(*) FILTER (WHERE status = 'unexpected'),
-                      count(*) FILTER (WHERE status = 'unknown')
-                 FROM serial_count_line WHERE count_id = %s""",
-            [self.id],
-        )
-        scanned, expected_count, matched, missing, unexpected, unknown = cr.fetchone()
         self.env["serial.count.line"].invalidate_model()
         self.invalidate_recordset()
         self._write_results(
             {
                 "state": "compared",
                 "compared_date": fields.Datetime.now(),
-                "scanned_count": scanned,
-                "expected_count": expected_count,
-                "matched_count": matched,
-                "missing_count": missing,
-                "unexpected_count": unexpected,
-                "unknown_count": unknown,
-                "accuracy_rate": accuracy(
-                    matched, expected_count, unexpected + unknown
+                "scanned_count": totals.scanned,
+                "expected_count": totals.expected,
+                "matched_count": totals.matched,
+                "missing_count": totals.missing,
+                "unexpected_count": totals.unexpected,
+                "unknown_count": totals.unknown,
+                "accuracy_rate": compare.accuracy(
+                    totals.matched, totals.expected, totals.unexpected + totals.unknown
                 ),
             }
-        )
-
-    def _found_sql(self, source, params):
-        """SQL: for each row (key, serial) of `source`, the serial's unit in the
-        company (a serial-tracked lot of that name; the one in stock here first) and
-        the quant that best says where it is (here, else an internal location of the
-        company): key, serial, lot_id, serial_state, location_id, here, status. Each
-        look-up goes through an index (the serial's name, the quants' lot), so the
-        plan holds whatever the statistics of the lines just written say."""
-        return SQL(
-            """
-            SELECT source.key, source.serial, found.lot_id, found.serial_state,
-                   found.location_id, COALESCE(found.here, false) AS here,
-                   CASE WHEN found.lot_id IS NULL THEN 'unknown'
-                        WHEN found.here AND found.serial_state IN %(sellable)s
-                            THEN 'matched'
-                        ELSE 'unexpected' END AS status
-              FROM (%(source)s) AS source(key, serial)
-              LEFT JOIN LATERAL (
-                  SELECT lot.id AS lot_id, lot.serial_state, quant.location_id,
-                         COALESCE(quant.here, false) AS here
-                    FROM stock_lot lot
-                    JOIN product_product product ON product.id = lot.product_id
-                    JOIN product_template template
-                      ON template.id = product.product_tmpl_id
-                    LEFT JOIN LATERAL (
-                        SELECT quant.location_id,
-                               location.parent_path LIKE %(path)s AS here
-                          FROM stock_quant quant
-                          JOIN stock_location location
-                            ON location.id = quant.location_id
-                         WHERE quant.lot_id = lot.id AND quant.quantity > 0
-                         ORDER BY location.parent_path LIKE %(path)s DESC,
-                                  location.usage IN %(internal)s DESC,
-                                  COALESCE(location.company_id = %(company)s, false)
-                                      DESC,
-                                  quant.in_date DESC, quant.id DESC
-                         LIMIT 1
-                    ) quant ON true
-                   WHERE lot.name = source.serial AND template.tracking = 'serial'
-                     AND (lot.company_id = %(company)s OR lot.company_id IS NULL)
-                   ORDER BY COALESCE(quant.here, false) DESC,
-                            lot.serial_state IN %(sellable)s DESC, lot.id
-                   LIMIT 1
-              ) found ON true
-            """,
-            source=source,
-            sellable=params["sellable"],
-            path=params["path"],
-            internal=params["internal"],
-            company=params["company"],
         )
 
     def _apply_differences(self):

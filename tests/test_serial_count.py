@@ -284,7 +284,13 @@ class TestSerialCount(SerialTrackingCommon):
             )
         with self.assertRefused("Only Serial Managers", exception=AccessError):
             count.with_user(self.serial_user).action_apply()
-        # a cashier sees none of it
+        # a cashier sees none of it, not even the menu
+        menu = self.env.ref("pos_serial_tracking.serial_count_menu")
+        for user in (self.serial_user, self.serial_manager, self.serial_auditor):
+            visible = self.env["ir.ui.menu"].with_user(user)._visible_menu_ids()
+            self.assertIn(menu.id, visible, user.login)
+        visible = self.env["ir.ui.menu"].with_user(self.cashier)._visible_menu_ids()
+        self.assertNotIn(menu.id, visible)
         with self.assertRaises(AccessError):
             self.env["serial.count"].with_user(self.cashier).search([])
         with self.assertRaises(AccessError):
