@@ -17,6 +17,7 @@
         "views/product_template_views.xml",
         "views/serial_conflict_views.xml",
         "views/stock_lot_import_batch_views.xml",
+        "views/serial_count_views.xml",
         "wizards/serial_state_change_views.xml",
         "wizards/serial_conflict_resolve_views.xml",
         "wizards/stock_lot_import_views.xml",

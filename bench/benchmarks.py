@@ -15,6 +15,7 @@ import time
 
 sys.path.insert(0, os.environ["ODOO_PATH"])
 
+import count
 import pos_sync
 import psycopg2
 from search import bench_search
@@ -619,6 +620,7 @@ def main():
         bench_verify(env, report)
         bench_import(env, report)
         pos_sync.time_check(env, report)
+        count.bench_count(env, report)
     native_db = os.environ.get("BENCH_NATIVE_DB")
     if native_db:
         native_registry = odoo.modules.registry.Registry(native_db)

@@ -16,3 +16,5 @@ from . import stock_picking
 from . import stock_quant
 from . import repair_order
 from . import stock_lot_import_batch
+from . import serial_count
+from . import serial_count_line
