@@ -16,3 +16,4 @@ from . import stock_picking
 from . import stock_quant
 from . import repair_order
 from . import stock_lot_import_batch
+from . import res_partner
