@@ -15,3 +15,4 @@ from . import test_stock_lot_import_guards
 from . import test_uninstall_hook
 from . import test_serial_conflict_resolution
 from . import test_serial_stock_paths
+from . import test_serial_unit_history
