@@ -15,6 +15,7 @@ import time
 
 sys.path.insert(0, os.environ["ODOO_PATH"])
 
+import history
 import pos_sync
 import psycopg2
 
@@ -602,6 +603,7 @@ def main():
         )
         bench_state_change(env, report)
         bench_verify(env, report)
+        history.bench_history(env, report)
         bench_import(env, report)
         pos_sync.time_check(env, report)
     native_db = os.environ.get("BENCH_NATIVE_DB")
