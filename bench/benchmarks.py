@@ -16,6 +16,7 @@ import time
 sys.path.insert(0, os.environ["ODOO_PATH"])
 
 import count
+import history
 import pos_sync
 import psycopg2
 from search import bench_search
@@ -618,6 +619,7 @@ def main():
         )
         bench_state_change(env, report)
         bench_verify(env, report)
+        history.bench_history(env, report)
         bench_import(env, report)
         pos_sync.time_check(env, report)
         count.bench_count(env, report)

@@ -18,3 +18,4 @@ from . import repair_order
 from . import stock_lot_import_batch
 from . import serial_count
 from . import serial_count_line
+from . import res_partner

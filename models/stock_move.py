@@ -56,6 +56,8 @@ class StockMove(models.Model):
                         "event": line._serial_event(),
                         "partner_id": (picking.partner_id or move.partner_id).id
                         or None,
+                        "location_id": line.location_id.id,
+                        "location_dest_id": line.location_dest_id.id,
                         **source,
                     }
                 )

@@ -17,3 +17,4 @@ from . import test_serial_conflict_resolution
 from . import test_serial_stock_paths
 from . import test_serial_search
 from . import test_serial_count
+from . import test_serial_unit_history

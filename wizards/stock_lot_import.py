@@ -1045,8 +1045,10 @@ class StockLotImport(models.TransientModel):
         for row, lot_id in zip(rows, lot_ids, strict=True):
             number, serial, product_id, company_id, *_rest, location_id = row
             row_note = note % {"row": number, "file": self.filename or ""}
+            source_id = None
             if location_id:
                 row_note += " · " + moves[product_id, location_id]["reference"]
+                source_id = moves[product_id, location_id]["source_id"]
             yield {
                 "lot_id": lot_id,
                 "lot_name": serial,
@@ -1060,6 +1062,8 @@ class StockLotImport(models.TransientModel):
                 "res_model": batch._name,
                 "res_id": batch.id,
                 "reference": batch.name,
+                "location_id": source_id,
+                "location_dest_id": location_id,
                 "note": row_note,
             }
 
