@@ -1,6 +1,7 @@
 """A serial count compared with the stock, in set-based SQL. Not a model: serial.count
 calls compare() with the count's scope and the serials typed or pasted, and writes the
-totals it returns.
+totals it returns; add_scanned() and drop_missing() write its lines, accuracy_summary()
+sums up the latest counts.
 
 Every look-up goes through an index (a serial's name, a quant's lot, a lot's id) from
 one scanned serial or one expected unit at a time, so the plans hold whatever the
@@ -10,6 +11,7 @@ a second."""
 
 from typing import NamedTuple
 
+from odoo import fields
 from odoo.tools import SQL
 
 from .serial_lifecycle import SELLABLE_STATES
@@ -30,6 +32,20 @@ class Totals(NamedTuple):
     unexpected: int
     unknown: int
 
+    def count_values(self):
+        """The count's figures (serial.count fields), the accuracy with them."""
+        return {
+            "scanned_count": self.scanned,
+            "expected_count": self.expected,
+            "matched_count": self.matched,
+            "missing_count": self.missing,
+            "unexpected_count": self.unexpected,
+            "unknown_count": self.unknown,
+            "accuracy_rate": accuracy(
+                self.matched, self.expected, self.unexpected + self.unknown
+            ),
+        }
+
 
 def accuracy(matched, expected, other_found):
     """Accuracy by serial, in %: matched / expected. A location expected empty is 100 %
@@ -37,6 +53,80 @@ def accuracy(matched, expected, other_found):
     if expected:
         return round(100.0 * matched / expected, 2)
     return 0.0 if other_found else 100.0
+
+
+def accuracy_summary(counts):
+    """The accuracy by serial of the latest of `counts` of each location (`counts`
+    latest first), for serial.count.accuracy_summary, which documents the dict."""
+    latest = {}
+    for count in counts:
+        latest.setdefault(count.location_id, count)
+    locations = [
+        {
+            "location_id": location.id,
+            "location_name": location.complete_name,
+            "count_id": count.id,
+            "count_name": count.name,
+            "state": count.state,
+            "date": fields.Datetime.to_string(count.date),
+            "expected": count.expected_count,
+            "matched": count.matched_count,
+            "missing": count.missing_count,
+            "unexpected": count.unexpected_count,
+            "unknown": count.unknown_count,
+            "accuracy_rate": count.accuracy_rate,
+        }
+        for location, count in sorted(
+            latest.items(), key=lambda item: item[0].complete_name or ""
+        )
+    ]
+    totals = {
+        key: sum(row[key] for row in locations)
+        for key in ("expected", "matched", "missing", "unexpected", "unknown")
+    }
+    overall_rate = (
+        accuracy(
+            totals["matched"],
+            totals["expected"],
+            totals["unexpected"] + totals["unknown"],
+        )
+        if locations
+        else None
+    )
+    return {
+        "overall": {
+            "accuracy_rate": overall_rate,
+            "locations": len(locations),
+            **totals,
+        },
+        "locations": locations,
+    }
+
+
+def add_scanned(cr, count_id, serials):
+    """Insert `serials` as scanned lines of the count, not compared yet, in their
+    order; those already there are kept once. Returns how many were added."""
+    cr.execute(
+        SQL(
+            """INSERT INTO serial_count_line (count_id, serial, scanned, status)
+            SELECT %(count)s, serial, true, 'pending'
+              FROM unnest(%(serials)s::varchar[]) WITH ORDINALITY AS s(serial, n)
+             ORDER BY n
+            ON CONFLICT (count_id, serial) DO NOTHING""",
+            count=count_id,
+            serials=list(serials),
+        )
+    )
+    return cr.rowcount
+
+
+def drop_missing(cr, count_ids):
+    """Delete the missing lines (expected, not scanned) of the counts: the next
+    comparison finds them again."""
+    cr.execute(
+        "DELETE FROM serial_count_line WHERE count_id = ANY(%s) AND NOT scanned",
+        [list(count_ids)],
+    )
 
 
 def compare(cr, scope, typed):
@@ -51,10 +141,7 @@ def compare(cr, scope, typed):
         "internal": INTERNAL,
         "sellable": SELLABLE_STATES,
     }
-    cr.execute(
-        "DELETE FROM serial_count_line WHERE count_id = %s AND NOT scanned",
-        [scope.count_id],
-    )
+    drop_missing(cr, [scope.count_id])
     # thousands of cheap index look-ups: compiling the plan (PostgreSQL's JIT, which
     # a plan this size triggers) costs more than running it
     cr.execute("SET LOCAL jit = off")

@@ -356,41 +356,67 @@ class TestSerialCount(SerialTrackingCommon):
                 {"location_id": self.shelf.id, "company_id": self.env.company.id}
             )
 
-    def test_import_file_through_the_reader(self):
+    def _import(self, count, data, filename, user=None):
+        """Import a file into `count` through the wizard its button opens."""
+        action = count.with_user(user or self.serial_user).action_open_import()
+        wizard = (
+            self.env[action["res_model"]]
+            .with_user(user or self.serial_user)
+            .with_context(**action["context"])
+            .create({"file": base64.b64encode(data), "filename": filename})
+        )
+        self.assertEqual(wizard.count_id, count)
+        return wizard.action_import()
+
+    def test_import_file_through_the_wizard(self):
         count = self._count(serials=())
         csv_file = b"Product;Serial\nP1;CNT-H1\nP1;CNT-H2\nP1;CNT-H2\n"
-        count.write(
-            {"import_file": base64.b64encode(csv_file), "import_filename": "a.csv"}
-        )
-        count.action_import_file()
-        self.assertFalse(count.import_file)
+        self._import(count, csv_file, "a.csv")
         self.assertEqual(
             sorted(count.scanned_line_ids.mapped("serial")), ["CNT-H1", "CNT-H2"]
         )
-        # a one-column workbook without a header: every row is a serial
+        # a one-column workbook without a header: every row is a serial; a Serial
+        # Manager imports too
         workbook = xlsx_bytes([["CNT-H3"], [None], ["CNT-H1"]])
-        count.write(
-            {"import_file": base64.b64encode(workbook), "import_filename": "b.xlsx"}
+        self._import(count, workbook, "b.xlsx", user=self.serial_manager)
+        self.assertEqual(
+            sorted(count.scanned_line_ids.mapped("serial")),
+            ["CNT-H1", "CNT-H2", "CNT-H3"],
         )
-        count.action_import_file()
         count.action_compare()
         self.assertEqual(count.matched_count, 3)
         self.assertEqual(count.unknown_count, 1)
         # the reader's refusals, with its messages
-        count.write(
-            {
-                "import_file": base64.b64encode(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1xx"),
-                "import_filename": "old.xls",
-            }
-        )
         with self.assertRefused(r"Excel 97-2003 workbooks \(\.xls\) cannot be read"):
-            count.action_import_file()
-        count.write(
-            {
-                "import_file": base64.b64encode(b"Product;Where\nP1;A\n"),
-                "import_filename": "c.csv",
-            }
-        )
+            self._import(count, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1xx", "old.xls")
         with self.assertRefused("No column holds the serials"):
-            count.action_import_file()
+            self._import(count, b"Product;Where\nP1;A\n", "c.csv")
+        with self.assertRefused("has a header but no serials below it"):
+            self._import(count, b"Serial\n \n", "d.csv")
         self.assertEqual(count.state, "compared")
+        # a new serial takes the compared count back to draft; an applied one refuses
+        self._import(count, b"CNT-H4\n", "e.csv")
+        self.assertEqual(count.state, "draft")
+        count.action_compare()
+        count.with_user(self.serial_manager).action_apply()
+        with self.assertRefused("already applied"):
+            self._import(count, b"CNT-H5\n", "f.csv")
+
+    def test_auditor_cannot_import(self):
+        count = self._count()
+        Import = self.env["serial.count.import"].with_user(self.serial_auditor)
+        with self.assertRaises(AccessError):
+            Import.create({"count_id": count.id, "file": base64.b64encode(b"CNT-H4\n")})
+        with self.assertRaises(AccessError):
+            count.with_user(self.serial_auditor).action_open_import()
+        with self.assertRaises(AccessError):
+            count.with_user(self.serial_auditor).add_serials(["CNT-H4"])
+        # nor through a Serial User's wizard
+        wizard = (
+            self.env["serial.count.import"]
+            .with_user(self.serial_user)
+            .create({"count_id": count.id, "file": base64.b64encode(b"CNT-H4\n")})
+        )
+        with self.assertRaises(AccessError):
+            wizard.with_user(self.serial_auditor).action_import()
+        self.assertNotIn("CNT-H4", count.line_ids.mapped("serial"))
