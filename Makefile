@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PYTHON3 ?= python3
 
-.PHONY: setup run test test-uninstall test-odoo-pos bench lint clean
+.PHONY: setup run test test-uninstall test-odoo-pos bench race lint clean
 
 setup:
 	@./scripts/setup.sh
@@ -24,6 +24,10 @@ test-odoo-pos: setup
 
 bench: setup
 	@$(PYTHON3) bench/run_bench.py
+
+# 20 tills selling the same units at once on a multi-worker Odoo (about 4 minutes)
+race: setup
+	@$(PYTHON3) bench/run_race.py
 
 # the house style: ruff (ruff.toml) formatting and lint, then pylint-odoo (.pylintrc);
 # checked, nothing rewritten. Two pylint-odoo checks are off: the manifest's author is

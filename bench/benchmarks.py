@@ -15,6 +15,8 @@ import time
 
 sys.path.insert(0, os.environ["ODOO_PATH"])
 
+import count
+import history
 import pos_sync
 import psycopg2
 from dashboard import bench_dashboard
@@ -624,8 +626,10 @@ def main():
         )
         bench_state_change(env, report)
         bench_verify(env, report)
+        history.bench_history(env, report)
         bench_import(env, report)
         pos_sync.time_check(env, report)
+        count.bench_count(env, report)
     native_db = os.environ.get("BENCH_NATIVE_DB")
     if native_db:
         native_registry = odoo.modules.registry.Registry(native_db)

@@ -1,15 +1,37 @@
 import logging
 
-from odoo import _, models
+from odoo import _, fields, models
 from odoo.exceptions import UserError
 
 from .pos_config import clean_serial
+from .stock_lot import SERIAL_READERS
 
 _logger = logging.getLogger(__name__)
 
 
 class PosOrder(models.Model):
     _inherit = "pos.order"
+
+    serial_count = fields.Integer(
+        string="Serials",
+        compute="_compute_serial_count",
+        groups=SERIAL_READERS,
+        help="The serials whose history names this order: sold, refunded, or in "
+        "conflict on it.",
+    )
+
+    def _compute_serial_count(self):
+        lots = self.env["serial.audit.line"]._serials_by_document(self)
+        for order in self:
+            order.serial_count = len(lots.get(order.id, ()))
+
+    def action_view_serials(self):
+        self.ensure_one()
+        self.check_access("read")
+        lots = self.env["serial.audit.line"]._serials_by_document(self).get(self.id)
+        return (lots or self.env["stock.lot"])._action_open_serials(
+            _("Serials of %s", self.name)
+        )
 
     def _process_order(self, order, existing_order):
         # Odoo creates the lines' serials (pos.pack.operation.lot) from the browser's

@@ -1,8 +1,13 @@
-from odoo import models
+from odoo import _, models
 
 
 class RepairOrder(models.Model):
     _inherit = "repair.order"
+
+    def action_view_serial(self):
+        self.ensure_one()
+        self.check_access("read")
+        return self.lot_id._action_open_serials(_("Serial of %s", self.name))
 
     def action_repair_start(self):
         result = super().action_repair_start()

@@ -28,10 +28,15 @@ HASHED_FIELDS = (
     "pos_config_id",
     "note",
 )
+# hashed only when set (then in the canonical JSON, sorted with the others): the lines
+# written before these columns existed, and the events that have no location, hash
+# exactly as before
+HASHED_IF_SET = ("location_id", "location_dest_id")
+STORED_FIELDS = (*HASHED_FIELDS, *HASHED_IF_SET)
 INSERT_CHUNK = 5000
 VERIFY_PAGE = 50000
 COPY_THRESHOLD = 200  # rows; above it, COPY (bulk registration, install)
-INSERT_COLUMNS = (*HASHED_FIELDS, "previous_hash", "hash")
+INSERT_COLUMNS = (*STORED_FIELDS, "previous_hash", "hash")
 SPECIAL_CHARACTERS = re.compile(r"[\\\t\n\r]")
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
@@ -75,6 +80,13 @@ class SerialAuditLine(models.Model):
     # serial, so the line carries no other foreign key nor index than it needs
     _log_access = False
 
+    @api.model
+    def _selection_document_model(self):
+        return [
+            (model.model, model.name)
+            for model in self.env["ir.model"].sudo().search([])
+        ]
+
     lot_id = fields.Many2one(
         "stock.lot",
         string="Serial Number",
@@ -92,10 +104,20 @@ class SerialAuditLine(models.Model):
     user_id = fields.Many2one("res.users", required=True, readonly=True)
     date = fields.Datetime(required=True, readonly=True, index=True)
     res_model = fields.Char(string="Source Model", readonly=True)
+    # indexed: the serials a document touched (a POS order's smart button)
     res_id = fields.Many2oneReference(
-        string="Source Record", model_field="res_model", readonly=True
+        string="Source Record",
+        model_field="res_model",
+        readonly=True,
+        index="btree_not_null",
     )
     reference = fields.Char(string="Source Document", readonly=True)
+    document_ref = fields.Reference(
+        selection="_selection_document_model",
+        string="Document",
+        compute="_compute_document_ref",
+        help="The source document, when it still exists and you may read it.",
+    )
     # no personal data in a hashed row: the partner's pseudonym, linked to the person
     # in a mutable table (merged and erased there); a till or a user in the history
     # cannot be deleted (archive them), their names can still change
@@ -110,6 +132,13 @@ class SerialAuditLine(models.Model):
     pos_config_id = fields.Many2one(
         "pos.config", string="Point of Sale", readonly=True, ondelete="restrict"
     )
+    # where a unit went: the stock moves' events (moved, received, sold...)
+    location_id = fields.Many2one(
+        "stock.location", string="From", readonly=True, ondelete="restrict"
+    )
+    location_dest_id = fields.Many2one(
+        "stock.location", string="To", readonly=True, ondelete="restrict"
+    )
     note = fields.Text(readonly=True)
     previous_hash = fields.Char(readonly=True)
     hash = fields.Char(required=True, readonly=True)
@@ -121,6 +150,28 @@ class SerialAuditLine(models.Model):
             "An audit line already holds this position in the serial's history.",
         ),
     ]
+
+    @api.depends("res_model", "res_id")
+    @api.depends_context("uid")
+    def _compute_document_ref(self):
+        """A link to the source document, for the documents that still exist and the
+        user may read (the others keep their name in `reference`)."""
+        readable = set()
+        for model, lines in self.grouped("res_model").items():
+            if model and model in self.env:
+                documents = self.env[model].browse(
+                    [res_id for res_id in set(lines.mapped("res_id")) if res_id]
+                )
+                readable.update(
+                    (model, document.id)
+                    for document in documents.exists()._filtered_access("read")
+                )
+        for line in self:
+            line.document_ref = (
+                f"{line.res_model},{line.res_id}"
+                if (line.res_model, line.res_id) in readable
+                else False
+            )
 
     def init(self):
         # append-only whoever asks: the ORM, the superuser, or plain SQL
@@ -228,11 +279,29 @@ class SerialAuditLine(models.Model):
 
     # --- private helpers -------------------------------------------------------------
     @api.model
+    def _serials_by_document(self, documents):
+        """{document id: the serials whose history names it}, read with the user's
+        rights (only Serial Users and Auditors read the history)."""
+        groups = self._read_group(
+            [
+                ("res_model", "=", documents._name),
+                ("res_id", "in", [id_ for id_ in documents.ids if id_]),  # saved ones
+            ],
+            ["res_id"],
+            ["lot_id:array_agg"],
+        )
+        Lot = self.env["stock.lot"]
+        return {res_id: Lot.browse(sorted(set(lot_ids))) for res_id, lot_ids in groups}
+
+    @api.model
     def _hash_row(self, previous_hash, row):
         """sha256(previous hash + canonical JSON of the row), the row given as a dict of
-        HASHED_FIELDS with plain values (ids, strings, the date as Odoo's string)."""
+        HASHED_FIELDS (and HASHED_IF_SET) with plain values (ids, strings, the date as
+        Odoo's string). HASHED_IF_SET are in the JSON only when set."""
+        content = {name: row.get(name) or None for name in HASHED_FIELDS}
+        content.update({name: row[name] for name in HASHED_IF_SET if row.get(name)})
         canonical = json.dumps(
-            {name: row.get(name) or None for name in HASHED_FIELDS},
+            content,
             sort_keys=True,
             separators=(",", ":"),
             ensure_ascii=False,
@@ -241,7 +310,7 @@ class SerialAuditLine(models.Model):
 
     @api.model
     def _insert_chained(self, heads, rows, new_chains=False):
-        """Insert `rows` (dicts of HASHED_FIELDS, chain fields left out; a partner
+        """Insert `rows` (dicts of STORED_FIELDS, chain fields left out; a partner
         given as `partner_id` is stored as its `partner_ref_id`) in order, chaining
         each to its serial's head, and save the new heads. `heads` maps lot id
         to (length, last hash) as read under the serials' row locks by the caller; it is
@@ -266,7 +335,7 @@ class SerialAuditLine(models.Model):
             # as hashed: a missing or empty value is NULL
             values.append(
                 (
-                    *(row.get(name) or None for name in HASHED_FIELDS),
+                    *(row.get(name) or None for name in STORED_FIELDS),
                     previous or None,
                     digest,
                 )
@@ -348,14 +417,21 @@ class SerialAuditLine(models.Model):
         )
         return self.env.cr.fetchone()
 
-    def _find_chain_problems(self, limit):
+    def _find_chain_problems(self, limit, lot_ids=None, lengths=None):
         """[(audit line id, reason)] for the first `limit` broken links, in chain order:
         a row whose hash does not match its content, a row that does not link to the row
         before it or follows a gap, a last row that is not the head its serial
-        records."""
+        records. Every chain of the current companies, or the whole chains of the
+        serials `lot_ids`. `lengths`, a dict, receives the length each walked serial's
+        head records."""
         self.flush_model()
 
-        columns = SQL(", ").join(SQL.identifier("line", name) for name in HASHED_FIELDS)
+        columns = SQL(", ").join(SQL.identifier("line", name) for name in STORED_FIELDS)
+        chains = (
+            SQL("line.company_id = ANY(%s)", self.env.companies.ids)
+            if lot_ids is None
+            else SQL("line.lot_id = ANY(%s)", list(lot_ids))
+        )
         problems = []
         after = (0, 0)
         previous_row = None  # (row, line id, hash, recorded length, recorded head)
@@ -366,11 +442,11 @@ class SerialAuditLine(models.Model):
                           head.length, head.hash, %s
                      FROM serial_audit_line line
                      LEFT JOIN serial_audit_head head ON head.lot_id = line.lot_id
-                    WHERE line.company_id = ANY(%s)
+                    WHERE %s
                       AND (line.lot_id, line.chain_index) > (%s, %s)
                     ORDER BY line.lot_id, line.chain_index LIMIT %s""",
                     columns,
-                    self.env.companies.ids,
+                    chains,
                     after[0],
                     after[1],
                     VERIFY_PAGE,
@@ -380,8 +456,10 @@ class SerialAuditLine(models.Model):
             if not page:
                 break
             for line_id, previous_hash, digest, length, head, *values in page:
-                row = dict(zip(HASHED_FIELDS, values, strict=True))
+                row = dict(zip(STORED_FIELDS, values, strict=True))
                 row["date"] = fields.Datetime.to_string(row["date"])
+                if lengths is not None:
+                    lengths[row["lot_id"]] = length or 0
                 starts_chain = (
                     not previous_row or previous_row[0]["lot_id"] != row["lot_id"]
                 )
@@ -419,6 +497,8 @@ class SerialAuditLine(models.Model):
                         )
                     )
                 previous_row = (row, line_id, digest, length, head)
+            if len(page) < VERIFY_PAGE:
+                break  # the last page
             after = (previous_row[0]["lot_id"], previous_row[0]["chain_index"])
         if previous_row and len(problems) < limit:
             problems += self._check_chain_end(*previous_row)

@@ -4,7 +4,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_datetime
 from odoo.tools.sql import column_exists, create_column
 
 from . import serial_lifecycle as lifecycle
@@ -25,6 +25,10 @@ SPLIT_FIELDS = {"serial_prefix", "serial_trailing_number"}
 NUMBER_OPERATORS = ("=", "<", "<=", ">", ">=")
 # a prefix pattern the upper(name) index can serve: no wildcard but a trailing %
 PREFIX_PATTERN = re.compile(r"^[^%_\\]+%$")
+# who may read serials and their history (the smart buttons leading to them too)
+SERIAL_READERS = (
+    "pos_serial_tracking.group_serial_user,pos_serial_tracking.group_serial_auditor"
+)
 
 
 class StockLot(models.Model):
@@ -47,6 +51,7 @@ class StockLot(models.Model):
         string="Customer",
         readonly=True,
         copy=False,
+        index="btree_not_null",  # the units a customer owns (their smart button)
         help="The customer of the last sale.",
     )
     serial_sale_date = fields.Datetime(string="Sold On", readonly=True, copy=False)
@@ -67,6 +72,17 @@ class StockLot(models.Model):
     )
     audit_line_ids = fields.One2many(
         "serial.audit.line", "lot_id", string="History", readonly=True
+    )
+    history_intact = fields.Boolean(
+        compute="_compute_history_verdict",
+        groups=SERIAL_READERS,
+        help="Every line of the serial's history matches its hash and none is missing.",
+    )
+    history_verdict = fields.Char(
+        compute="_compute_history_verdict",
+        groups=SERIAL_READERS,
+        help="The integrity check of this serial's history: its events intact, or the "
+        "first event changed or following a removed one.",
     )
     import_batch_id = fields.Many2one(
         "stock.lot.import.batch",
@@ -141,6 +157,47 @@ class StockLot(models.Model):
             ("serial_trailing_number", ">=", first),
             ("serial_trailing_number", "<=", last),
         ]
+
+    def _compute_history_verdict(self):
+        """The serial's own chain verified (serial.audit.line's check, for one serial):
+        the number of events intact, or the first event that is not."""
+        Line = self.env["serial.audit.line"]
+        for lot in self:
+            if not lot.id:
+                lot.history_intact, lot.history_verdict = False, False
+                continue
+            lengths = {}
+            problems = Line._find_chain_problems(
+                limit=1, lot_ids=[lot.id], lengths=lengths
+            )
+            # a chain that verifies ends at the length its head records
+            recorded = lengths.get(lot.id) or lot._history_length()
+            lot.history_intact = not problems and (lot.id in lengths or not recorded)
+            if lot.history_intact:
+                lot.history_verdict = (
+                    _("History verified: %(count)s events intact.", count=recorded)
+                    if recorded
+                    else _("No event recorded yet.")
+                )
+            elif problems:
+                line = Line.sudo().browse(problems[0][0])
+                lot.history_verdict = _(
+                    "History broken at event %(index)s (%(event)s, %(date)s): "
+                    "%(reason)s. Tell a Serial Auditor: this history was changed "
+                    "outside Odoo.",
+                    index=line.chain_index,
+                    event=lot._event_label(line.event),
+                    date=format_datetime(self.env, line.date),
+                    reason=problems[0][1],
+                )
+            else:  # every line removed, the head left
+                lot.history_verdict = _(
+                    "History broken: serial %(serial)s records %(count)s events but "
+                    "none is left. Tell a Serial Auditor: this history was changed "
+                    "outside Odoo.",
+                    serial=lot.name,
+                    count=recorded,
+                )
 
     @api.constrains("name", "product_id")
     def _check_serial_format(self):
@@ -269,6 +326,22 @@ class StockLot(models.Model):
             "context": {"create": False},
         }
 
+    def _action_open_serials(self, name):
+        """These serials in one click, as the Serials menu shows them: their list, or
+        the form of the only one. Only for users who may read serials; those of
+        another company are left out."""
+        self.browse().check_access("read")
+        lots = self._filtered_access("read")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "pos_serial_tracking.stock_lot_action"
+        )
+        action["name"] = name
+        if len(lots) == 1:
+            action.update(view_mode="form", views=[(False, "form")], res_id=lots.id)
+        else:
+            action["domain"] = [("id", "in", lots.ids)]
+        return action
+
     # --- business methods ------------------------------------------------------------
     def _mark_serial_state(self, event, reason):
         """A Serial Manager's explicit action (lost, stolen, found, recall, recall
@@ -291,7 +364,8 @@ class StockLot(models.Model):
     def _apply_serial_events(self, events):
         """The one way a serial's state changes. `events`: dicts with `lot` (a record)
         and `event`, optionally `partner_id`, `res_model`, `res_id`, `reference`,
-        `pos_config_id`, `note`, `new_state` (where the lifecycle allows a choice),
+        `pos_config_id`, `location_id` and `location_dest_id` (ids: where the unit
+        went), `note`, `new_state` (where the lifecycle allows a choice),
         `pos_claim_line_id` (the POS line selling or refunding the serial). Locks the
         serials' rows (in id order: no deadlock), checks each event against the
         lifecycle from the current state in the database, writes the states in one
@@ -357,6 +431,8 @@ class StockLot(models.Model):
                     "reference": event.get("reference"),
                     "partner_id": event.get("partner_id"),
                     "pos_config_id": event.get("pos_config_id"),
+                    "location_id": event.get("location_id"),
+                    "location_dest_id": event.get("location_dest_id"),
                     "note": event.get("note"),
                 }
             )
@@ -430,6 +506,16 @@ class StockLot(models.Model):
                 raise UserError(self._refusal_message(event["event"], name, old_state))
             return event["new_state"] or False
         return choices[0]
+
+    def _history_length(self):
+        """The number of events this serial's history head records (0: none)."""
+        self.ensure_one()
+        self.env["serial.audit.line"].flush_model()
+        self.env.cr.execute(
+            "SELECT length FROM serial_audit_head WHERE lot_id = %s", [self.id]
+        )
+        row = self.env.cr.fetchone()
+        return row[0] if row else 0
 
     def _state_before(self, lot, events):
         """The state a serial had before the latest of `events` (what found, repair out

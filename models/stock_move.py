@@ -2,6 +2,11 @@ from odoo import models
 
 from .stock_quant import EVENTS_BY_CALLER
 
+# in the context: the document an inventory adjustment is made for (a serial count), as
+# the values of its serial events (res_model, res_id, reference, note): the events of
+# its moves name it instead of the move
+EVENT_DOCUMENT = "serial_event_document"
+
 
 class StockMove(models.Model):
     _inherit = "stock.move"
@@ -23,6 +28,7 @@ class StockMove(models.Model):
         moved, scrapped...: see serial_lifecycle), from where each unit goes."""
         events = []
         claimed_by = set(self.env.context.get("serial_pos_line_ids") or ())
+        document = self.env.context.get(EVENT_DOCUMENT)
         for move in self.filtered(lambda m: m.has_tracking == "serial"):
             if done and move.state != "done":
                 continue
@@ -37,6 +43,8 @@ class StockMove(models.Model):
                     "note": move.reference if move.origin else None,
                 }
             )
+            if document and move.is_inventory:
+                source = {"note": None, **document}
             for line in move.move_line_ids.filtered(
                 lambda ml: ml.lot_id and ml.quantity
             ):
@@ -48,6 +56,8 @@ class StockMove(models.Model):
                         "event": line._serial_event(),
                         "partner_id": (picking.partner_id or move.partner_id).id
                         or None,
+                        "location_id": line.location_id.id,
+                        "location_dest_id": line.location_dest_id.id,
                         **source,
                     }
                 )

@@ -1,8 +1,27 @@
-from odoo import _, api, models
+from odoo import _, api, fields, models
+
+from .stock_lot import SERIAL_READERS
 
 
 class StockPicking(models.Model):
     _inherit = "stock.picking"
+
+    serial_count = fields.Integer(
+        string="Serials",
+        compute="_compute_serial_count",
+        groups=SERIAL_READERS,
+        help="The serial-tracked units on this transfer's lines.",
+    )
+
+    @api.depends("move_ids.move_line_ids.lot_id", "move_line_ids.lot_id")
+    def _compute_serial_count(self):
+        for picking in self:
+            picking.serial_count = len(picking._serial_lots())
+
+    def action_view_serials(self):
+        self.ensure_one()
+        self.check_access("read")
+        return self._serial_lots()._action_open_serials(_("Serials of %s", self.name))
 
     @api.model
     def _create_picking_from_pos_order_lines(
@@ -128,6 +147,10 @@ class StockPicking(models.Model):
         ):
             quants.setdefault(quant.lot_id.id, quant)
         return quants
+
+    def _serial_lots(self):
+        lines = self.move_ids.move_line_ids | self.move_line_ids
+        return lines.lot_id.filtered(lambda lot: lot.product_id.tracking == "serial")
 
     def _serial_event_values(self):
         """What a serial's history says about this transfer: the business document the

@@ -69,6 +69,10 @@ class StockQuant(models.Model):
                 {
                     "lot": lot,
                     "event": event,
+                    # the unit arrived there, or left it
+                    ("location_dest_id" if quantity > 0 else "location_id"): (
+                        location.id
+                    ),
                     "res_model": "stock.location",
                     "res_id": location.id,
                     "reference": location.complete_name,

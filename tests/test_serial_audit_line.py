@@ -5,7 +5,7 @@ from odoo.api import call_kw
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import mute_logger
 
-from odoo.addons.pos_serial_tracking.models.serial_audit_line import HASHED_FIELDS
+from odoo.addons.pos_serial_tracking.models.serial_audit_line import STORED_FIELDS
 
 from .common import SerialTrackingCommon
 
@@ -106,7 +106,7 @@ class TestSerialAuditLine(SerialTrackingCommon):
         audit = self.env["serial.audit.line"]
         fields_ = audit._fields
         row = {}
-        for name in HASHED_FIELDS:
+        for name in STORED_FIELDS:  # the locations too: the line is a receipt
             value = self.line[name]
             if fields_[name].type == "many2one":
                 value = value.id or None

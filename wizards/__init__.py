@@ -4,3 +4,4 @@ from . import stock_lot_import_sheet
 from . import stock_lot_import_column
 from . import stock_lot_import_error
 from . import stock_lot_import
+from . import serial_count_import

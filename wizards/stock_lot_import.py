@@ -18,21 +18,11 @@ from ..models.serial_audit_line import copy_rows
 from ..models.serial_split import split_serial
 from . import serial_import_reader as reader
 
-MAX_ROWS = 200000
-MAX_MEGABYTES = 50
 PREVIEW_PROBLEMS = 50  # shown on the wizard; the error report lists every one
 SEARCH_CHUNK = 10000  # values per ORM search of products
 LOOKUP_CHUNK = 100000  # serials per look-up of the registered ones
 COPY_CHUNK = 50000
 AUDIT_CHUNK = 20000  # serials per append to the ledger
-TEMPLATE_COLUMNS = [
-    "Serial",
-    "Product",
-    "Lot Reference",
-    "Location",
-    "Warranty End",
-    "Note",
-]
 # header names recognized for each field, compared lower-case, punctuation as spaces
 HEADER_ALIASES = {
     "serial": [
@@ -245,7 +235,7 @@ class StockLotImport(models.TransientModel):
     limits_note = fields.Char(compute="_compute_limits_note")
 
     def _compute_limits_note(self):
-        max_rows, max_megabytes = self._limits()
+        max_rows, max_megabytes = reader.limits(self.env)
         rows = (
             f"{max_rows:,}"  # formatted apart: the term extractor evaluates arguments
         )
@@ -416,41 +406,22 @@ class StockLotImport(models.TransientModel):
         return self._download("error_report", self.error_report_name)
 
     # --- reading the file -------------------------------------------------------------
-    def _limits(self):
-        params = self.env["ir.config_parameter"].sudo()
-        return (
-            int(params.get_param("pos_serial_tracking.import_max_rows", MAX_ROWS)),
-            int(
-                params.get_param(
-                    "pos_serial_tracking.import_max_megabytes", MAX_MEGABYTES
-                )
-            ),
-        )
-
     @contextmanager
     def _open_file(self):
         """The uploaded file as a reader.SerialFile, opened once for the whole action;
         UserError for a missing, too big or unreadable file."""
         if not self.file:
             if self.filename:
-                raise UserError(self._file_problem_message(reader.FileProblem("empty")))
+                raise UserError(
+                    reader.problem_message(self.env, reader.FileProblem("empty"))
+                )
             raise UserError(_("Choose the file holding the serials first."))
         data = base64.b64decode(self.with_context(bin_size=False).file)
-        max_megabytes = self._limits()[1]
-        if len(data) > max_megabytes * 1024 * 1024:
-            raise UserError(
-                self._file_problem_message(
-                    reader.FileProblem(
-                        "too_big",
-                        size=round(len(data) / 1024 / 1024, 1),
-                        limit=max_megabytes,
-                    )
-                )
-            )
         try:
+            reader.check_size(data, reader.limits(self.env).max_megabytes)
             source = reader.SerialFile(data, self.filename)
         except reader.FileProblem as problem:
-            raise UserError(self._file_problem_message(problem)) from problem
+            raise UserError(reader.problem_message(self.env, problem)) from problem
         try:
             yield source
         finally:
@@ -464,7 +435,7 @@ class StockLotImport(models.TransientModel):
         try:
             sheets = source.sheet_names()
         except reader.FileProblem as problem:
-            raise UserError(self._file_problem_message(problem)) from problem
+            raise UserError(reader.problem_message(self.env, problem)) from problem
         previous = self.sheet_id.name
         self.sheet_ids.unlink()
         self.write(
@@ -508,9 +479,11 @@ class StockLotImport(models.TransientModel):
 
     def _rows(self, source, sheet_name):
         try:
-            yield from source.rows(sheet=sheet_name or None, max_rows=self._limits()[0])
+            yield from source.rows(
+                sheet=sheet_name or None, max_rows=reader.limits(self.env).max_rows
+            )
         except reader.FileProblem as problem:
-            raise UserError(self._file_problem_message(problem)) from problem
+            raise UserError(reader.problem_message(self.env, problem)) from problem
 
     def _column_values(self, source, sheet_name):
         """The mapping lines of a sheet: its header, a sample value, the field each
@@ -518,7 +491,9 @@ class StockLotImport(models.TransientModel):
         rows = self._rows(source, sheet_name)
         header = next(rows, None)
         if header is None:
-            raise UserError(self._file_problem_message(reader.FileProblem("empty")))
+            raise UserError(
+                reader.problem_message(self.env, reader.FileProblem("empty"))
+            )
         sample = next(rows, (0, ()))[1]
         rows.close()
         aliases = self._header_aliases()
@@ -561,28 +536,31 @@ class StockLotImport(models.TransientModel):
         columns = self.column_ids
         if columns and not columns.filtered("field"):
             raise UserError(
-                self._file_problem_message(
+                reader.problem_message(
+                    self.env,
                     reader.FileProblem(
                         "no_header",
                         cells=", ".join(columns.mapped("header")),
-                    )
+                    ),
                 )
             )
         unknown = columns.filtered(lambda column: not column.field)
         if unknown:
             raise UserError(
-                self._file_problem_message(
+                reader.problem_message(
+                    self.env,
                     reader.FileProblem(
                         "unknown_columns",
                         columns=", ".join(unknown.mapped("header")),
-                    )
+                    ),
                 )
             )
         positions = {}
         for field, field_columns in columns.grouped("field").items():
             if field != "ignore" and len(field_columns) > 1:
                 raise UserError(
-                    self._file_problem_message(
+                    reader.problem_message(
+                        self.env,
                         reader.FileProblem(
                             "duplicate_columns",
                             field=dict(
@@ -591,18 +569,20 @@ class StockLotImport(models.TransientModel):
                                 ._description_selection(self.env)
                             )[field],
                             columns=", ".join(field_columns.mapped("header")),
-                        )
+                        ),
                     )
                 )
             positions[field] = field_columns[0].sequence
         positions.pop("ignore", None)
         if "serial" not in positions:
             raise UserError(
-                self._file_problem_message(reader.FileProblem("no_serial_column"))
+                reader.problem_message(self.env, reader.FileProblem("no_serial_column"))
             )
         if "product" not in positions and not self.product_id:
             raise UserError(
-                self._file_problem_message(reader.FileProblem("no_product_column"))
+                reader.problem_message(
+                    self.env, reader.FileProblem("no_product_column")
+                )
             )
         return positions
 
@@ -635,7 +615,9 @@ class StockLotImport(models.TransientModel):
                 )
             )
         if not parsed:
-            raise UserError(self._file_problem_message(reader.FileProblem("no_rows")))
+            raise UserError(
+                reader.problem_message(self.env, reader.FileProblem("no_rows"))
+            )
         products = self._resolve_products({row[2] for row in parsed if row[2]})
         locations = self._resolve_locations({row[4] for row in parsed if row[4]})
         return self._check_rows(parsed, products, locations)
@@ -1045,8 +1027,10 @@ class StockLotImport(models.TransientModel):
         for row, lot_id in zip(rows, lot_ids, strict=True):
             number, serial, product_id, company_id, *_rest, location_id = row
             row_note = note % {"row": number, "file": self.filename or ""}
+            source_id = None
             if location_id:
                 row_note += " · " + moves[product_id, location_id]["reference"]
+                source_id = moves[product_id, location_id]["source_id"]
             yield {
                 "lot_id": lot_id,
                 "lot_name": serial,
@@ -1060,6 +1044,8 @@ class StockLotImport(models.TransientModel):
                 "res_model": batch._name,
                 "res_id": batch.id,
                 "reference": batch.name,
+                "location_id": source_id,
+                "location_dest_id": location_id,
                 "note": row_note,
             }
 
@@ -1361,7 +1347,7 @@ class StockLotImport(models.TransientModel):
         workbook = openpyxl.Workbook()
         sheet = workbook.active
         sheet.title = _("Serials")
-        sheet.append(TEMPLATE_COLUMNS)
+        sheet.append(reader.TEMPLATE_COLUMNS)
         for index, width in enumerate((24, 24, 18, 18, 14, 30), start=1):
             sheet.column_dimensions[
                 openpyxl.utils.get_column_letter(index)
@@ -1473,93 +1459,3 @@ class StockLotImport(models.TransientModel):
             ),
             "existing": _("Serial %(serial)s is already registered for %(product)s."),
         }
-
-    def _file_problem_message(self, problem):
-        params = dict(problem.params)
-        if "sheets" in params:
-            params["sheets"] = ", ".join(params["sheets"])
-        known = ", ".join(TEMPLATE_COLUMNS)
-        messages = {
-            "empty": _(
-                "The file is empty. Choose the file holding the serials; the template "
-                "shows the layout."
-            ),
-            "no_rows": _(
-                "The file has a header but no serials below it. Fill in one row per "
-                "serial."
-            ),
-            "xls": _(
-                "Excel 97-2003 workbooks (.xls) cannot be read. Open the file in your "
-                "spreadsheet and save it as an Excel Workbook (.xlsx) or as CSV."
-            ),
-            "extension": _(
-                "Files of type .%(extension)s cannot be imported. Upload a CSV (.csv) "
-                "or an Excel workbook (.xlsx); the template is a good start."
-            ),
-            "xlsx_named_csv": _(
-                "This file is an Excel workbook but its name ends in .%(extension)s. "
-                "Rename it to .xlsx, or save it as CSV."
-            ),
-            "not_text": _(
-                "This file is not a CSV text file (it holds binary data, or UTF-16 "
-                'text). Save it again as "CSV UTF-8" or as an Excel workbook (.xlsx).'
-            ),
-            "corrupt_xlsx": _(
-                "The file cannot be read as an Excel workbook: it is damaged, or it "
-                "is not really an .xlsx file. Open it in your spreadsheet and save it "
-                "again as .xlsx, or export it as CSV."
-            ),
-            "unknown_sheet": _(
-                "The workbook has no sheet named %(sheet)s. Its sheets: %(sheets)s."
-            ),
-            "mixed_encodings": _(
-                "The file mixes text encodings: most of it is UTF-8 but line %(line)s "
-                "is not (often rows pasted from another file). Open it in your "
-                'spreadsheet and save it again as "CSV UTF-8".'
-            ),
-            "unclosed_quote": _(
-                'Line %(line)s of the CSV opens a quote (") that is never closed, so '
-                "the rest of the file cannot be read. Close the quote, or save the "
-                "file again from your spreadsheet."
-            ),
-            "bad_csv": _(
-                "Line %(line)s of the CSV cannot be read (%(error)s). Check its "
-                "quotes, or save the file again from your spreadsheet."
-            ),
-            "too_many_rows": _(
-                "The file has more than %(limit)s rows, the most one import takes. "
-                "Split it into files of at most %(limit)s rows and import them one "
-                "after the other."
-            ),
-            "too_big": _(
-                "The file is %(size)s MB; at most %(limit)s MB can be imported at "
-                "once. Split it into smaller files, or save it as .xlsx (smaller than "
-                "CSV)."
-            ),
-            "no_header": _(
-                "The first row of the file must name its columns (%(known)s), but "
-                "none of its cells (%(cells)s) is a known column name. Add a header "
-                "row or start from the template, or map the columns below."
-            ),
-            "unknown_columns": _(
-                "The columns %(columns)s are not known. Map each of them to a field "
-                'or to "Ignore" in the column mapping, or remove them from the file. '
-                "Known columns: %(known)s."
-            ),
-            "duplicate_columns": _(
-                "Several columns are mapped to %(field)s (%(columns)s): map only one "
-                'of them, and the others to "Ignore".'
-            ),
-            "no_serial_column": _(
-                'No column holds the serials. Name one "Serial", or map it in the '
-                "column mapping."
-            ),
-            "no_product_column": _(
-                'No column holds the products. Name one "Product" (internal reference, '
-                "barcode or name), map it in the column mapping, or choose a default "
-                "product."
-            ),
-        }
-        if problem.code == "too_many_rows":
-            params["limit"] = f"{params['limit']:,}"
-        return messages[problem.code] % dict(params, known=known)
