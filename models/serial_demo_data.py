@@ -21,9 +21,10 @@ DEMO_BATCHES = (
 
 class SerialDemoData(models.AbstractModel):
     """Builds the demo's serials and their lives through the addon's own paths
-    (inventory adjustments, deliveries, returns, a repair, a scrap, POS orders and the
-    managers' markings), so that every state, a sale conflict and the dashboard have
-    something to show. Called once by demo/serial_dashboard_demo.xml."""
+    (inventory adjustments, deliveries, returns, a repair, a scrap, POS orders, the
+    managers' markings and a serial count), so that every state, a sale conflict, a
+    count and the dashboard have something to show. Called once by
+    demo/serial_dashboard_demo.xml."""
 
     _name = "serial.demo.data"
     _description = "Serial Tracking Demo Data"
@@ -79,6 +80,22 @@ class SerialDemoData(models.AbstractModel):
             ]
         )
         self._sell_at_the_till(phones[80], customers[4])
+        self._count_shelf(meters_b, meters_a[60])
+
+    def _count_shelf(self, meters_b, stray):
+        """A count of the batch B shelf, compared, not applied: the recalled units
+        (set aside) and two others not found, one unit of batch A that should not be
+        there, one serial nobody registered."""
+        scanned = meters_b.filtered(lambda lot: lot.serial_state == "in_stock")[2:]
+        count = self.env["serial.count"].create(
+            {
+                "location_id": self.env.ref("stock.stock_location_components").id,
+                "scanned_serials": "\n".join(
+                    [*scanned.mapped("name"), stray.name, "GM5-B9999"]
+                ),
+            }
+        )
+        count.action_compare()
 
     def _receive_demo_batches(self):
         """The batches' serials, received by an inventory adjustment; by prefix."""

@@ -115,7 +115,8 @@ class SerialPrefixSummary(models.Model):
     def retrieve_dashboard(self, domain=None):
         """The dashboard's indicators for the serials in `domain` (on this model, the
         dashboard's filters): lost and stolen units, open sale conflicts, the time to
-        locate a unit, measured now, and the chart of units registered per day."""
+        locate a unit, measured now, and the chart of units registered per day; and
+        the inventory accuracy of the serial counts (all the user's locations)."""
         self.check_access("read")
         self._fold_deltas()
         lot_domain = self._lot_domain(domain or [])
@@ -130,7 +131,7 @@ class SerialPrefixSummary(models.Model):
             "open_conflicts": Conflict.search_count([("state", "=", "open")])
             if Conflict.has_access("read")
             else None,
-            "accuracy_rate": self._inventory_accuracy_rate(lot_domain),
+            "accuracy": self._inventory_accuracy(),
             "locate": self._time_to_locate(lot_domain),
             "registered_domain": expression.AND(
                 [lot_domain, [("create_date", ">=", fields.Datetime.to_string(since))]]
@@ -191,8 +192,14 @@ class SerialPrefixSummary(models.Model):
         milliseconds = (time.perf_counter() - start) * 1000
         return {"serial": serial, "events": len(events), "milliseconds": milliseconds}
 
-    def _inventory_accuracy_rate(self, lot_domain):
-        """The inventory accuracy rate by serial (matched / expected units of the
-        serial counts, in %) of the serials in `lot_domain`, or None when not measured.
-        TODO: read it from serial.count (issue 10, item 4) once that model is merged;
-        until then there is no count to measure it from."""
+    def _inventory_accuracy(self):
+        """The inventory accuracy by serial of the serial counts (matched / expected
+        units, in %, over the latest compared or applied count of each location the
+        user may read) and how many locations it covers; None without any count."""
+        Count = self.env["serial.count"]
+        if not Count.has_access("read"):
+            return None
+        overall = Count.accuracy_summary()["overall"]
+        if overall["accuracy_rate"] is None:
+            return None
+        return {"rate": overall["accuracy_rate"], "locations": overall["locations"]}

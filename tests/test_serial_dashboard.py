@@ -214,7 +214,7 @@ class TestSerialDashboard(DashboardMixin, SerialTrackingCommon):
         data = Summary.retrieve_dashboard([("serial_prefix", "=", "DSA-")])
         self.assertEqual((data["lost"], data["stolen"]), (1, 1))
         self.assertEqual(data["open_conflicts"], 0)
-        self.assertIsNone(data["accuracy_rate"])  # no serial count yet
+        self.assertIsNone(data["accuracy"])  # no serial count yet
         locate = data["locate"]
         self.assertIn(locate["serial"], self.phones.mapped("name"))
         lot = self.phones.filtered(lambda l: l.name == locate["serial"])
@@ -227,6 +227,19 @@ class TestSerialDashboard(DashboardMixin, SerialTrackingCommon):
         # a Serial User may not read the conflicts: that indicator is left out
         data = Summary.with_user(self.serial_user).retrieve_dashboard()
         self.assertIsNone(data["open_conflicts"])
+        # the accuracy of the latest count of each location
+        count = self.env["serial.count"].create(
+            {
+                "location_id": self.shelf.id,
+                "scanned_serials": "\n".join(self.meters[2:5].mapped("name")),
+            }
+        )
+        count.action_compare()
+        self.assertLess(count.accuracy_rate, 100)
+        data = Summary.retrieve_dashboard()
+        self.assertEqual(
+            data["accuracy"], {"rate": count.accuracy_rate, "locations": 1}
+        )
 
     def test_roles(self):
         menu = self.env.ref("pos_serial_tracking.serial_prefix_summary_menu")

@@ -48,7 +48,7 @@ export class SerialDashboardKpis extends Component {
     }
 
     get accuracy() {
-        return formatFloat(this.data.accuracy_rate, { digits: [false, 1] });
+        return formatFloat(this.data.accuracy.rate, { digits: [false, 1] });
     }
 
     async openLots(measure) {
@@ -61,5 +61,9 @@ export class SerialDashboardKpis extends Component {
 
     openConflicts() {
         this.action.doAction("pos_serial_tracking.serial_conflict_action");
+    }
+
+    openCounts() {
+        this.action.doAction("pos_serial_tracking.serial_count_action");
     }
 }
