@@ -4,6 +4,7 @@ from odoo.tests import HttpCase, TransactionCase, tagged
 
 from ..hooks import remove_schema_objects
 from ..models.serial_prefix_summary import MEASURE_STATES
+from ..models.serial_state_counts import counting_paused
 from .common import (
     ConcurrentTransactionsMixin,
     SerialDataMixin,
@@ -166,6 +167,22 @@ class TestSerialDashboard(DashboardMixin, SerialTrackingCommon):
         self.env.cr.execute("SELECT count(*) FROM serial_state_delta")
         self.assertEqual(self.env.cr.fetchone()[0], 0)
         self.assertEqual(self._dashboard(self.env), self._group_by(self.env))
+
+    def test_bulk_update_at_install_counted_after(self):
+        """The install gives the lots already there their states in one statement,
+        with the row trigger paused; every lot is counted again after."""
+        self._dashboard(self.env)
+        with counting_paused(self.env.cr):
+            self.env.cr.execute(
+                "UPDATE stock_lot SET serial_state = 'recalled' WHERE id = ANY(%s)",
+                [self.phones.ids],
+            )
+            self.env.cr.execute("SELECT count(*) FROM serial_state_delta")
+            self.assertEqual(self.env.cr.fetchone()[0], 0, "nothing appended")
+        self.env.invalidate_all()
+        counts = self._dashboard(self.env)
+        self.assertEqual(counts[("DSA-", self.phone.id)]["recalled_count"], 10)
+        self.assertEqual(counts, self._group_by(self.env))
 
     def test_each_count_opens_its_serials(self):
         self._live_life()
