@@ -8,7 +8,13 @@ from odoo.tools import SQL, format_datetime
 from odoo.tools.sql import column_exists, create_column
 
 from . import serial_lifecycle as lifecycle
-from .serial_split import fill_serial_split, number_condition, split_serial
+from .serial_split import (
+    check_split_untouched,
+    fill_serial_split,
+    number_condition,
+    serial_range_domain,
+    split_serial,
+)
 
 # written only by _apply_serial_events, in SQL, never through write()
 PROTECTED_FIELDS = {
@@ -20,8 +26,6 @@ PROTECTED_FIELDS = {
     "pos_claim_line_id",
     "import_batch_id",
 }
-# follow the serial's name (computed from it), never written by hand
-SPLIT_FIELDS = {"serial_prefix", "serial_trailing_number"}
 NUMBER_OPERATORS = ("=", "<", "<=", ">", ">=")
 # a prefix pattern the upper(name) index can serve: no wildcard but a trailing %
 PREFIX_PATTERN = re.compile(r"^[^%_\\]+%$")
@@ -144,19 +148,7 @@ class StockLot(models.Model):
         self.serial_range = False
 
     def _search_serial_range(self, operator, value):
-        if operator not in ("=", "ilike"):
-            raise UserError(
-                _(
-                    "Search a serial range with 'is equal to', for example "
-                    "SN-0090..SN-0110."
-                )
-            )
-        prefix, first, last = self._parse_serial_range(value)
-        return [
-            ("serial_prefix", "=", prefix),
-            ("serial_trailing_number", ">=", first),
-            ("serial_trailing_number", "<=", last),
-        ]
+        return serial_range_domain(self.env, operator, value)
 
     def _compute_history_verdict(self):
         """The serial's own chain verified (serial.audit.line's check, for one serial):
@@ -243,7 +235,7 @@ class StockLot(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self._check_split_untouched(vals)
+            check_split_untouched(self.env, vals)
             if PROTECTED_FIELDS & vals.keys():
                 raise UserError(
                     _(
@@ -262,7 +254,7 @@ class StockLot(models.Model):
         return lots
 
     def write(self, vals):
-        self._check_split_untouched(vals)
+        check_split_untouched(self.env, vals)
         if PROTECTED_FIELDS & vals.keys():
             raise UserError(
                 _(
@@ -596,54 +588,3 @@ class StockLot(models.Model):
             "target": "new",
             "context": {"default_lot_ids": self.ids, "default_event": event},
         }
-
-    def _check_split_untouched(self, vals):
-        if SPLIT_FIELDS & vals.keys():
-            raise UserError(
-                _(
-                    "A serial's prefix and trailing number follow its name: rename "
-                    "the serial instead."
-                )
-            )
-
-    def _parse_serial_range(self, text):
-        """(prefix, first number, last number) of a range typed as FIRST..LAST, or a
-        UserError saying what to type."""
-        parts = text.split("..") if isinstance(text, str) else []
-        first, last = (part.strip() for part in parts) if len(parts) == 2 else ("", "")
-        first_prefix, first_number = split_serial(first)
-        last_prefix, last_number = split_serial(last)
-        if not (first_number and last_number):
-            raise UserError(
-                _(
-                    "%(text)s is not a serial range. Type the first and the last "
-                    "serial separated by two dots, both ending in digits, for example "
-                    "SN-0090..SN-0110; to find one serial, search Serial Number.",
-                    text=text if isinstance(text, str) else repr(text),
-                )
-            )
-        if first_prefix != last_prefix:
-            last_digits = last[len(last_prefix or "") :]
-            raise UserError(
-                _(
-                    "%(first)s and %(last)s have different prefixes (%(first_prefix)s "
-                    "and %(last_prefix)s): a serial range stays within one prefix, "
-                    "for example %(example)s. Search each prefix on its own.",
-                    first=first,
-                    last=last,
-                    first_prefix=first_prefix or _("none"),
-                    last_prefix=last_prefix or _("none"),
-                    example=f"{first}..{first_prefix or ''}{last_digits}",
-                )
-            )
-        if (len(first_number), first_number) > (len(last_number), last_number):
-            raise UserError(
-                _(
-                    "The serial range %(text)s is reversed: type the lower serial "
-                    "first, %(last)s..%(first)s.",
-                    text=text,
-                    first=first,
-                    last=last,
-                )
-            )
-        return first_prefix, first_number, last_number
