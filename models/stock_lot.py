@@ -4,7 +4,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, format_datetime
+from odoo.tools import SQL
 from odoo.tools.sql import column_exists, create_column
 
 from . import serial_event_writer as writer
@@ -147,41 +147,8 @@ class StockLot(models.Model):
         the number of events intact, or the first event that is not."""
         Line = self.env["serial.audit.line"]
         for lot in self:
-            if not lot.id:
-                lot.history_intact, lot.history_verdict = False, False
-                continue
-            lengths = {}
-            problems = Line._find_chain_problems(
-                limit=1, lot_ids=[lot.id], lengths=lengths
-            )
-            # a chain that verifies ends at the length its head records
-            recorded = lengths.get(lot.id) or lot._history_length()
-            lot.history_intact = not problems and (lot.id in lengths or not recorded)
-            if lot.history_intact:
-                lot.history_verdict = (
-                    _("History verified: %(count)s events intact.", count=recorded)
-                    if recorded
-                    else _("No event recorded yet.")
-                )
-            elif problems:
-                line = Line.sudo().browse(problems[0][0])
-                lot.history_verdict = _(
-                    "History broken at event %(index)s (%(event)s, %(date)s): "
-                    "%(reason)s. Tell a Serial Auditor: this history was changed "
-                    "outside Odoo.",
-                    index=line.chain_index,
-                    event=lot._event_label(line.event),
-                    date=format_datetime(self.env, line.date),
-                    reason=problems[0][1],
-                )
-            else:  # every line removed, the head left
-                lot.history_verdict = _(
-                    "History broken: serial %(serial)s records %(count)s events but "
-                    "none is left. Tell a Serial Auditor: this history was changed "
-                    "outside Odoo.",
-                    serial=lot.name,
-                    count=recorded,
-                )
+            verdict = Line._history_verdict(lot)
+            lot.history_intact, lot.history_verdict = verdict.intact, verdict.message
 
     @api.constrains("name", "product_id")
     def _check_serial_format(self):
@@ -362,16 +329,6 @@ class StockLot(models.Model):
         serial's current state, without locking (the lock is taken when the events are
         applied)."""
         writer.check_events(self.env, events)
-
-    def _history_length(self):
-        """The number of events this serial's history head records (0: none)."""
-        self.ensure_one()
-        self.env["serial.audit.line"].flush_model()
-        self.env.cr.execute(
-            "SELECT length FROM serial_audit_head WHERE lot_id = %s", [self.id]
-        )
-        row = self.env.cr.fetchone()
-        return row[0] if row else 0
 
     def _state_label(self, state):
         """A state's label in the user's language (the selection's translation)."""
