@@ -7,6 +7,7 @@
     "author": "pos_serial_tracking contributors",
     "website": "https://github.com/pos-serial-tracking/pos_serial_tracking",
     "license": "LGPL-3",
+    "application": True,
     "depends": ["point_of_sale", "repair", "barcodes_gs1_nomenclature"],
     "external_dependencies": {"python": ["openpyxl"]},
     "data": [
@@ -22,6 +23,7 @@
         "views/stock_picking_views.xml",
         "views/repair_order_views.xml",
         "views/res_partner_views.xml",
+        "views/serial_prefix_summary_views.xml",
         "wizards/serial_state_change_views.xml",
         "wizards/serial_conflict_resolve_views.xml",
         "wizards/stock_lot_import_views.xml",
@@ -31,12 +33,17 @@
     ],
     "demo": [
         "demo/serial_product_demo.xml",
+        "demo/serial_dashboard_demo.xml",
     ],
     "post_init_hook": "_post_init_hook",
     "uninstall_hook": "_uninstall_hook",
     "assets": {
         "point_of_sale._assets_pos": [
-            "pos_serial_tracking/static/src/**/*",
+            "pos_serial_tracking/static/src/app/**/*",
+            "pos_serial_tracking/static/src/overrides/**/*",
+        ],
+        "web.assets_backend_lazy": [
+            "pos_serial_tracking/static/src/views/**/*",
         ],
         "web.assets_tests": [
             "pos_serial_tracking/static/tests/tours/**/*",

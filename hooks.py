@@ -89,8 +89,14 @@ def initialize_serial_states(env):
 RAW_SQL_TRIGGERS = (
     ("serial_audit_line", "serial_audit_line_append_only"),
     ("serial_audit_line", "serial_audit_line_no_truncate"),
+    # the dashboard's counts (models/serial_prefix_summary.py)
+    ("stock_lot", "serial_state_delta_insert"),
+    ("stock_lot", "serial_state_delta_update"),
+    ("stock_lot", "serial_state_delta_delete"),
 )
-RAW_SQL_FUNCTIONS = ("serial_audit_line_refuse_change",)
+RAW_SQL_FUNCTIONS = ("serial_audit_line_refuse_change", "serial_state_delta_record")
+# the dashboard's counts; dropping them drops the serial_prefix_summary view too
+RAW_SQL_TABLES = ("serial_state_delta", "serial_state_total")
 RAW_SQL_INDEXES = (  # on stock_lot, which stays: stock's table
     "stock_lot_name_btree_index",
     "stock_lot_upper_name_prefix_index",
@@ -99,9 +105,9 @@ RAW_SQL_INDEXES = (  # on stock_lot, which stays: stock's table
 
 
 def remove_schema_objects(env):
-    """Drop the triggers, functions and indexes the addon created with SQL. Runs before
-    Odoo drops the addon's tables: the append-only triggers go first, so that nothing
-    of the uninstall is refused by them."""
+    """Drop the triggers, functions, tables and indexes the addon created with SQL.
+    Runs before Odoo drops the addon's tables: the append-only triggers go first, so
+    that nothing of the uninstall is refused by them."""
     cr = env.cr
     for table, trigger in RAW_SQL_TRIGGERS:
         cr.execute(
@@ -113,5 +119,7 @@ def remove_schema_objects(env):
         )
     for function in RAW_SQL_FUNCTIONS:
         cr.execute(SQL("DROP FUNCTION IF EXISTS %s()", SQL.identifier(function)))
+    for table in RAW_SQL_TABLES:
+        cr.execute(SQL("DROP TABLE IF EXISTS %s CASCADE", SQL.identifier(table)))
     for index in RAW_SQL_INDEXES:
         cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(index)))

@@ -19,6 +19,7 @@ import count
 import history
 import pos_sync
 import psycopg2
+from dashboard import bench_dashboard
 from search import bench_search
 
 import odoo
@@ -39,6 +40,7 @@ SETTLED_TABLES = (
 )
 IMPORT_SERIALS = int(os.environ.get("BENCH_IMPORT_SERIALS", "100000"))
 IMPORT_REPEAT = int(os.environ.get("BENCH_IMPORT_REPEAT", "1"))
+FILL_BATCH = 1000  # serials per prefix in the filled lots
 NATIVE_IMPORT_SAMPLE = 10000  # stock.lot.load() of the first rows: ~15 s at its rate
 
 
@@ -85,9 +87,11 @@ class Report:
 
 def fill_serials(env, count, states=True):
     """1,000,000 lots of 20 serial-tracked products, set-based: realistic serial names
-    (a 6-hex-digit batch prefix and a counter) and a realistic mix of states (7 in 10 in
-    stock, 2 sold, the rest returned, in repair, lost, stolen, scrapped or recalled).
-    Without `states`, the same lots in stock Odoo's schema (the native database)."""
+    (batches of FILL_BATCH consecutive serials of one product sharing a prefix: 6 hex
+    digits and a dash, then a counter; 1,000 prefixes for 1,000,000 lots) and a
+    realistic mix of states (7 in 10 in stock, 2 sold, the rest returned, in repair,
+    lost, stolen, scrapped or recalled). Without `states`, the same lots in stock Odoo's
+    schema (the native database)."""
     from odoo.addons.pos_serial_tracking.models.serial_split import split_serial_sql
 
     cr = env.cr
@@ -123,9 +127,10 @@ def fill_serials(env, count, states=True):
             """
         INSERT INTO stock_lot (name, product_id, company_id, create_uid, write_uid,
                                create_date, write_date%s)
-        SELECT name, (%s::int[])[1 + mod(i, 20)], %s, 1, 1, now(), now() %s %s
+        SELECT name, (%s::int[])[1 + mod(batch, 20)], %s, 1, 1, now(), now() %s %s
           FROM generate_series(1, %s) AS i,
-               LATERAL (SELECT upper(substr(md5(i::text), 1, 6))
+               LATERAL (SELECT (i - 1) / %s AS batch) AS batches,
+               LATERAL (SELECT upper(substr(md5(batch::text), 1, 6)) || '-'
                                || lpad(i::text, 8, '0') AS name) AS serial
         """,
             SQL(", serial_state, serial_prefix, serial_trailing_number")
@@ -136,6 +141,7 @@ def fill_serials(env, count, states=True):
             state,
             split,
             count,
+            FILL_BATCH,
         )
     )
     cr.execute("ANALYZE stock_lot")
@@ -609,6 +615,7 @@ def main():
         init_rate = bench_initialize(env, report)
         bench_lookups(env, report)
         bench_search(env, report)
+        bench_dashboard(env, report)
         load_rate = bench_native_load(env, report)
         report.add(
             "initialize existing serials at install (serials/s)",

@@ -19,3 +19,5 @@ from . import stock_lot_import_batch
 from . import serial_count
 from . import serial_count_line
 from . import res_partner
+from . import serial_demo_data
+from . import serial_prefix_summary

@@ -18,3 +18,4 @@ from . import test_serial_stock_paths
 from . import test_serial_search
 from . import test_serial_count
 from . import test_serial_unit_history
+from . import test_serial_dashboard
