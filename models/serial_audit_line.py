@@ -1,40 +1,15 @@
-import hashlib
 import io
-import json
 import re
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from . import serial_audit_chain as chain
+from .serial_audit_chain import STORED_FIELDS
 from .serial_lifecycle import EVENTS, SERIAL_STATES
 
-# the columns a row's hash covers, in the canonical JSON (sorted keys)
-HASHED_FIELDS = (
-    "chain_index",
-    "lot_id",
-    "lot_name",
-    "product_id",
-    "company_id",
-    "event",
-    "old_state",
-    "new_state",
-    "user_id",
-    "date",
-    "res_model",
-    "res_id",
-    "reference",
-    "partner_ref_id",
-    "pos_config_id",
-    "note",
-)
-# hashed only when set (then in the canonical JSON, sorted with the others): the lines
-# written before these columns existed, and the events that have no location, hash
-# exactly as before
-HASHED_IF_SET = ("location_id", "location_dest_id")
-STORED_FIELDS = (*HASHED_FIELDS, *HASHED_IF_SET)
 INSERT_CHUNK = 5000
-VERIFY_PAGE = 50000
 COPY_THRESHOLD = 200  # rows; above it, COPY (bulk registration, install)
 INSERT_COLUMNS = (*STORED_FIELDS, "previous_hash", "hash")
 SPECIAL_CHARACTERS = re.compile(r"[\\\t\n\r]")
@@ -70,7 +45,8 @@ class SerialAuditLine(models.Model):
     a removed last row is noticed too. One chain per serial lets tills selling different
     units append without waiting on each other. Rows are written by
     `stock.lot._apply_serial_events` only; a database trigger refuses UPDATE, DELETE and
-    TRUNCATE, whoever asks."""
+    TRUNCATE, whoever asks. How a row is hashed and a chain verified:
+    serial_audit_chain.py."""
 
     _name = "serial.audit.line"
     _description = "Serial Audit Line"
@@ -224,7 +200,6 @@ class SerialAuditLine(models.Model):
 
     # --- integrity -------------------------------------------------------------------
     @api.model
-    @api.model
     @api.returns("self", lambda line: line.id)
     def verify_chain(self):
         """Walk every serial's chain (of the current companies) and return the first
@@ -232,8 +207,8 @@ class SerialAuditLine(models.Model):
         before it, that follows a gap, or that is not the head its serial records.
         An empty recordset means the history is intact (over RPC: that line's id, or
         False)."""
-        problems = self._find_chain_problems(limit=1)
-        return self.browse(problems[0][0]) if problems else self.browse()
+        problems = chain.find_chain_problems(self.env, limit=1)
+        return self.browse(problems[0].line_id) if problems else self.browse()
 
     def action_verify_chain(self):
         if not self.env.user.has_group(
@@ -245,8 +220,8 @@ class SerialAuditLine(models.Model):
                     "check."
                 )
             )
-        rows, lots = self._count_chains()
-        problems = self._find_chain_problems(limit=20)
+        rows, lots = chain.count_chains(self.env)
+        problems = chain.find_chain_problems(self.env, limit=20)
         if not problems:
             return {
                 "type": "ir.actions.client",
@@ -295,18 +270,13 @@ class SerialAuditLine(models.Model):
 
     @api.model
     def _hash_row(self, previous_hash, row):
-        """sha256(previous hash + canonical JSON of the row), the row given as a dict of
-        HASHED_FIELDS (and HASHED_IF_SET) with plain values (ids, strings, the date as
-        Odoo's string). HASHED_IF_SET are in the JSON only when set."""
-        content = {name: row.get(name) or None for name in HASHED_FIELDS}
-        content.update({name: row[name] for name in HASHED_IF_SET if row.get(name)})
-        canonical = json.dumps(
-            content,
-            sort_keys=True,
-            separators=(",", ":"),
-            ensure_ascii=False,
-        )
-        return hashlib.sha256(((previous_hash or "") + canonical).encode()).hexdigest()
+        """The row's hash in its chain (see serial_audit_chain.hash_row)."""
+        return chain.hash_row(previous_hash, row)
+
+    @api.model
+    def _history_verdict(self, lot):
+        """The HistoryVerdict of the serial `lot`'s own chain (its form shows it)."""
+        return chain.history_verdict(lot)
 
     @api.model
     def _insert_chained(self, heads, rows, new_chains=False):
@@ -330,7 +300,7 @@ class SerialAuditLine(models.Model):
         for row in rows:
             length, previous = heads[row["lot_id"]]
             row["chain_index"] = length + 1
-            digest = self._hash_row(previous, row)
+            digest = chain.hash_row(previous, row)
             heads[row["lot_id"]] = (length + 1, digest)
             # as hashed: a missing or empty value is NULL
             values.append(
@@ -403,121 +373,3 @@ class SerialAuditLine(models.Model):
                TRUNCATE serial_audit_head_new"""
         )
         self.env["serial.audit.head"].invalidate_model()
-
-    def _company_filter(self):
-        return SQL("company_id = ANY(%s)", self.env.companies.ids)
-
-    def _count_chains(self):
-        self.env.cr.execute(
-            SQL(
-                "SELECT count(*), count(DISTINCT lot_id) FROM serial_audit_line WHERE "
-                "%s",
-                self._company_filter(),
-            )
-        )
-        return self.env.cr.fetchone()
-
-    def _find_chain_problems(self, limit, lot_ids=None, lengths=None):
-        """[(audit line id, reason)] for the first `limit` broken links, in chain order:
-        a row whose hash does not match its content, a row that does not link to the row
-        before it or follows a gap, a last row that is not the head its serial
-        records. Every chain of the current companies, or the whole chains of the
-        serials `lot_ids`. `lengths`, a dict, receives the length each walked serial's
-        head records."""
-        self.flush_model()
-
-        columns = SQL(", ").join(SQL.identifier("line", name) for name in STORED_FIELDS)
-        chains = (
-            SQL("line.company_id = ANY(%s)", self.env.companies.ids)
-            if lot_ids is None
-            else SQL("line.lot_id = ANY(%s)", list(lot_ids))
-        )
-        problems = []
-        after = (0, 0)
-        previous_row = None  # (row, line id, hash, recorded length, recorded head)
-        while len(problems) < limit:
-            self.env.cr.execute(
-                SQL(
-                    """SELECT line.id, line.previous_hash, line.hash,
-                          head.length, head.hash, %s
-                     FROM serial_audit_line line
-                     LEFT JOIN serial_audit_head head ON head.lot_id = line.lot_id
-                    WHERE %s
-                      AND (line.lot_id, line.chain_index) > (%s, %s)
-                    ORDER BY line.lot_id, line.chain_index LIMIT %s""",
-                    columns,
-                    chains,
-                    after[0],
-                    after[1],
-                    VERIFY_PAGE,
-                )
-            )
-            page = self.env.cr.fetchall()
-            if not page:
-                break
-            for line_id, previous_hash, digest, length, head, *values in page:
-                row = dict(zip(STORED_FIELDS, values, strict=True))
-                row["date"] = fields.Datetime.to_string(row["date"])
-                if lengths is not None:
-                    lengths[row["lot_id"]] = length or 0
-                starts_chain = (
-                    not previous_row or previous_row[0]["lot_id"] != row["lot_id"]
-                )
-                if starts_chain and previous_row:
-                    problems += self._check_chain_end(*previous_row)
-                expected_index = (
-                    1 if starts_chain else previous_row[0]["chain_index"] + 1
-                )
-                expected_previous = None if starts_chain else previous_row[2]
-                if (
-                    row["chain_index"] != expected_index
-                    or (previous_hash or None) != expected_previous
-                ):
-                    problems.append(
-                        (
-                            line_id,
-                            _(
-                                "line %(line)s of serial %(lot)s follows a gap: the "
-                                "line before it was removed or changed",
-                                line=line_id,
-                                lot=row["lot_name"],
-                            ),
-                        )
-                    )
-                elif self._hash_row(previous_hash, row) != digest:
-                    problems.append(
-                        (
-                            line_id,
-                            _(
-                                "line %(line)s of serial %(lot)s was changed after it "
-                                "was written",
-                                line=line_id,
-                                lot=row["lot_name"],
-                            ),
-                        )
-                    )
-                previous_row = (row, line_id, digest, length, head)
-            if len(page) < VERIFY_PAGE:
-                break  # the last page
-            after = (previous_row[0]["lot_id"], previous_row[0]["chain_index"])
-        if previous_row and len(problems) < limit:
-            problems += self._check_chain_end(*previous_row)
-        return problems[:limit]
-
-    def _check_chain_end(self, row, line_id, digest, length, head):
-        """The serial records the length and last hash of its chain: a removed last row
-        leaves a chain shorter than recorded."""
-        if (row["chain_index"], digest) == (length, head):
-            return []
-        return [
-            (
-                line_id,
-                _(
-                    "serial %(lot)s records %(length)s events but its history ends at "
-                    "event %(index)s: lines after it were removed or changed",
-                    lot=row["lot_name"],
-                    length=length,
-                    index=row["chain_index"],
-                ),
-            )
-        ]

@@ -8,11 +8,28 @@ not fit an int4 and a float loses digits, while text of digits without leading z
 compares exactly as numbers do when compared by (length, digits) in the "C" collation
 (byte order): shorter is smaller, then digit by digit. stock_lot_serial_range_index
 holds (prefix, length, digits COLLATE "C") in that order, so a range within one prefix
-is one index range scan."""
+is one index range scan.
 
+A range typed as FIRST..LAST (the `serial_range` search of stock.lot) is parsed here
+too, and the split fields follow the serial's name: nobody writes them."""
+
+from typing import NamedTuple
+
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 DIGITS = "0123456789"
+# follow the serial's name (computed from it), never written by hand
+SPLIT_FIELDS = {"serial_prefix", "serial_trailing_number"}
+
+
+class SerialRange(NamedTuple):
+    """A range within one prefix: its first and last trailing numbers, as digits
+    without leading zeros (see split_serial)."""
+
+    prefix: str | bool
+    first: str
+    last: str
 
 
 def split_serial(name):
@@ -66,3 +83,75 @@ def fill_serial_split(cr):
         )
     )
     return cr.rowcount
+
+
+def check_split_untouched(env, vals):
+    """Refuse values for a lot (create or write) that set its split fields."""
+    if SPLIT_FIELDS & vals.keys():
+        raise UserError(
+            env._(
+                "A serial's prefix and trailing number follow its name: rename "
+                "the serial instead."
+            )
+        )
+
+
+def serial_range_domain(env, operator, value):
+    """The domain on stock.lot of its `serial_range` search: the lots of the range's
+    prefix whose trailing number lies in it (compared as numbers, see
+    number_condition)."""
+    if operator not in ("=", "ilike"):
+        raise UserError(
+            env._(
+                "Search a serial range with 'is equal to', for example "
+                "SN-0090..SN-0110."
+            )
+        )
+    serial_range = parse_serial_range(env, value)
+    return [
+        ("serial_prefix", "=", serial_range.prefix),
+        ("serial_trailing_number", ">=", serial_range.first),
+        ("serial_trailing_number", "<=", serial_range.last),
+    ]
+
+
+def parse_serial_range(env, text):
+    """The SerialRange typed as FIRST..LAST, or a UserError saying what to type."""
+    parts = text.split("..") if isinstance(text, str) else []
+    first, last = (part.strip() for part in parts) if len(parts) == 2 else ("", "")
+    first_prefix, first_number = split_serial(first)
+    last_prefix, last_number = split_serial(last)
+    if not (first_number and last_number):
+        raise UserError(
+            env._(
+                "%(text)s is not a serial range. Type the first and the last "
+                "serial separated by two dots, both ending in digits, for example "
+                "SN-0090..SN-0110; to find one serial, search Serial Number.",
+                text=text if isinstance(text, str) else repr(text),
+            )
+        )
+    if first_prefix != last_prefix:
+        last_digits = last[len(last_prefix or "") :]
+        raise UserError(
+            env._(
+                "%(first)s and %(last)s have different prefixes (%(first_prefix)s "
+                "and %(last_prefix)s): a serial range stays within one prefix, "
+                "for example %(example)s. Search each prefix on its own.",
+                first=first,
+                last=last,
+                first_prefix=first_prefix or env._("none"),
+                last_prefix=last_prefix or env._("none"),
+                example=f"{first}..{first_prefix or ''}{last_digits}",
+            )
+        )
+    if (len(first_number), first_number) > (len(last_number), last_number):
+        raise UserError(
+            env._(
+                "The serial range %(text)s is reversed: type the lower serial "
+                "first, %(last)s..%(first)s.",
+                text=text,
+                first=first,
+                last=last,
+            )
+        )
+    return SerialRange(first_prefix, first_number, last_number)

@@ -4,24 +4,20 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, format_datetime
+from odoo.tools import SQL
 from odoo.tools.sql import column_exists, create_column
 
+from . import serial_event_writer as writer
 from . import serial_lifecycle as lifecycle
-from .serial_split import fill_serial_split, number_condition, split_serial
+from .serial_event_writer import PROTECTED_FIELDS
+from .serial_split import (
+    check_split_untouched,
+    fill_serial_split,
+    number_condition,
+    serial_range_domain,
+    split_serial,
+)
 
-# written only by _apply_serial_events, in SQL, never through write()
-PROTECTED_FIELDS = {
-    "serial_state",
-    "serial_partner_id",
-    "serial_sale_date",
-    "serial_source_ref",
-    "warranty_start_date",
-    "pos_claim_line_id",
-    "import_batch_id",
-}
-# follow the serial's name (computed from it), never written by hand
-SPLIT_FIELDS = {"serial_prefix", "serial_trailing_number"}
 NUMBER_OPERATORS = ("=", "<", "<=", ">", ">=")
 # a prefix pattern the upper(name) index can serve: no wildcard but a trailing %
 PREFIX_PATTERN = re.compile(r"^[^%_\\]+%$")
@@ -144,60 +140,15 @@ class StockLot(models.Model):
         self.serial_range = False
 
     def _search_serial_range(self, operator, value):
-        if operator not in ("=", "ilike"):
-            raise UserError(
-                _(
-                    "Search a serial range with 'is equal to', for example "
-                    "SN-0090..SN-0110."
-                )
-            )
-        prefix, first, last = self._parse_serial_range(value)
-        return [
-            ("serial_prefix", "=", prefix),
-            ("serial_trailing_number", ">=", first),
-            ("serial_trailing_number", "<=", last),
-        ]
+        return serial_range_domain(self.env, operator, value)
 
     def _compute_history_verdict(self):
         """The serial's own chain verified (serial.audit.line's check, for one serial):
         the number of events intact, or the first event that is not."""
         Line = self.env["serial.audit.line"]
         for lot in self:
-            if not lot.id:
-                lot.history_intact, lot.history_verdict = False, False
-                continue
-            lengths = {}
-            problems = Line._find_chain_problems(
-                limit=1, lot_ids=[lot.id], lengths=lengths
-            )
-            # a chain that verifies ends at the length its head records
-            recorded = lengths.get(lot.id) or lot._history_length()
-            lot.history_intact = not problems and (lot.id in lengths or not recorded)
-            if lot.history_intact:
-                lot.history_verdict = (
-                    _("History verified: %(count)s events intact.", count=recorded)
-                    if recorded
-                    else _("No event recorded yet.")
-                )
-            elif problems:
-                line = Line.sudo().browse(problems[0][0])
-                lot.history_verdict = _(
-                    "History broken at event %(index)s (%(event)s, %(date)s): "
-                    "%(reason)s. Tell a Serial Auditor: this history was changed "
-                    "outside Odoo.",
-                    index=line.chain_index,
-                    event=lot._event_label(line.event),
-                    date=format_datetime(self.env, line.date),
-                    reason=problems[0][1],
-                )
-            else:  # every line removed, the head left
-                lot.history_verdict = _(
-                    "History broken: serial %(serial)s records %(count)s events but "
-                    "none is left. Tell a Serial Auditor: this history was changed "
-                    "outside Odoo.",
-                    serial=lot.name,
-                    count=recorded,
-                )
+            verdict = Line._history_verdict(lot)
+            lot.history_intact, lot.history_verdict = verdict.intact, verdict.message
 
     @api.constrains("name", "product_id")
     def _check_serial_format(self):
@@ -243,7 +194,7 @@ class StockLot(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self._check_split_untouched(vals)
+            check_split_untouched(self.env, vals)
             if PROTECTED_FIELDS & vals.keys():
                 raise UserError(
                     _(
@@ -262,7 +213,7 @@ class StockLot(models.Model):
         return lots
 
     def write(self, vals):
-        self._check_split_untouched(vals)
+        check_split_untouched(self.env, vals)
         if PROTECTED_FIELDS & vals.keys():
             raise UserError(
                 _(
@@ -356,7 +307,7 @@ class StockLot(models.Model):
         if not (reason or "").strip():
             raise UserError(_("Give a reason: it is kept in the serial's history."))
         if event in ("found", "recall_closed"):
-            self._check_restorable(event)
+            writer.check_restorable(self, event)
         self._apply_serial_events(
             [{"lot": lot, "event": event, "note": reason.strip()} for lot in self]
         )
@@ -367,186 +318,17 @@ class StockLot(models.Model):
         `pos_config_id`, `location_id` and `location_dest_id` (ids: where the unit
         went), `note`, `new_state` (where the lifecycle allows a choice),
         `pos_claim_line_id` (the POS line selling or refunding the serial). Locks the
-        serials' rows (in id order: no deadlock), checks each event against the
-        lifecycle from the current state in the database, writes the states in one
-        compare-and-set UPDATE and appends the hash-chained audit lines.
-
-        Two transactions changing one serial: the second waits for the first, then fails
-        with a serialization error and is replayed by Odoo, seeing the committed state;
-        so a serial can never be sold twice, whatever the path. Raises UserError, naming
-        the serial and what to do, when an event is not allowed."""
-        if not events:
-            return
-        cr = self.env.cr
-        lot_ids = sorted({event["lot"].id for event in events})
-        self.env["stock.lot"].browse(lot_ids).flush_recordset()
-        cr.execute(
-            """SELECT id, name, product_id, company_id, serial_state FROM stock_lot
-                WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE""",
-            [lot_ids],
-        )
-        current = {row[0]: row for row in cr.fetchall()}
-        states = {lot_id: row[4] or False for lot_id, row in current.items()}
-        # the heads are locked too: an event that keeps the state (a conflict, a
-        # blocked attempt, a move) changes no lot row, so only the head a concurrent
-        # transaction moved makes this one fail to serialize (and Odoo replay it)
-        # instead of colliding on the chain's unique index
-        cr.execute(
-            """SELECT lot_id, length, hash FROM serial_audit_head
-                WHERE lot_id = ANY(%s) ORDER BY lot_id FOR NO KEY UPDATE""",
-            [lot_ids],
-        )
-        heads = dict.fromkeys(lot_ids, (0, None))
-        heads.update(
-            {lot_id: (length, digest) for lot_id, length, digest in cr.fetchall()}
-        )
-        self.env["stock.lot"].browse(lot_ids).invalidate_recordset(["audit_line_ids"])
-        sales, claims = {}, {}
-        now = fields.Datetime.to_string(fields.Datetime.now())
-        rows = []
-        for event in events:
-            lot_id = event["lot"].id
-            _id, name, product_id, company_id, _state = current[lot_id]
-            company_id = company_id or self.env.company.id
-            old_state = states[lot_id]
-            new_state = self._next_serial_state(event, name, old_state)
-            states[lot_id] = new_state
-            if event["event"] == "sold":
-                sales[lot_id] = (event.get("partner_id"), now, event.get("reference"))
-            if event.get("pos_claim_line_id"):
-                claims[lot_id] = event["pos_claim_line_id"]
-            rows.append(
-                {
-                    "lot_id": lot_id,
-                    "lot_name": name,
-                    "product_id": product_id,
-                    "company_id": company_id,
-                    "event": event["event"],
-                    "old_state": old_state or None,
-                    "new_state": new_state or None,
-                    "user_id": self.env.uid,
-                    "date": now,
-                    "res_model": event.get("res_model"),
-                    "res_id": event.get("res_id"),
-                    "reference": event.get("reference"),
-                    "partner_id": event.get("partner_id"),
-                    "pos_config_id": event.get("pos_config_id"),
-                    "location_id": event.get("location_id"),
-                    "location_dest_id": event.get("location_dest_id"),
-                    "note": event.get("note"),
-                }
-            )
-        self.env["serial.audit.line"]._insert_chained(heads, rows)
-        changed = [
-            lot_id
-            for lot_id in lot_ids
-            if lot_id in sales
-            or lot_id in claims
-            or states[lot_id] != (current[lot_id][4] or False)
-        ]
-        if not changed:
-            return
-        cr.execute(
-            SQL(
-                """UPDATE stock_lot lot
-                  SET serial_state = v.state,
-                      serial_partner_id = CASE WHEN v.sold THEN v.partner
-                                               ELSE lot.serial_partner_id END,
-                      serial_sale_date = CASE WHEN v.sold THEN v.sale_date
-                                              ELSE lot.serial_sale_date END,
-                      serial_source_ref = CASE WHEN v.sold THEN v.source
-                                               ELSE lot.serial_source_ref END,
-                      warranty_start_date = CASE WHEN v.sold THEN v.sale_date::date
-                                                 ELSE lot.warranty_start_date END,
-                      pos_claim_line_id = COALESCE(v.claim, lot.pos_claim_line_id)
-                 FROM (VALUES %s)
-                      AS v(id, state, sold, partner, sale_date, source, claim)
-                WHERE lot.id = v.id""",
-                SQL(", ").join(
-                    SQL(
-                        "(%s, %s::varchar, %s, %s::int, %s::timestamp, %s::varchar, "
-                        "%s::int)",
-                        lot_id,
-                        states[lot_id] or None,
-                        lot_id in sales,
-                        *(sales.get(lot_id) or (None, None, None)),
-                        claims.get(lot_id),
-                    )
-                    for lot_id in changed
-                ),
-            )
-        )
-        lots = self.env["stock.lot"].browse(changed)
-        lots.invalidate_recordset(list(PROTECTED_FIELDS))
-        lots.modified(["warranty_start_date"])
+        serials, checks each event against the lifecycle from the state in the
+        database, writes the states and appends the hash-chained audit lines
+        (serial_event_writer.py: how, and why a serial is never sold twice). Raises
+        UserError, naming the serial and what to do, when an event is not allowed."""
+        writer.apply_events(self.env, events)
 
     def _check_serial_events(self, events):
         """Raise the lifecycle's refusal for the first event not allowed from the
         serial's current state, without locking (the lock is taken when the events are
         applied)."""
-        states = {}
-        for event in events:
-            lot = event["lot"]
-            state = states.get(lot.id, lot.serial_state or False)
-            states[lot.id] = self._next_serial_state(event, lot.name, state)
-
-    def _next_serial_state(self, event, name, old_state):
-        target = lifecycle.next_state(event["event"], old_state)
-        if target is None:
-            raise UserError(self._refusal_message(event["event"], name, old_state))
-        if target is lifecycle.KEEP:
-            return old_state
-        if target is lifecycle.RESTORE:
-            return self._state_before(
-                event["lot"], lifecycle.RESTORED_FROM[event["event"]]
-            )
-        choices = target if isinstance(target, tuple) else (target,)
-        if "new_state" in event:
-            if (event["new_state"] or False) not in choices:
-                raise UserError(self._refusal_message(event["event"], name, old_state))
-            return event["new_state"] or False
-        return choices[0]
-
-    def _history_length(self):
-        """The number of events this serial's history head records (0: none)."""
-        self.ensure_one()
-        self.env["serial.audit.line"].flush_model()
-        self.env.cr.execute(
-            "SELECT length FROM serial_audit_head WHERE lot_id = %s", [self.id]
-        )
-        row = self.env.cr.fetchone()
-        return row[0] if row else 0
-
-    def _state_before(self, lot, events):
-        """The state a serial had before the latest of `events` (what found, repair out
-        and recall closed go back to)."""
-        self.env.cr.execute(
-            """SELECT old_state FROM serial_audit_line
-                WHERE lot_id = %s AND event = ANY(%s)
-                ORDER BY chain_index DESC LIMIT 1""",
-            [lot.id, list(events)],
-        )
-        row = self.env.cr.fetchone()
-        return (row and row[0]) or False
-
-    def _check_restorable(self, event):
-        """Found / recall closed put a unit back in the state it had: refuse when that
-        state no longer agrees with where the unit is (an inventory adjustment removed
-        it)."""
-        for lot in self:
-            back_to = self._state_before(lot, lifecycle.RESTORED_FROM[event])
-            in_stock = any(
-                quant.quantity > 0 and quant.location_id.usage == "internal"
-                for quant in lot.sudo().quant_ids
-            )
-            if back_to != "sold" and not in_stock:
-                raise UserError(
-                    _(
-                        "Serial %(serial)s is no longer in stock: receive it with an "
-                        "inventory adjustment, which records it as found.",
-                        serial=lot.name,
-                    )
-                )
+        writer.check_events(self.env, events)
 
     def _state_label(self, state):
         """A state's label in the user's language (the selection's translation)."""
@@ -558,35 +340,6 @@ class StockLot(models.Model):
         Line = self.env["serial.audit.line"]
         return dict(Line._fields["event"]._description_selection(self.env))[event]
 
-    def _refusal_message(self, event, name, state):
-        state_label = self._state_label(state)
-        if event == "sold" and state == "sold":
-            return _(
-                "Serial %(serial)s is already sold. A unit can be sold only once: "
-                "check the serial on the unit, or refund the earlier sale first.",
-                serial=name,
-            )
-        if event == "sold" and not state:
-            return _(
-                "Serial %(serial)s is registered but was never received into stock: "
-                "it cannot be sold. Ask an inventory user to receive it first.",
-                serial=name,
-            )
-        if event == "sold" and state in ("lost", "stolen", "recalled", "scrapped"):
-            return _(
-                "Serial %(serial)s is %(state)s and cannot be sold. Keep the unit "
-                "aside and call a Serial Manager.",
-                serial=name,
-                state=state_label.lower(),
-            )
-        return _(
-            "Serial %(serial)s is %(state)s: it cannot be %(event)s. Check the serial, "
-            "or ask a Serial Manager to correct its state first.",
-            serial=name,
-            state=state_label.lower(),
-            event=self._event_label(event).lower(),
-        )
-
     def _open_state_change(self, event):
         return {
             "type": "ir.actions.act_window",
@@ -596,54 +349,3 @@ class StockLot(models.Model):
             "target": "new",
             "context": {"default_lot_ids": self.ids, "default_event": event},
         }
-
-    def _check_split_untouched(self, vals):
-        if SPLIT_FIELDS & vals.keys():
-            raise UserError(
-                _(
-                    "A serial's prefix and trailing number follow its name: rename "
-                    "the serial instead."
-                )
-            )
-
-    def _parse_serial_range(self, text):
-        """(prefix, first number, last number) of a range typed as FIRST..LAST, or a
-        UserError saying what to type."""
-        parts = text.split("..") if isinstance(text, str) else []
-        first, last = (part.strip() for part in parts) if len(parts) == 2 else ("", "")
-        first_prefix, first_number = split_serial(first)
-        last_prefix, last_number = split_serial(last)
-        if not (first_number and last_number):
-            raise UserError(
-                _(
-                    "%(text)s is not a serial range. Type the first and the last "
-                    "serial separated by two dots, both ending in digits, for example "
-                    "SN-0090..SN-0110; to find one serial, search Serial Number.",
-                    text=text if isinstance(text, str) else repr(text),
-                )
-            )
-        if first_prefix != last_prefix:
-            last_digits = last[len(last_prefix or "") :]
-            raise UserError(
-                _(
-                    "%(first)s and %(last)s have different prefixes (%(first_prefix)s "
-                    "and %(last_prefix)s): a serial range stays within one prefix, "
-                    "for example %(example)s. Search each prefix on its own.",
-                    first=first,
-                    last=last,
-                    first_prefix=first_prefix or _("none"),
-                    last_prefix=last_prefix or _("none"),
-                    example=f"{first}..{first_prefix or ''}{last_digits}",
-                )
-            )
-        if (len(first_number), first_number) > (len(last_number), last_number):
-            raise UserError(
-                _(
-                    "The serial range %(text)s is reversed: type the lower serial "
-                    "first, %(last)s..%(first)s.",
-                    text=text,
-                    first=first,
-                    last=last,
-                )
-            )
-        return first_prefix, first_number, last_number

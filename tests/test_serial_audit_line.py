@@ -5,7 +5,7 @@ from odoo.api import call_kw
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import mute_logger
 
-from odoo.addons.pos_serial_tracking.models.serial_audit_line import STORED_FIELDS
+from odoo.addons.pos_serial_tracking.models.serial_audit_chain import STORED_FIELDS
 
 from .common import SerialTrackingCommon
 
