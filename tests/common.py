@@ -24,6 +24,23 @@ class SerialDataMixin:
             yield
         self.assertRegex(str(caught.exception), message_regex)
 
+    def _sql(self, query, params=()):
+        """Plain SQL, with the ORM's cache flushed before and dropped after."""
+        self.env.flush_all()
+        self.env.cr.execute(query, params)
+        self.env.invalidate_all()
+
+    def _with_trigger_disabled(self, query, params):
+        """Plain SQL with the audit trail's append-only trigger off: a tampering."""
+        self._sql(
+            "ALTER TABLE serial_audit_line DISABLE TRIGGER "
+            "serial_audit_line_append_only"
+        )
+        self._sql(query, params)
+        self._sql(
+            "ALTER TABLE serial_audit_line ENABLE TRIGGER serial_audit_line_append_only"
+        )
+
     @classmethod
     def _create_serial_product(cls, name, code, **values):
         return cls.env["product.product"].create(

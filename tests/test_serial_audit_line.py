@@ -21,11 +21,6 @@ class TestSerialAuditLine(SerialTrackingCommon):
         cls.lot = cls.lots[1]
         cls.line = cls.lot.audit_line_ids.sorted("chain_index")[1]  # "received"
 
-    def _sql(self, query, params=()):
-        self.env.flush_all()
-        self.env.cr.execute(query, params)
-        self.env.invalidate_all()
-
     def test_chain_links_and_hashes(self):
         lines = self.lot.audit_line_ids.sorted("chain_index")
         self.assertEqual(lines.mapped("event"), ["registered", "received", "sold"])
@@ -78,16 +73,6 @@ class TestSerialAuditLine(SerialTrackingCommon):
                 self.env.cr.execute(query, [self.line.id])
             self.assertIn("append-only", str(caught.exception))
         self.assertEqual(self.line.note, False)
-
-    def _with_trigger_disabled(self, query, params):
-        self._sql(
-            "ALTER TABLE serial_audit_line DISABLE TRIGGER "
-            "serial_audit_line_append_only"
-        )
-        self._sql(query, params)
-        self._sql(
-            "ALTER TABLE serial_audit_line ENABLE TRIGGER serial_audit_line_append_only"
-        )
 
     def test_changed_row_detected(self):
         customer_ref = self.env["serial.partner.ref"]._ref_ids([self.customer.id])

@@ -50,21 +50,6 @@ class TestSerialUnitHistory(SerialStockFlowsMixin, SerialPosSyncCommon):
         self.open_new_session()
 
     # --- helpers ---------------------------------------------------------------------
-    def _sql(self, query, params=()):
-        self.env.flush_all()
-        self.env.cr.execute(query, params)
-        self.env.invalidate_all()
-
-    def _with_trigger_disabled(self, query, params):
-        self._sql(
-            "ALTER TABLE serial_audit_line DISABLE TRIGGER "
-            "serial_audit_line_append_only"
-        )
-        self._sql(query, params)
-        self._sql(
-            "ALTER TABLE serial_audit_line ENABLE TRIGGER serial_audit_line_append_only"
-        )
-
     def _form_history(self, lot, user):
         """The History page of the serial's form as `user` sees it: the list's columns
         and order from the form view, each row's values as the web client reads them
