@@ -195,11 +195,16 @@ def import_floor(env, product, location, count):
     """Seconds PostgreSQL alone takes to write what an import of `count` received
     serials writes, each table from an INSERT ... SELECT (the history's hashes are
     stand-ins), and the foreign-key checks those rows cost; rolled back after."""
-    wizard = env["stock.lot.import"].create({"filename": "floor.xlsx"})
+    # the addons path is set when the bench starts, not when it imports this module
+    from odoo.addons.pos_serial_tracking.wizards import (  # noqa: PLC0415
+        stock_lot_import_writer as writer,
+    )
+
     now = odoo.fields.Datetime.now()
     tables = []
     with env.cr.savepoint(flush=False) as savepoint:
-        moves = wizard._create_receipt_moves(
+        moves = writer.create_receipt_moves(
+            env,
             [(0, "", product.id, env.company.id, None, None, None, location.id)],
             "FLOOR",
             now,
@@ -256,7 +261,7 @@ def import_floor(env, product, location, count):
             env.cr.execute(statement, params)
             tables.append((table, time.perf_counter() - start))
         start = time.perf_counter()
-        wizard._insert_stock(batch, moves, now)
+        writer.insert_stock(env, batch, moves, now)
         tables.append(("move lines and quants", time.perf_counter() - start))
         env.cr.execute(
             """SELECT count(*) FILTER (WHERE con.conrelid = 'stock_quant'::regclass)

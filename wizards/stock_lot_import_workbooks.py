@@ -1,0 +1,112 @@
+"""The spreadsheets the serial import (stock.lot.import) gives the user: the error
+report of a checked file (every row that cannot be imported, with its problem) and
+the template to fill in. Plain functions: the wizard passes the environment, the
+check, the file's rows (an iterator of (row number, cells), the header first) and
+the sentences of the problems.
+"""
+
+import base64
+import io
+
+import openpyxl
+from openpyxl.cell import WriteOnlyCell
+
+from . import serial_import_reader as reader
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A cell value for a spreadsheet a user will open: text that a spreadsheet would
+    run as a formula (=, +, -, @) is prefixed with a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def error_report_values(env, check, rows, filename, messages):
+    """The wizard's error report fields: the workbook of the rows `check` could not
+    import (none when every row is fine) and its file name, after the file's."""
+    if not check.problems:
+        return {"error_report": False, "error_report_name": False}
+    return {
+        "error_report": base64.b64encode(error_workbook(env, check, rows, messages)),
+        "error_report_name": "{}_errors.xlsx".format(
+            (filename or "serials").rsplit(".", 1)[0]
+        ),
+    }
+
+
+def error_workbook(env, check, rows, messages):
+    """Every row that cannot be imported, as in the file, with its row number and
+    its problem: fix the cells and import the report again (Row and Problem are
+    ignored). Text a spreadsheet would run as a formula is written quoted."""
+    reasons = {
+        row: messages[code] % params for row, _s, _p, code, params in check.problems
+    }
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(env._("Rows not imported"))
+
+    def line(values):
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value=safe_cell(value))
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+            cells.append(cell)
+        return cells
+
+    header = next(rows, (0, ()))[1]
+    width = len(header)
+    sheet.append(line(list(header) + [env._("Row"), env._("Problem")]))
+    for number, values in rows:
+        if number in reasons:
+            values = list(values[:width]) + [None] * (width - len(values))
+            sheet.append(line(values + [number, reasons[number]]))
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+def template_workbook(env):
+    """The file to fill in: the columns the import reads, and a sheet saying what to
+    write in each."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = env._("Serials")
+    sheet.append(reader.TEMPLATE_COLUMNS)
+    for index, width in enumerate((24, 24, 18, 18, 14, 30), start=1):
+        sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = width
+    help_sheet = workbook.create_sheet(env._("Help"))
+    help_sheet.append([env._("Column"), env._("What to write")])
+    for column, text in (
+        ("Serial", env._("The serial number, one unit per row (required).")),
+        (
+            "Product",
+            env._(
+                "The product's internal reference, barcode or name (required "
+                "unless you choose a default product)."
+            ),
+        ),
+        ("Lot Reference", env._("Optional: your own reference for the unit.")),
+        (
+            "Location",
+            env._(
+                "Optional: the internal location to receive the unit into, by "
+                "its full name (WH/Stock)."
+            ),
+        ),
+        (
+            "Warranty End",
+            env._(
+                "Optional: the end of the warranty the unit came with, as a "
+                "date (YYYY-MM-DD)."
+            ),
+        ),
+        ("Note", env._("Optional: a note kept on the serial.")),
+    ):
+        help_sheet.append([column, text])
+    help_sheet.column_dimensions["B"].width = 90
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
