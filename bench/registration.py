@@ -196,7 +196,7 @@ def import_floor(env, product, location, count):
     serials writes, each table from an INSERT ... SELECT (the history's hashes are
     stand-ins), and the foreign-key checks those rows cost; rolled back after."""
     # the addons path is set when the bench starts, not when it imports this module
-    from odoo.addons.pos_serial_tracking.wizards import (  # noqa: PLC0415
+    from odoo.addons.pos_serial_tracking.wizards import (
         stock_lot_import_writer as writer,
     )
 
