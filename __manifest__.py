@@ -24,6 +24,7 @@
         "views/repair_order_views.xml",
         "views/res_partner_views.xml",
         "views/serial_prefix_summary_views.xml",
+        "views/serial_recall_views.xml",
         "wizards/serial_state_change_views.xml",
         "wizards/serial_conflict_resolve_views.xml",
         "wizards/stock_lot_import_views.xml",

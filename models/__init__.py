@@ -21,3 +21,6 @@ from . import serial_count_line
 from . import res_partner
 from . import serial_demo_data
 from . import serial_prefix_summary
+from . import serial_recall
+from . import serial_recall_line
+from . import serial_recall_notice
