@@ -1,4 +1,4 @@
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import SerialPosHttpCommon, SerialPosSyncCommon
 
@@ -9,11 +9,14 @@ class TestSerialCustomerPolicy(SerialPosSyncCommon):
 
     def test_setting_reaches_till(self):
         self.assertEqual(self.config.serial_customer_policy, "off")
-        settings = self.env["res.config.settings"].create(
-            {"pos_config_id": self.config.id}
+        manager = self._create_user(
+            "pos_admin", "point_of_sale.group_pos_manager", "base.group_system"
         )
-        settings.pos_serial_customer_policy = "required"
-        settings.execute()
+        form = Form(self.env["res.config.settings"].with_user(manager))
+        form.pos_config_id = self.config
+        self.assertEqual(form.pos_serial_customer_policy, "off")
+        form.pos_serial_customer_policy = "required"
+        form.save().execute()
         self.assertEqual(self.config.serial_customer_policy, "required")
 
         self.config.open_ui()
