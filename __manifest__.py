@@ -25,6 +25,7 @@
         "views/res_partner_views.xml",
         "views/serial_prefix_summary_views.xml",
         "views/serial_recall_views.xml",
+        "views/res_config_settings_views.xml",
         "wizards/serial_state_change_views.xml",
         "wizards/serial_conflict_resolve_views.xml",
         "wizards/stock_lot_import_views.xml",

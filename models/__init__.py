@@ -24,3 +24,4 @@ from . import serial_prefix_summary
 from . import serial_recall
 from . import serial_recall_line
 from . import serial_recall_notice
+from . import res_config_settings

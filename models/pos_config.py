@@ -22,8 +22,29 @@ def clean_serial(serial):
     )
 
 
+SERIAL_CUSTOMER_POLICIES = [
+    ("off", "Off"),
+    ("optional", "Optional"),
+    ("required", "Required"),
+]
+
+
 class PosConfig(models.Model):
     _inherit = "pos.config"
+
+    # Loaded into the till with the other pos.config fields. Only the till enforces
+    # it: the server never refuses a paid order without a customer (a paid order must
+    # never be lost), see static/src/overrides/models/pos_store.js askSerialCustomer.
+    serial_customer_policy = fields.Selection(
+        SERIAL_CUSTOMER_POLICIES,
+        string="Ask for a Customer on Serial Sales",
+        default="off",
+        required=True,
+        help="Before payment of an order holding serialized units and no customer: "
+        "Off, the till says nothing; Optional, it asks the cashier to choose a "
+        "customer, so the shop can reach them in a recall, or to continue without; "
+        "Required, the order is paid only once a customer is chosen.",
+    )
 
     # --- called by the till (public: the POS calls them over RPC) --------------------
     def check_pos_serials(self, product_id, serials, order_uuid=False):

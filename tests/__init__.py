@@ -19,3 +19,5 @@ from . import test_serial_search
 from . import test_serial_count
 from . import test_serial_unit_history
 from . import test_serial_dashboard
+from . import test_serial_repair_warranty
+from . import test_serial_recall_pos

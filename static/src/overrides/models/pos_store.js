@@ -5,6 +5,7 @@ import { makeAwaitable } from "@point_of_sale/app/store/make_awaitable_dialog";
 import { AlertDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
 import { ConnectionLostError } from "@web/core/network/rpc";
 import { _t } from "@web/core/l10n/translation";
+import { askSerialCustomer } from "@pos_serial_tracking/app/serial_customer/serial_customer";
 
 const SNAPSHOT_REFRESH_MS = 5 * 60 * 1000;
 
@@ -21,6 +22,8 @@ patch(PosStore.prototype, {
         this.serialSnapshotRefreshMs = SNAPSHOT_REFRESH_MS;
         this.serialSnapshotTimer = null;
         this.serialSnapshotRefreshing = null;
+        // orders whose cashier chose to continue without a customer (asked once)
+        this.serialCustomerWaived = new Set();
     },
 
     isSerialProduct(product) {
@@ -288,6 +291,9 @@ patch(PosStore.prototype, {
                     problems.join("; ")
                 )
             );
+            return;
+        }
+        if (!(await askSerialCustomer(this, this.get_order()))) {
             return;
         }
         return super.pay(...arguments);

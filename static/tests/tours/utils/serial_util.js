@@ -2,7 +2,7 @@ import * as Dialog from "@point_of_sale/../tests/tours/utils/dialog_util";
 import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_screen_util";
 import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
 import * as TicketScreen from "@point_of_sale/../tests/tours/utils/ticket_screen_util";
-import { inLeftSide } from "@point_of_sale/../tests/tours/utils/common";
+import { inLeftSide, negate } from "@point_of_sale/../tests/tours/utils/common";
 
 /** The cashier is told why a serial is refused, with that title, and closes the alert. */
 export function refused(title, bodyContains) {
@@ -82,4 +82,21 @@ export function refundOneUnit(orderNameEnd) {
         TicketScreen.toRefundTextContains("To Refund: 1.00"),
         TicketScreen.confirmRefund(),
     ];
+}
+
+/** The till asks for the order's customer (the serial sales setting), with this title. */
+export function customerAsked(title, bodyContains) {
+    return [
+        { trigger: `.modal .o_pos_serial_customer .modal-header:contains("${title}")` },
+        ...(bodyContains ? [Dialog.bodyIs(bodyContains)] : []),
+    ];
+}
+
+export function noCustomerAsked() {
+    return { content: "no customer dialog", trigger: negate(".o_pos_serial_customer") };
+}
+
+/** The receipt screen, once the order is synced (slow on a loaded machine). */
+export function receiptShown() {
+    return { content: "receipt screen is shown", trigger: ".pos .receipt-screen", timeout: 30000 };
 }
