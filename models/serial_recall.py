@@ -1,6 +1,25 @@
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from . import serial_event_writer as writer
+from .serial_recall_criteria import lots_condition
+from .stock_move import EVENT_DOCUMENT
+from .serial_recall_line import ACCOUNTED_OUTREACH, BUCKET_OF_STATE, OPEN_OUTREACH
 
 RECALL_STATES = [("draft", "Draft"), ("active", "Active"), ("closed", "Closed")]
+NOTIFIED_OR_BEYOND = ("notified", *ACCOUNTED_OUTREACH)
+# the count fields of the form's buttons: {field: bucket}
+BUCKET_COUNTS = {
+    "in_stock_count": "in_stock",
+    "sold_count": "sold",
+    "in_repair_count": "in_repair",
+    "returned_count": "returned",
+    "lost_stolen_count": "lost_stolen",
+    "scrapped_count": "scrapped",
+    "not_received_count": "not_received",
+    "recalled_count": "recalled",
+}
 RECALL_CLASSES = [
     ("1", "Class I"),  # a reasonable probability of serious harm
     ("2", "Class II"),
@@ -107,12 +126,42 @@ class SerialRecall(models.Model):
     close_reason = fields.Text(readonly=True, copy=False)
     effectiveness_rate = fields.Float(
         compute="_compute_rates",
-        help="Customers' units acknowledged, returned or remedied, out of those "
-        "notified (%).",
+        help="Units acknowledged, returned or remedied, out of the units whose "
+        "customer was notified or has answered since (%).",
     )
     recovery_rate = fields.Float(
         compute="_compute_rates",
-        help="Affected units accounted for, out of all affected units (%).",
+        help="Affected units accounted for, out of all affected units (%). A unit is "
+        "accounted for once it is back in our hands and blocked (recalled), "
+        "scrapped, returned or remedied, once its customer has answered, or once "
+        "the closing resolved it.",
+    )
+    line_count = fields.Integer(string="Affected", compute="_compute_counts")
+    in_stock_count = fields.Integer(string="In Stock", compute="_compute_counts")
+    sold_count = fields.Integer(string="At Customers", compute="_compute_counts")
+    in_repair_count = fields.Integer(string="In Repair", compute="_compute_counts")
+    returned_count = fields.Integer(string="Returned", compute="_compute_counts")
+    lost_stolen_count = fields.Integer(
+        string="Lost or Stolen", compute="_compute_counts"
+    )
+    scrapped_count = fields.Integer(string="Scrapped", compute="_compute_counts")
+    not_received_count = fields.Integer(
+        string="Not in Custody", compute="_compute_counts"
+    )
+    recalled_count = fields.Integer(
+        string="Already Recalled", compute="_compute_counts"
+    )
+    no_contact_count = fields.Integer(
+        string="No Contact",
+        compute="_compute_counts",
+        help="Units at customers with no customer recorded (POS sales without a "
+        "customer): no notice can reach them.",
+    )
+    open_count = fields.Integer(
+        string="Waiting for Customers",
+        compute="_compute_counts",
+        help="Units still waiting for their customer: to notify, notified or "
+        "unreachable.",
     )
 
     @api.model_create_multi
@@ -122,24 +171,362 @@ class SerialRecall(models.Model):
                 vals["name"] = self.env["ir.sequence"].next_by_code("serial.recall")
         return super().create(vals_list)
 
-    def _compute_rates(self):
-        # filled in by the recall's tracking
+    @api.depends("line_ids.bucket", "line_ids.partner_id", "line_ids.outreach_state")
+    def _compute_counts(self):
+        Line = self.env["serial.recall.line"]
+        counts = {
+            (recall.id, bucket): count
+            for recall, bucket, count in Line._read_group(
+                [("recall_id", "in", self.ids)], ["recall_id", "bucket"], ["__count"]
+            )
+        }
+        no_contact = dict(
+            Line._read_group(
+                [
+                    ("recall_id", "in", self.ids),
+                    ("bucket", "=", "sold"),
+                    ("partner_id", "=", False),
+                ],
+                ["recall_id"],
+                ["__count"],
+            )
+        )
+        waiting = dict(
+            Line._read_group(
+                [
+                    ("recall_id", "in", self.ids),
+                    ("outreach_state", "in", list(OPEN_OUTREACH)),
+                ],
+                ["recall_id"],
+                ["__count"],
+            )
+        )
         for recall in self:
-            recall.effectiveness_rate = 0.0
-            recall.recovery_rate = 0.0
+            recall.open_count = waiting.get(recall, 0)
+            for field, bucket in BUCKET_COUNTS.items():
+                recall[field] = counts.get((recall.id, bucket), 0)
+            recall.line_count = sum(recall[field] for field in BUCKET_COUNTS)
+            recall.no_contact_count = no_contact.get(recall, 0)
+
+    @api.depends(
+        "line_ids.outreach_state",
+        "line_ids.answer",
+        "line_ids.resolution",
+        "line_ids.lot_id.serial_state",
+    )
+    def _compute_rates(self):
+        figures = {}
+        if self.ids:
+            self.env["serial.recall.line"].flush_model()
+            self.env["stock.lot"].flush_model(["serial_state"])
+            self.env.cr.execute(
+                """SELECT line.recall_id,
+                          count(*) FILTER (WHERE line.outreach_state = ANY(%(done)s)),
+                          count(*) FILTER (
+                              WHERE line.outreach_state = ANY(%(notified)s)),
+                          count(*) FILTER (
+                              WHERE lot.serial_state IN ('recalled', 'scrapped')
+                                 OR line.outreach_state = ANY(%(done)s)
+                                 OR line.answer IS NOT NULL
+                                 OR line.resolution IS NOT NULL),
+                          count(*)
+                     FROM serial_recall_line line
+                     JOIN stock_lot lot ON lot.id = line.lot_id
+                    WHERE line.recall_id = ANY(%(ids)s)
+                    GROUP BY line.recall_id""",
+                {
+                    "ids": self.ids,
+                    "done": list(ACCOUNTED_OUTREACH),
+                    "notified": list(NOTIFIED_OR_BEYOND),
+                },
+            )
+            figures = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        for recall in self:
+            done, notified, accounted, total = figures.get(recall.id, (0, 0, 0, 0))
+            recall.effectiveness_rate = 100.0 * done / notified if notified else 0.0
+            recall.recovery_rate = 100.0 * accounted / total if total else 0.0
 
     def action_locate(self):
-        """Snapshot every affected unit in serial.recall.line with its bucket."""
-        raise NotImplementedError
+        """Snapshot every affected unit in serial.recall.line with its bucket, its
+        location and its customer, set-based; run again, it replaces the lines."""
+        self._check_manageable("draft")
+        for recall in self:
+            count = recall._locate_units()
+            recall.message_post(
+                body=_("%(count)s affected units located.", count=count)
+            )
+        return True
 
     def action_activate(self):
-        """Block the units in our hands (recalled); customers' units wait for notices."""
-        raise NotImplementedError
+        """Block the units in our hands (recalled); customers' units wait for notices
+        (to notify, or unreachable when the sale has no customer)."""
+        self._check_manageable("draft")
+        for recall in self:
+            if not recall.line_ids:
+                raise UserError(
+                    _(
+                        "Recall %(recall)s has no affected units: locate them first.",
+                        recall=recall.name,
+                    )
+                )
+            blocked, to_notify = recall._activate_units()
+            recall.write(
+                {"state": "active", "activated_date": fields.Datetime.now()}
+            )
+            recall.message_post(
+                body=_(
+                    "Recall activated: %(blocked)s units in our hands recalled, "
+                    "%(customers)s units at customers to notify.",
+                    blocked=blocked,
+                    customers=to_notify,
+                )
+            )
+        return True
 
     def action_send_notices(self):
         """Queue one notice per affected customer (serial.recall.notice)."""
         return self.env["serial.recall.notice"]._queue_recall_notices(self)
 
     def action_close(self):
-        """Release or scrap every unit still recalled, and close the recall."""
-        raise NotImplementedError
+        """The closing wizard: release or scrap every unit still recalled."""
+        self._check_manageable("active")
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Close %s", self.name),
+            "res_model": "serial.recall.close",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_recall_id": self.id},
+        }
+
+    def action_view_lines(self):
+        """The affected units, those of one bucket (context `recall_bucket`) or the
+        units at customers with no contact (`recall_no_contact`)."""
+        self.ensure_one()
+        self.check_access("read")
+        domain = [("recall_id", "=", self.id)]
+        bucket = self.env.context.get("recall_bucket")
+        if bucket:
+            domain.append(("bucket", "=", bucket))
+        if self.env.context.get("recall_no_contact"):
+            domain += [("bucket", "=", "sold"), ("partner_id", "=", False)]
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Units of %s", self.name),
+            "res_model": "serial.recall.line",
+            "view_mode": "list",
+            "domain": domain,
+            "context": {"create": False},
+        }
+
+    # --- business methods ------------------------------------------------------------
+    def _close(self, resolution, reason=None):
+        """Close these active recalls: every unit this recall still holds recalled is
+        released (back to the state it had, `recall_closed`) or scrapped (through a
+        stock scrap when it is in stock); the lines get their resolution. `resolution`:
+        "released" or "scrapped"; `reason` is required while units wait for their
+        customer (to notify, notified, unreachable)."""
+        self._check_manageable("active")
+        if resolution not in ("released", "scrapped"):
+            raise UserError(_("Choose whether to release or to scrap the units."))
+        reason = (reason or "").strip()
+        for recall in self:
+            open_lines = recall.line_ids.filtered(
+                lambda line: line.outreach_state in OPEN_OUTREACH
+            )
+            if open_lines and not reason:
+                raise UserError(
+                    _(
+                        "%(count)s units of %(recall)s still wait for their customer "
+                        "(to notify, notified or unreachable): give the reason for "
+                        "closing the recall anyway.",
+                        count=len(open_lines),
+                        recall=recall.name,
+                    )
+                )
+            lines = recall.line_ids.filtered(
+                lambda line: line.blocked and line.lot_id.serial_state == "recalled"
+            )
+            if resolution == "released":
+                recall._release_units(lines, reason)
+            else:
+                recall._scrap_units(lines, reason)
+            lines.resolution = resolution
+            recall.write(
+                {
+                    "state": "closed",
+                    "closed_date": fields.Datetime.now(),
+                    "close_reason": reason or False,
+                }
+            )
+            recall.message_post(
+                body=_(
+                    "Recall closed: %(count)s units %(resolution)s.",
+                    count=len(lines),
+                    resolution=dict(
+                        self.env["serial.recall.line"]._fields[
+                            "resolution"
+                        ]._description_selection(self.env)
+                    )[resolution].lower(),
+                )
+            )
+        return True
+
+    def _check_manageable(self, state):
+        """The gate of the recall's actions, before any sudo(): the caller may change
+        these recalls (Serial Managers), which are all in `state`."""
+        self.check_access("write")
+        wrong = self.filtered(lambda recall: recall.state != state)
+        if wrong:
+            states = dict(self._fields["state"]._description_selection(self.env))
+            raise UserError(
+                _(
+                    "Recall %(recall)s is %(state)s: this can be done only on a "
+                    "recall that is %(expected)s.",
+                    recall=wrong[0].name,
+                    state=states[wrong[0].state].lower(),
+                    expected=states[state].lower(),
+                )
+            )
+
+    def _event_document(self):
+        self.ensure_one()
+        return {
+            "res_model": "serial.recall",
+            "res_id": self.id,
+            "reference": self.name,
+        }
+
+    def _locate_units(self):
+        """Replace the recall's lines by the units its criteria match, in one INSERT
+        ... SELECT; the number of units, or a UserError when none matches."""
+        self.ensure_one()
+        condition = lots_condition(self)
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute("DELETE FROM serial_recall_line WHERE recall_id = %s", [self.id])
+        bucket = SQL(
+            "CASE lot.serial_state %s ELSE 'not_received' END",
+            SQL(" ").join(
+                SQL("WHEN %s THEN %s", state, bucket)
+                for state, bucket in BUCKET_OF_STATE.items()
+            ),
+        )
+        cr.execute(
+            SQL(
+                """INSERT INTO serial_recall_line (
+                       recall_id, company_id, lot_id, product_id, bucket,
+                       state_at_locate, location_id, partner_id, blocked,
+                       create_uid, write_uid, create_date, write_date)
+                   SELECT %(recall)s, %(company)s, lot.id, lot.product_id, %(bucket)s,
+                          lot.serial_state, quant.location_id,
+                          CASE WHEN lot.serial_state = 'sold'
+                               THEN lot.serial_partner_id END,
+                          FALSE, %(uid)s, %(uid)s, now() at time zone 'UTC',
+                          now() at time zone 'UTC'
+                     FROM stock_lot lot
+                     LEFT JOIN LATERAL (
+                          SELECT q.location_id FROM stock_quant q
+                            JOIN stock_location location ON location.id = q.location_id
+                           WHERE q.lot_id = lot.id AND q.quantity > 0
+                             AND location.usage = 'internal'
+                           ORDER BY q.quantity DESC, q.id LIMIT 1) quant ON TRUE
+                    WHERE %(condition)s""",
+                recall=self.id,
+                company=self.company_id.id,
+                bucket=bucket,
+                uid=self.env.uid,
+                condition=condition,
+            )
+        )
+        count = cr.rowcount
+        self.env.invalidate_all()
+        if not count:
+            raise UserError(
+                _(
+                    "No unit of %(company)s matches all the criteria of %(recall)s "
+                    "(every criterion given must match). Check the serials, products "
+                    "and dates, or leave out a criterion.",
+                    company=self.company_id.name,
+                    recall=self.name,
+                )
+            )
+        self.located_date = fields.Datetime.now()
+        return count
+
+    def _activate_units(self):
+        """Recall the units in stock or returned, in one batch of events; the units
+        sold wait for their notice (unreachable without a customer). Returns (units
+        recalled, units at customers to notify)."""
+        self.ensure_one()
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(
+            """SELECT line.id, line.lot_id FROM serial_recall_line line
+                 JOIN stock_lot lot ON lot.id = line.lot_id
+                WHERE line.recall_id = %s AND lot.serial_state IN ('in_stock', 'returned')
+                ORDER BY line.lot_id""",
+            [self.id],
+        )
+        rows = cr.fetchall()
+        Lot = self.env["stock.lot"]
+        document = dict(self._event_document(), note=self.reason)
+        Lot._apply_serial_events(
+            [{"lot": Lot.browse(lot_id), "event": "recalled", **document} for _id, lot_id in rows]
+        )
+        cr.execute(
+            "UPDATE serial_recall_line SET blocked = TRUE WHERE id = ANY(%s)",
+            [[line_id for line_id, _lot in rows]],
+        )
+        cr.execute(
+            """UPDATE serial_recall_line line
+                  SET partner_id = lot.serial_partner_id,
+                      outreach_state = CASE WHEN lot.serial_partner_id IS NULL
+                                            THEN 'unreachable' ELSE 'to_notify' END
+                 FROM stock_lot lot
+                WHERE lot.id = line.lot_id AND line.recall_id = %s
+                  AND lot.serial_state = 'sold'
+            RETURNING line.outreach_state""",
+            [self.id],
+        )
+        to_notify = sum(1 for (state,) in cr.fetchall() if state == "to_notify")
+        self.env["serial.recall.line"].invalidate_model()
+        return len(rows), to_notify
+
+    def _release_units(self, lines, reason):
+        """Back to the state each unit had before this recall recalled it."""
+        lots = lines.lot_id
+        writer.check_restorable(lots, "recall_closed")
+        document = dict(self._event_document(), note=reason or self.reason)
+        self.env["stock.lot"]._apply_serial_events(
+            [{"lot": lot, "event": "recall_closed", **document} for lot in lots]
+        )
+
+    def _scrap_units(self, lines, reason):
+        """Scrap the units: those in stock through a stock scrap from where they are
+        (the stock follows), the others by their event alone."""
+        document = dict(self._event_document(), note=reason or self.reason)
+        scraps = self.env["stock.scrap"]
+        not_in_stock = self.env["stock.lot"]
+        for line in lines:
+            quants = line.lot_id.sudo().quant_ids.filtered(
+                lambda quant: quant.quantity > 0 and quant.location_id.usage == "internal"
+            )
+            if not quants:
+                not_in_stock |= line.lot_id
+                continue
+            scraps |= scraps.sudo().create(
+                {
+                    "product_id": line.lot_id.product_id.id,
+                    "lot_id": line.lot_id.id,
+                    "scrap_qty": 1,
+                    "location_id": quants[0].location_id.id,
+                    "company_id": self.company_id.id,
+                    "origin": self.name,
+                }
+            )
+        scraps.with_context(**{EVENT_DOCUMENT: document}).do_scrap()
+        self.env["stock.lot"]._apply_serial_events(
+            [{"lot": lot, "event": "scrapped", **document} for lot in not_in_stock]
+        )
