@@ -252,7 +252,7 @@ class SerialRecall(models.Model):
         self._check_manageable("draft")
         for recall in self:
             count = recall._locate_units()
-            recall.message_post(
+            recall._message_log(
                 body=_("%(count)s affected units located.", count=count)
             )
         return True
@@ -273,7 +273,7 @@ class SerialRecall(models.Model):
             recall.write(
                 {"state": "active", "activated_date": fields.Datetime.now()}
             )
-            recall.message_post(
+            recall._message_log(
                 body=_(
                     "Recall activated: %(blocked)s units in our hands recalled, "
                     "%(customers)s units at customers to notify.",
@@ -360,7 +360,7 @@ class SerialRecall(models.Model):
                     "close_reason": reason or False,
                 }
             )
-            recall.message_post(
+            recall._message_log(
                 body=_(
                     "Recall closed: %(count)s units %(resolution)s.",
                     count=len(lines),
