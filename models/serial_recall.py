@@ -4,8 +4,8 @@ from odoo.tools import SQL
 
 from . import serial_event_writer as writer
 from .serial_recall_criteria import lots_condition
-from .stock_move import EVENT_DOCUMENT
 from .serial_recall_line import ACCOUNTED_OUTREACH, BUCKET_OF_STATE, OPEN_OUTREACH
+from .stock_move import EVENT_DOCUMENT
 
 RECALL_STATES = [("draft", "Draft"), ("active", "Active"), ("closed", "Closed")]
 NOTIFIED_OR_BEYOND = ("notified", *ACCOUNTED_OUTREACH)
@@ -106,7 +106,7 @@ class SerialRecall(models.Model):
         string="Import Batches",
         check_company=True,
     )
-    received_from = fields.Date(string="Received From")
+    received_from = fields.Date()
     received_to = fields.Date(string="Received Until")
     serial_file = fields.Binary(
         string="File of Serials",
@@ -270,9 +270,7 @@ class SerialRecall(models.Model):
                     )
                 )
             blocked, to_notify = recall._activate_units()
-            recall.write(
-                {"state": "active", "activated_date": fields.Datetime.now()}
-            )
+            recall.write({"state": "active", "activated_date": fields.Datetime.now()})
             recall._message_log(
                 body=_(
                     "Recall activated: %(blocked)s units in our hands recalled, "
@@ -365,9 +363,9 @@ class SerialRecall(models.Model):
                     "Recall closed: %(count)s units %(resolution)s.",
                     count=len(lines),
                     resolution=dict(
-                        self.env["serial.recall.line"]._fields[
-                            "resolution"
-                        ]._description_selection(self.env)
+                        self.env["serial.recall.line"]
+                        ._fields["resolution"]
+                        ._description_selection(self.env)
                     )[resolution].lower(),
                 )
             )
@@ -465,7 +463,8 @@ class SerialRecall(models.Model):
         cr.execute(
             """SELECT line.id, line.lot_id FROM serial_recall_line line
                  JOIN stock_lot lot ON lot.id = line.lot_id
-                WHERE line.recall_id = %s AND lot.serial_state IN ('in_stock', 'returned')
+                WHERE line.recall_id = %s
+                  AND lot.serial_state IN ('in_stock', 'returned')
                 ORDER BY line.lot_id""",
             [self.id],
         )
@@ -473,7 +472,10 @@ class SerialRecall(models.Model):
         Lot = self.env["stock.lot"]
         document = dict(self._event_document(), note=self.reason)
         Lot._apply_serial_events(
-            [{"lot": Lot.browse(lot_id), "event": "recalled", **document} for _id, lot_id in rows]
+            [
+                {"lot": Lot.browse(lot_id), "event": "recalled", **document}
+                for _id, lot_id in rows
+            ]
         )
         cr.execute(
             "UPDATE serial_recall_line SET blocked = TRUE WHERE id = ANY(%s)",
@@ -511,7 +513,9 @@ class SerialRecall(models.Model):
         not_in_stock = self.env["stock.lot"]
         for line in lines:
             quants = line.lot_id.sudo().quant_ids.filtered(
-                lambda quant: quant.quantity > 0 and quant.location_id.usage == "internal"
+                lambda quant: (
+                    quant.quantity > 0 and quant.location_id.usage == "internal"
+                )
             )
             if not quants:
                 not_in_stock |= line.lot_id

@@ -37,9 +37,7 @@ def lots_condition(recall):
     conditions = []
     if recall.product_ids:
         conditions.append(SQL("lot.product_id = ANY(%s)", recall.product_ids.ids))
-    serial_lines = [
-        line.strip() for line in (recall.serial_ranges or "").splitlines()
-    ]
+    serial_lines = [line.strip() for line in (recall.serial_ranges or "").splitlines()]
     serial_lines = [line for line in serial_lines if line]
     if serial_lines:
         conditions.append(

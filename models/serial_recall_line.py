@@ -87,7 +87,7 @@ class SerialRecallLine(models.Model):
         help="This recall made the unit recalled: its closing releases or scraps it.",
     )
 
-    _sql_constraints = [
+    _sql_constraints = [  # noqa: RUF012 Odoo reads this class attribute
         (
             "recall_lot_unique",
             "unique(recall_id, lot_id)",
@@ -109,7 +109,10 @@ class SerialRecallLine(models.Model):
         self.check_access("write")
         if any(line.recall_id.state != "active" for line in self):
             raise UserError(
-                _("Only the units of an active recall can be marked: activate it first.")
+                _(
+                    "Only the units of an active recall can be marked: activate "
+                    "it first."
+                )
             )
         wrong = self.filtered(lambda line: line.outreach_state not in from_states)
         if wrong:
@@ -164,10 +167,11 @@ class SerialRecallLine(models.Model):
             )
             if repair.exists().state == "done":
                 self.outreach_state = "remedied"
-        elif self.outreach_state in (False, *OPEN_OUTREACH, "acknowledged"):
-            # returned, or brought in for repair: back in our hands
-            if self.bucket == "sold" or self.outreach_state:
-                self.outreach_state = "returned"
+        elif self.outreach_state in (*OPEN_OUTREACH, "acknowledged") or (
+            not self.outreach_state and self.bucket == "sold"
+        ):
+            # a customer's unit returned, or brought in for repair: back in our hands
+            self.outreach_state = "returned"
         return self if lot.serial_state in SELLABLE_STATES else self.browse()
 
     def _block_units(self):

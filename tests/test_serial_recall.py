@@ -1,7 +1,7 @@
 import base64
 
 from odoo import Command
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError
 
 from .common import SerialPosSyncCommon, SerialStockFlowsMixin, SerialTrackingCommon
 
@@ -99,9 +99,9 @@ class TestSerialRecall(SerialRecallMixin, SerialTrackingCommon):
         )
         action = recall.with_context(recall_bucket="sold").action_view_lines()
         self.assertEqual(
-            self.env["serial.recall.line"].search(action["domain"]).lot_id.mapped(
-                "name"
-            ),
+            self.env["serial.recall.line"]
+            .search(action["domain"])
+            .lot_id.mapped("name"),
             ["RC-0002", "RC-0003"],
         )
         action = recall.with_context(recall_no_contact=True).action_view_lines()
@@ -234,9 +234,9 @@ class TestSerialRecall(SerialRecallMixin, SerialTrackingCommon):
         self.assertAlmostEqual(recall.recovery_rate, 100 / 6)  # RC-0001 recalled
         lines = self._lines(recall)
         # the notices (outreach) set notified, the customers' answers acknowledged
-        (lines["RC-0002"] | lines["RC-0003"] | lines["RC-0004"]).outreach_state = (
-            "notified"
-        )
+        (
+            lines["RC-0002"] | lines["RC-0003"] | lines["RC-0004"]
+        ).outreach_state = "notified"
         lines["RC-0002"].write({"outreach_state": "acknowledged", "answer": "have_it"})
         lines["RC-0005"].with_user(self.serial_manager).action_mark_remedied()
         self.env.invalidate_all()
@@ -276,7 +276,10 @@ class TestSerialRecall(SerialRecallMixin, SerialTrackingCommon):
         self.assertEqual(lot.serial_state, "in_stock")
         self.assertEqual(
             self._recall_history(lot, recall),
-            [("recalled", "in_stock", "recalled"), ("recall_closed", "recalled", "in_stock")],
+            [
+                ("recalled", "in_stock", "recalled"),
+                ("recall_closed", "recalled", "in_stock"),
+            ],
         )
         lines = self._lines(recall)
         self.assertEqual(lines["RC-0001"].resolution, "released")
@@ -327,19 +330,25 @@ class TestSerialRecall(SerialRecallMixin, SerialTrackingCommon):
             "base.group_user",
             "pos_serial_tracking.group_serial_manager",
         )
-        outsider.write({"company_ids": [Command.set(company.ids)], "company_id": company.id})
+        outsider.write(
+            {"company_ids": [Command.set(company.ids)], "company_id": company.id}
+        )
         self.assertFalse(self.env["serial.recall"].with_user(outsider).search([]))
         self.assertFalse(self.env["serial.recall.line"].with_user(outsider).search([]))
         with self.assertRaises(AccessError):
             recall.with_user(outsider).action_activate()
-        product = self._create_serial_product("Other Phone", "OP", company_id=company.id)
+        product = self._create_serial_product(
+            "Other Phone", "OP", company_id=company.id
+        )
         theirs = self._receive_serials(product, ["RC-0003"], location=location)
         recall_ours = self._recall(serial_ranges="RC-0003")
         recall_ours.action_locate()
         self.assertNotIn(theirs, recall_ours.line_ids.lot_id)
 
 
-class TestSerialRecallPos(SerialRecallMixin, SerialStockFlowsMixin, SerialPosSyncCommon):
+class TestSerialRecallPos(
+    SerialRecallMixin, SerialStockFlowsMixin, SerialPosSyncCommon
+):
     """At the till: a recalled unit is refused and leaves the offline snapshot; a
     recalled customer's unit refunded at the till comes back recalled."""
 
@@ -399,7 +408,9 @@ class TestSerialRecallPos(SerialRecallMixin, SerialStockFlowsMixin, SerialPosSyn
         self.assertEqual(refund.state, "paid")
         self.assertEqual(refund.picking_ids.state, "done")
         self.assertFalse(
-            self.env["serial.conflict"].sudo().search([("pos_order_id", "=", refund.id)])
+            self.env["serial.conflict"]
+            .sudo()
+            .search([("pos_order_id", "=", refund.id)])
         )
         self.assertEqual(line.outreach_state, "returned")
         self.assertEqual(lots.serial_state, "recalled")
