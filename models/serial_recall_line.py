@@ -141,7 +141,8 @@ class SerialRecallLine(models.Model):
         self.env.cr.execute(
             """SELECT line.id FROM serial_recall_line line
                  JOIN serial_recall recall ON recall.id = line.recall_id
-                WHERE line.lot_id = ANY(%s) AND recall.state = 'active'""",
+                WHERE line.lot_id = ANY(%s) AND recall.state = 'active'
+                ORDER BY line.id""",
             [lot_ids],
         )
         lines = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
@@ -177,7 +178,11 @@ class SerialRecallLine(models.Model):
     def _block_units(self):
         """Recall the units of these lines (in stock or returned), with their recall
         as the document, in one batch of events."""
-        lines = self.filtered(lambda line: line.lot_id.serial_state in SELLABLE_STATES)
+        lines = self.browse()
+        for lot, lot_lines in self.grouped("lot_id").items():
+            # a unit in two active recalls is recalled once, by the first
+            if lot.serial_state in SELLABLE_STATES:
+                lines |= lot_lines[:1]
         self.env["stock.lot"]._apply_serial_events(
             [
                 {

@@ -223,6 +223,33 @@ class TestSerialRecall(SerialRecallMixin, SerialTrackingCommon):
         self.assertEqual(lines["RC-0001"].outreach_state, "remedied")
         self.assertEqual(self.lots["RC-0001"].serial_state, "recalled")
 
+    def test_unit_in_two_recalls_is_recalled_once(self):
+        delivery = self._deliver(self.lots["RC-0002"], self.customer)
+        first = self._recall(serial_ranges="RC-0001..RC-0002")
+        second = self._recall(serial_ranges="RC-0*")
+        for recall in (first, second):
+            recall.action_locate()
+            recall.action_activate()
+        # RC-0001, recalled by the first, is held already for the second
+        ours = self._lines(second)["RC-0001"]
+        self.assertEqual((ours.bucket, ours.blocked), ("recalled", False))
+        self._return(delivery)
+        lot = self.lots["RC-0002"]
+        self.assertEqual(lot.serial_state, "recalled")
+        self.assertEqual(
+            [
+                self._lines(recall)["RC-0002"].outreach_state
+                for recall in (first, second)
+            ],
+            ["returned", "returned"],
+        )
+        self.assertEqual(
+            [line.event for line in lot.audit_line_ids.sorted("chain_index")][-2:],
+            ["returned", "recalled"],
+        )
+        first._close(resolution="released")
+        self.assertEqual(lot.serial_state, "returned")
+
     def test_rates(self):
         for name in ("RC-0002", "RC-0003", "RC-0004", "RC-0005"):
             self._sell(name, self.customer)
