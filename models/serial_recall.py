@@ -1,10 +1,9 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
 
 from . import serial_event_writer as writer
-from .serial_recall_criteria import lots_condition
-from .serial_recall_line import ACCOUNTED_OUTREACH, BUCKET_OF_STATE, OPEN_OUTREACH
+from .serial_recall_line import ACCOUNTED_OUTREACH, OPEN_OUTREACH
+from .serial_recall_locate import insert_lines
 from .stock_move import EVENT_DOCUMENT
 
 RECALL_STATES = [("draft", "Draft"), ("active", "Active"), ("closed", "Closed")]
@@ -397,49 +396,10 @@ class SerialRecall(models.Model):
         }
 
     def _locate_units(self):
-        """Replace the recall's lines by the units its criteria match, in one INSERT
-        ... SELECT; the number of units, or a UserError when none matches."""
+        """Replace the recall's lines by the units its criteria match (one INSERT ...
+        SELECT); the number of units, or a UserError when none matches."""
         self.ensure_one()
-        condition = lots_condition(self)
-        self.env.flush_all()
-        cr = self.env.cr
-        cr.execute("DELETE FROM serial_recall_line WHERE recall_id = %s", [self.id])
-        bucket = SQL(
-            "CASE lot.serial_state %s ELSE 'not_received' END",
-            SQL(" ").join(
-                SQL("WHEN %s THEN %s", state, bucket)
-                for state, bucket in BUCKET_OF_STATE.items()
-            ),
-        )
-        cr.execute(
-            SQL(
-                """INSERT INTO serial_recall_line (
-                       recall_id, company_id, lot_id, product_id, bucket,
-                       state_at_locate, location_id, partner_id, blocked,
-                       create_uid, write_uid, create_date, write_date)
-                   SELECT %(recall)s, %(company)s, lot.id, lot.product_id, %(bucket)s,
-                          lot.serial_state, quant.location_id,
-                          CASE WHEN lot.serial_state = 'sold'
-                               THEN lot.serial_partner_id END,
-                          FALSE, %(uid)s, %(uid)s, now() at time zone 'UTC',
-                          now() at time zone 'UTC'
-                     FROM stock_lot lot
-                     LEFT JOIN LATERAL (
-                          SELECT q.location_id FROM stock_quant q
-                            JOIN stock_location location ON location.id = q.location_id
-                           WHERE q.lot_id = lot.id AND q.quantity > 0
-                             AND location.usage = 'internal'
-                           ORDER BY q.quantity DESC, q.id LIMIT 1) quant ON TRUE
-                    WHERE %(condition)s""",
-                recall=self.id,
-                company=self.company_id.id,
-                bucket=bucket,
-                uid=self.env.uid,
-                condition=condition,
-            )
-        )
-        count = cr.rowcount
-        self.env.invalidate_all()
+        count = insert_lines(self)
         if not count:
             raise UserError(
                 _(

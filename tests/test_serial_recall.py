@@ -142,6 +142,25 @@ class TestSerialRecall(SerialRecallMixin, SerialTrackingCommon):
         with self.assertRefused("No unit of .* matches all the criteria"):
             recall.action_locate()
 
+    def test_import_batch_criterion(self):
+        batch = self.env["stock.lot.import.batch"].create(
+            {
+                "name": "IMP-1",
+                "user_id": self.env.uid,
+                "company_id": self.env.company.id,
+            }
+        )
+        batch_lots = self.lots["RC-0007"] | self.lots["RC-0008"]
+        self._sql(
+            "UPDATE stock_lot SET import_batch_id = %s WHERE id = ANY(%s)",
+            [batch.id, batch_lots.ids],
+        )
+        recall = self._recall(
+            import_batch_ids=[Command.set(batch.ids)], serial_ranges="RC-0008..RC-0012"
+        )
+        recall.action_locate()
+        self.assertEqual(list(self._lines(recall)), ["RC-0008"])
+
     def test_bad_criteria_say_what_to_type(self):
         recall = self._recall()
         with self.assertRefused("Choose the affected units first"):

@@ -1,7 +1,7 @@
 """Which units a recall affects, as one SQL condition on stock_lot (alias `lot`): every
 criterion given must match (products, serials, import batches, received dates, a file
-of serials). Not a model: plain functions taking the recall, called by
-serial.recall.action_locate, which inserts the matching units set-based.
+of serials); and their lines, inserted set-based. Not a model: plain functions taking
+the recall, called by serial.recall.action_locate.
 
 Serials (`serial_ranges`, one per line): a range FIRST..LAST (stock.lot's
 `serial_range` search, through stock_lot_serial_range_index), a prefix ABC* (the
@@ -24,6 +24,7 @@ from odoo.tools import SQL
 from ..wizards import serial_import_reader as reader
 from ..wizards.serial_count_import import SERIAL_HEADERS
 from ..wizards.stock_lot_import import cell_text, normalize_header
+from .serial_recall_line import BUCKET_OF_STATE
 from .serial_split import number_condition, parse_serial_range
 
 LIKE_ESCAPES = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
@@ -73,6 +74,53 @@ def lots_condition(recall):
         recall.company_id.id,
         SQL(" AND ").join(conditions),
     )
+
+
+def insert_lines(recall):
+    """Replace the lines of `recall` by the units its criteria match, in one INSERT
+    ... SELECT: each unit's bucket (from its state), its location (its internal quant)
+    and its customer (sold units). Returns the number of units."""
+    condition = lots_condition(recall)
+    recall.env.flush_all()
+    cr = recall.env.cr
+    cr.execute("DELETE FROM serial_recall_line WHERE recall_id = %s", [recall.id])
+    bucket = SQL(
+        "CASE lot.serial_state %s ELSE 'not_received' END",
+        SQL(" ").join(
+            SQL("WHEN %s THEN %s", state, bucket)
+            for state, bucket in BUCKET_OF_STATE.items()
+        ),
+    )
+    cr.execute(
+        SQL(
+            """INSERT INTO serial_recall_line (
+                   recall_id, company_id, lot_id, product_id, bucket,
+                   state_at_locate, location_id, partner_id, blocked,
+                   create_uid, write_uid, create_date, write_date)
+               SELECT %(recall)s, %(company)s, lot.id, lot.product_id, %(bucket)s,
+                      lot.serial_state, quant.location_id,
+                      CASE WHEN lot.serial_state = 'sold'
+                           THEN lot.serial_partner_id END,
+                      FALSE, %(uid)s, %(uid)s, now() at time zone 'UTC',
+                      now() at time zone 'UTC'
+                 FROM stock_lot lot
+                 LEFT JOIN LATERAL (
+                      SELECT q.location_id FROM stock_quant q
+                        JOIN stock_location location ON location.id = q.location_id
+                       WHERE q.lot_id = lot.id AND q.quantity > 0
+                         AND location.usage = 'internal'
+                       ORDER BY q.quantity DESC, q.id LIMIT 1) quant ON TRUE
+                WHERE %(condition)s""",
+            recall=recall.id,
+            company=recall.company_id.id,
+            bucket=bucket,
+            uid=recall.env.uid,
+            condition=condition,
+        )
+    )
+    count = cr.rowcount
+    recall.env.invalidate_all()
+    return count
 
 
 def serial_condition(env, line):
