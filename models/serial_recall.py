@@ -342,8 +342,9 @@ class SerialRecall(models.Model):
                         recall=recall.name,
                     )
                 )
+            held = set(recall._held_lots().ids)
             lines = recall.line_ids.filtered(
-                lambda line: line.blocked and line.lot_id.serial_state == "recalled"
+                lambda line, held=held: line.lot_id.id in held
             )
             if resolution == "released":
                 recall._release_units(lines, reason)
@@ -387,6 +388,21 @@ class SerialRecall(models.Model):
                 )
             )
 
+    def _held_lots(self, lots=None):
+        """The units (among `lots`) this recall holds: recalled now, by an event of
+        this recall (activation, or a unit coming back), read in their history."""
+        self.ensure_one()
+        self.env["stock.lot"].flush_model(["serial_state"])
+        self.env.cr.execute(
+            """SELECT DISTINCT event.lot_id FROM serial_audit_line event
+                 JOIN stock_lot lot ON lot.id = event.lot_id
+                WHERE event.res_id = %s AND event.res_model = 'serial.recall'
+                  AND event.event = 'recalled' AND lot.serial_state = 'recalled'
+                  AND (%s OR event.lot_id = ANY(%s))""",
+            [self.id, lots is None, lots.ids if lots is not None else []],
+        )
+        return self.env["stock.lot"].browse([row[0] for row in self.env.cr.fetchall()])
+
     def _event_document(self):
         self.ensure_one()
         return {
@@ -421,40 +437,45 @@ class SerialRecall(models.Model):
         self.env.flush_all()
         cr = self.env.cr
         cr.execute(
-            """SELECT line.id, line.lot_id FROM serial_recall_line line
+            """SELECT line.lot_id FROM serial_recall_line line
                  JOIN stock_lot lot ON lot.id = line.lot_id
                 WHERE line.recall_id = %s
                   AND lot.serial_state IN ('in_stock', 'returned')
                 ORDER BY line.lot_id""",
             [self.id],
         )
-        rows = cr.fetchall()
+        lot_ids = [row[0] for row in cr.fetchall()]
         Lot = self.env["stock.lot"]
         document = dict(self._event_document(), note=self.reason)
         Lot._apply_serial_events(
             [
                 {"lot": Lot.browse(lot_id), "event": "recalled", **document}
-                for _id, lot_id in rows
+                for lot_id in lot_ids
             ]
         )
-        cr.execute(
-            "UPDATE serial_recall_line SET blocked = TRUE WHERE id = ANY(%s)",
-            [[line_id for line_id, _lot in rows]],
-        )
+        # the locate set the customers' units to notify: only the units sold, or no
+        # longer sold, since then change
         cr.execute(
             """UPDATE serial_recall_line line
-                  SET partner_id = lot.serial_partner_id,
-                      outreach_state = CASE WHEN lot.serial_partner_id IS NULL
-                                            THEN 'unreachable' ELSE 'to_notify' END
+                  SET partner_id = CASE WHEN lot.serial_state = 'sold'
+                                        THEN lot.serial_partner_id END,
+                      outreach_state = CASE
+                          WHEN lot.serial_state <> 'sold' THEN NULL
+                          WHEN lot.serial_partner_id IS NULL THEN 'unreachable'
+                          ELSE 'to_notify' END
                  FROM stock_lot lot
                 WHERE lot.id = line.lot_id AND line.recall_id = %s
+                  AND (lot.serial_state = 'sold') <> (line.outreach_state IS NOT NULL)
+                   OR lot.id = line.lot_id AND line.recall_id = %s
                   AND lot.serial_state = 'sold'
-            RETURNING line.outreach_state""",
-            [self.id],
+                  AND lot.serial_partner_id IS DISTINCT FROM line.partner_id""",
+            [self.id, self.id],
         )
-        to_notify = sum(1 for (state,) in cr.fetchall() if state == "to_notify")
         self.env["serial.recall.line"].invalidate_model()
-        return len(rows), to_notify
+        to_notify = self.env["serial.recall.line"].search_count(
+            [("recall_id", "=", self.id), ("outreach_state", "=", "to_notify")]
+        )
+        return len(lot_ids), to_notify
 
     def _release_units(self, lines, reason):
         """Back to the state each unit had before this recall recalled it."""

@@ -82,9 +82,10 @@ class SerialRecallLine(models.Model):
     answer_date = fields.Datetime(readonly=True)
     resolution = fields.Selection(RESOLUTIONS, readonly=True)
     blocked = fields.Boolean(
-        string="Recalled by This Recall",
-        readonly=True,
-        help="This recall made the unit recalled: its closing releases or scraps it.",
+        string="Held by This Recall",
+        compute="_compute_blocked",
+        help="The unit is recalled, and this recall recalled it (its history says "
+        "so): the recall's closing releases or scraps it.",
     )
 
     _sql_constraints = [  # noqa: RUF012 Odoo reads this class attribute
@@ -94,6 +95,15 @@ class SerialRecallLine(models.Model):
             "A unit is listed once per recall.",
         )
     ]
+
+    def _compute_blocked(self):
+        held = set()
+        for recall, lines in self.grouped("recall_id").items():
+            held.update(
+                (recall.id, lot_id) for lot_id in recall._held_lots(lines.lot_id).ids
+            )
+        for line in self:
+            line.blocked = (line.recall_id.id, line.lot_id.id) in held
 
     # --- actions ---------------------------------------------------------------------
     def action_mark_remedied(self):
@@ -196,4 +206,3 @@ class SerialRecallLine(models.Model):
                 for line in lines
             ]
         )
-        lines.blocked = True

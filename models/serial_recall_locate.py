@@ -63,17 +63,7 @@ def lots_condition(recall):
                 "batches, received dates or a file of serials."
             )
         )
-    return SQL(
-        """(lot.company_id = %s OR lot.company_id IS NULL)
-           AND lot.product_id IN (
-               SELECT product.id FROM product_product product
-                 JOIN product_template template
-                   ON template.id = product.product_tmpl_id
-                WHERE template.tracking = 'serial')
-           AND %s""",
-        recall.company_id.id,
-        SQL(" AND ").join(conditions),
-    )
+    return SQL(" AND ").join(conditions)
 
 
 def insert_lines(recall):
@@ -93,24 +83,34 @@ def insert_lines(recall):
     )
     cr.execute(
         SQL(
-            """INSERT INTO serial_recall_line (
+            """WITH matched AS MATERIALIZED (
+                   SELECT lot.id FROM stock_lot lot WHERE %(condition)s)
+               INSERT INTO serial_recall_line (
                    recall_id, company_id, lot_id, product_id, bucket,
-                   state_at_locate, location_id, partner_id, blocked,
+                   state_at_locate, location_id, partner_id, outreach_state,
                    create_uid, write_uid, create_date, write_date)
                SELECT %(recall)s, %(company)s, lot.id, lot.product_id, %(bucket)s,
                       lot.serial_state, quant.location_id,
                       CASE WHEN lot.serial_state = 'sold'
                            THEN lot.serial_partner_id END,
-                      FALSE, %(uid)s, %(uid)s, now() at time zone 'UTC',
+                      CASE WHEN lot.serial_state <> 'sold' THEN NULL
+                           WHEN lot.serial_partner_id IS NULL THEN 'unreachable'
+                           ELSE 'to_notify' END,
+                      %(uid)s, %(uid)s, now() at time zone 'UTC',
                       now() at time zone 'UTC'
-                 FROM stock_lot lot
+                 FROM matched
+                 JOIN stock_lot lot ON lot.id = matched.id
+                 JOIN product_product product ON product.id = lot.product_id
+                 JOIN product_template template
+                   ON template.id = product.product_tmpl_id
                  LEFT JOIN LATERAL (
                       SELECT q.location_id FROM stock_quant q
                         JOIN stock_location location ON location.id = q.location_id
                        WHERE q.lot_id = lot.id AND q.quantity > 0
                          AND location.usage = 'internal'
                        ORDER BY q.quantity DESC, q.id LIMIT 1) quant ON TRUE
-                WHERE %(condition)s""",
+                WHERE template.tracking = 'serial'
+                  AND (lot.company_id = %(company)s OR lot.company_id IS NULL)""",
             recall=recall.id,
             company=recall.company_id.id,
             bucket=bucket,
