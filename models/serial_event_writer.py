@@ -135,7 +135,10 @@ def apply_events(env, events):
     )
     lots = env["stock.lot"].browse(changed)
     lots.invalidate_recordset(list(PROTECTED_FIELDS))
-    lots.modified(["warranty_start_date"])
+    # only a sale sets the warranty's start (its end is computed from it)
+    lots.browse([lot_id for lot_id in changed if lot_id in sales]).modified(
+        ["warranty_start_date"]
+    )
 
 
 def check_events(env, events):

@@ -1,6 +1,24 @@
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from . import serial_event_writer as writer
+from .serial_recall_line import ACCOUNTED_OUTREACH, OPEN_OUTREACH
+from .serial_recall_locate import insert_lines
+from .stock_move import EVENT_DOCUMENT
 
 RECALL_STATES = [("draft", "Draft"), ("active", "Active"), ("closed", "Closed")]
+NOTIFIED_OR_BEYOND = ("notified", *ACCOUNTED_OUTREACH)
+# the count fields of the form's buttons: {field: bucket}
+BUCKET_COUNTS = {
+    "in_stock_count": "in_stock",
+    "sold_count": "sold",
+    "in_repair_count": "in_repair",
+    "returned_count": "returned",
+    "lost_stolen_count": "lost_stolen",
+    "scrapped_count": "scrapped",
+    "not_received_count": "not_received",
+    "recalled_count": "recalled",
+}
 RECALL_CLASSES = [
     ("1", "Class I"),  # a reasonable probability of serious harm
     ("2", "Class II"),
@@ -87,7 +105,7 @@ class SerialRecall(models.Model):
         string="Import Batches",
         check_company=True,
     )
-    received_from = fields.Date(string="Received From")
+    received_from = fields.Date()
     received_to = fields.Date(string="Received Until")
     serial_file = fields.Binary(
         string="File of Serials",
@@ -107,12 +125,42 @@ class SerialRecall(models.Model):
     close_reason = fields.Text(readonly=True, copy=False)
     effectiveness_rate = fields.Float(
         compute="_compute_rates",
-        help="Customers' units acknowledged, returned or remedied, out of those "
-        "notified (%).",
+        help="Units acknowledged, returned or remedied, out of the units whose "
+        "customer was notified or has answered since (%).",
     )
     recovery_rate = fields.Float(
         compute="_compute_rates",
-        help="Affected units accounted for, out of all affected units (%).",
+        help="Affected units accounted for, out of all affected units (%). A unit is "
+        "accounted for once it is back in our hands and blocked (recalled), "
+        "scrapped, returned or remedied, once its customer has answered, or once "
+        "the closing resolved it.",
+    )
+    line_count = fields.Integer(string="Affected", compute="_compute_counts")
+    in_stock_count = fields.Integer(string="In Stock", compute="_compute_counts")
+    sold_count = fields.Integer(string="At Customers", compute="_compute_counts")
+    in_repair_count = fields.Integer(string="In Repair", compute="_compute_counts")
+    returned_count = fields.Integer(string="Returned", compute="_compute_counts")
+    lost_stolen_count = fields.Integer(
+        string="Lost or Stolen", compute="_compute_counts"
+    )
+    scrapped_count = fields.Integer(string="Scrapped", compute="_compute_counts")
+    not_received_count = fields.Integer(
+        string="Not in Custody", compute="_compute_counts"
+    )
+    recalled_count = fields.Integer(
+        string="Already Recalled", compute="_compute_counts"
+    )
+    no_contact_count = fields.Integer(
+        string="No Contact",
+        compute="_compute_counts",
+        help="Units at customers with no customer recorded (POS sales without a "
+        "customer): no notice can reach them.",
+    )
+    open_count = fields.Integer(
+        string="Waiting for Customers",
+        compute="_compute_counts",
+        help="Units still waiting for their customer: to notify, notified or "
+        "unreachable.",
     )
 
     @api.model_create_multi
@@ -122,24 +170,348 @@ class SerialRecall(models.Model):
                 vals["name"] = self.env["ir.sequence"].next_by_code("serial.recall")
         return super().create(vals_list)
 
-    def _compute_rates(self):
-        # filled in by the recall's tracking
+    @api.depends("line_ids.bucket", "line_ids.partner_id", "line_ids.outreach_state")
+    def _compute_counts(self):
+        Line = self.env["serial.recall.line"]
+        counts = {
+            (recall.id, bucket): count
+            for recall, bucket, count in Line._read_group(
+                [("recall_id", "in", self.ids)], ["recall_id", "bucket"], ["__count"]
+            )
+        }
+        no_contact = dict(
+            Line._read_group(
+                [
+                    ("recall_id", "in", self.ids),
+                    ("bucket", "=", "sold"),
+                    ("partner_id", "=", False),
+                ],
+                ["recall_id"],
+                ["__count"],
+            )
+        )
+        waiting = dict(
+            Line._read_group(
+                [
+                    ("recall_id", "in", self.ids),
+                    ("outreach_state", "in", list(OPEN_OUTREACH)),
+                ],
+                ["recall_id"],
+                ["__count"],
+            )
+        )
         for recall in self:
-            recall.effectiveness_rate = 0.0
-            recall.recovery_rate = 0.0
+            recall.open_count = waiting.get(recall, 0)
+            for field, bucket in BUCKET_COUNTS.items():
+                recall[field] = counts.get((recall.id, bucket), 0)
+            recall.line_count = sum(recall[field] for field in BUCKET_COUNTS)
+            recall.no_contact_count = no_contact.get(recall, 0)
+
+    @api.depends(
+        "line_ids.outreach_state",
+        "line_ids.answer",
+        "line_ids.resolution",
+        "line_ids.lot_id.serial_state",
+    )
+    def _compute_rates(self):
+        figures = {}
+        if self.ids:
+            self.env["serial.recall.line"].flush_model()
+            self.env["stock.lot"].flush_model(["serial_state"])
+            self.env.cr.execute(
+                """SELECT line.recall_id,
+                          count(*) FILTER (WHERE line.outreach_state = ANY(%(done)s)),
+                          count(*) FILTER (
+                              WHERE line.outreach_state = ANY(%(notified)s)),
+                          count(*) FILTER (
+                              WHERE lot.serial_state IN ('recalled', 'scrapped')
+                                 OR line.outreach_state = ANY(%(done)s)
+                                 OR line.answer IS NOT NULL
+                                 OR line.resolution IS NOT NULL),
+                          count(*)
+                     FROM serial_recall_line line
+                     JOIN stock_lot lot ON lot.id = line.lot_id
+                    WHERE line.recall_id = ANY(%(ids)s)
+                    GROUP BY line.recall_id""",
+                {
+                    "ids": self.ids,
+                    "done": list(ACCOUNTED_OUTREACH),
+                    "notified": list(NOTIFIED_OR_BEYOND),
+                },
+            )
+            figures = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        for recall in self:
+            done, notified, accounted, total = figures.get(recall.id, (0, 0, 0, 0))
+            recall.effectiveness_rate = 100.0 * done / notified if notified else 0.0
+            recall.recovery_rate = 100.0 * accounted / total if total else 0.0
 
     def action_locate(self):
-        """Snapshot every affected unit in serial.recall.line with its bucket."""
-        raise NotImplementedError
+        """Snapshot every affected unit in serial.recall.line with its bucket, its
+        location and its customer, set-based; run again, it replaces the lines."""
+        self._check_manageable("draft")
+        for recall in self:
+            count = recall._locate_units()
+            recall._message_log(
+                body=_("%(count)s affected units located.", count=count)
+            )
+        return True
 
     def action_activate(self):
-        """Block the units in our hands (recalled); customers' units wait for notices."""
-        raise NotImplementedError
+        """Block the units in our hands (recalled); customers' units wait for notices
+        (to notify, or unreachable when the sale has no customer)."""
+        self._check_manageable("draft")
+        for recall in self:
+            if not recall.line_ids:
+                raise UserError(
+                    _(
+                        "Recall %(recall)s has no affected units: locate them first.",
+                        recall=recall.name,
+                    )
+                )
+            blocked, to_notify = recall._activate_units()
+            recall.write({"state": "active", "activated_date": fields.Datetime.now()})
+            recall._message_log(
+                body=_(
+                    "Recall activated: %(blocked)s units in our hands recalled, "
+                    "%(customers)s units at customers to notify.",
+                    blocked=blocked,
+                    customers=to_notify,
+                )
+            )
+        return True
 
     def action_send_notices(self):
         """Queue one notice per affected customer (serial.recall.notice)."""
         return self.env["serial.recall.notice"]._queue_recall_notices(self)
 
     def action_close(self):
-        """Release or scrap every unit still recalled, and close the recall."""
-        raise NotImplementedError
+        """The closing wizard: release or scrap every unit still recalled."""
+        self._check_manageable("active")
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Close %s", self.name),
+            "res_model": "serial.recall.close",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_recall_id": self.id},
+        }
+
+    def action_view_lines(self):
+        """The affected units, those of one bucket (context `recall_bucket`) or the
+        units at customers with no contact (`recall_no_contact`)."""
+        self.ensure_one()
+        self.check_access("read")
+        domain = [("recall_id", "=", self.id)]
+        bucket = self.env.context.get("recall_bucket")
+        if bucket:
+            domain.append(("bucket", "=", bucket))
+        if self.env.context.get("recall_no_contact"):
+            domain += [("bucket", "=", "sold"), ("partner_id", "=", False)]
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Units of %s", self.name),
+            "res_model": "serial.recall.line",
+            "view_mode": "list",
+            "domain": domain,
+            "context": {"create": False},
+        }
+
+    # --- business methods ------------------------------------------------------------
+    def _close(self, resolution, reason=None):
+        """Close these active recalls: every unit this recall still holds recalled is
+        released (back to the state it had, `recall_closed`) or scrapped (through a
+        stock scrap when it is in stock); the lines get their resolution. `resolution`:
+        "released" or "scrapped"; `reason` is required while units wait for their
+        customer (to notify, notified, unreachable)."""
+        self._check_manageable("active")
+        if resolution not in ("released", "scrapped"):
+            raise UserError(_("Choose whether to release or to scrap the units."))
+        reason = (reason or "").strip()
+        for recall in self:
+            open_lines = recall.line_ids.filtered(
+                lambda line: line.outreach_state in OPEN_OUTREACH
+            )
+            if open_lines and not reason:
+                raise UserError(
+                    _(
+                        "%(count)s units of %(recall)s still wait for their customer "
+                        "(to notify, notified or unreachable): give the reason for "
+                        "closing the recall anyway.",
+                        count=len(open_lines),
+                        recall=recall.name,
+                    )
+                )
+            held = set(recall._held_lots().ids)
+            lines = recall.line_ids.filtered(
+                lambda line, held=held: line.lot_id.id in held
+            )
+            if resolution == "released":
+                recall._release_units(lines, reason)
+            else:
+                recall._scrap_units(lines, reason)
+            lines.resolution = resolution
+            recall.write(
+                {
+                    "state": "closed",
+                    "closed_date": fields.Datetime.now(),
+                    "close_reason": reason or False,
+                }
+            )
+            recall._message_log(
+                body=_(
+                    "Recall closed: %(count)s units %(resolution)s.",
+                    count=len(lines),
+                    resolution=dict(
+                        self.env["serial.recall.line"]
+                        ._fields["resolution"]
+                        ._description_selection(self.env)
+                    )[resolution].lower(),
+                )
+            )
+        return True
+
+    def _check_manageable(self, state):
+        """The gate of the recall's actions, before any sudo(): the caller may change
+        these recalls (Serial Managers), which are all in `state`."""
+        self.check_access("write")
+        wrong = self.filtered(lambda recall: recall.state != state)
+        if wrong:
+            states = dict(self._fields["state"]._description_selection(self.env))
+            raise UserError(
+                _(
+                    "Recall %(recall)s is %(state)s: this can be done only on a "
+                    "recall that is %(expected)s.",
+                    recall=wrong[0].name,
+                    state=states[wrong[0].state].lower(),
+                    expected=states[state].lower(),
+                )
+            )
+
+    def _held_lots(self, lots=None):
+        """The units (among `lots`) this recall holds: recalled now, by an event of
+        this recall (activation, or a unit coming back), read in their history."""
+        self.ensure_one()
+        self.env["stock.lot"].flush_model(["serial_state"])
+        self.env.cr.execute(
+            """SELECT DISTINCT event.lot_id FROM serial_audit_line event
+                 JOIN stock_lot lot ON lot.id = event.lot_id
+                WHERE event.res_id = %s AND event.res_model = 'serial.recall'
+                  AND event.event = 'recalled' AND lot.serial_state = 'recalled'
+                  AND (%s OR event.lot_id = ANY(%s))""",
+            [self.id, lots is None, lots.ids if lots is not None else []],
+        )
+        return self.env["stock.lot"].browse([row[0] for row in self.env.cr.fetchall()])
+
+    def _event_document(self):
+        self.ensure_one()
+        return {
+            "res_model": "serial.recall",
+            "res_id": self.id,
+            "reference": self.name,
+        }
+
+    def _locate_units(self):
+        """Replace the recall's lines by the units its criteria match (one INSERT ...
+        SELECT); the number of units, or a UserError when none matches."""
+        self.ensure_one()
+        count = insert_lines(self)
+        if not count:
+            raise UserError(
+                _(
+                    "No unit of %(company)s matches all the criteria of %(recall)s "
+                    "(every criterion given must match). Check the serials, products "
+                    "and dates, or leave out a criterion.",
+                    company=self.company_id.name,
+                    recall=self.name,
+                )
+            )
+        self.located_date = fields.Datetime.now()
+        return count
+
+    def _activate_units(self):
+        """Recall the units in stock or returned, in one batch of events; the units
+        sold wait for their notice (unreachable without a customer). Returns (units
+        recalled, units at customers to notify)."""
+        self.ensure_one()
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(
+            """SELECT line.lot_id FROM serial_recall_line line
+                 JOIN stock_lot lot ON lot.id = line.lot_id
+                WHERE line.recall_id = %s
+                  AND lot.serial_state IN ('in_stock', 'returned')
+                ORDER BY line.lot_id""",
+            [self.id],
+        )
+        lot_ids = [row[0] for row in cr.fetchall()]
+        Lot = self.env["stock.lot"]
+        document = dict(self._event_document(), note=self.reason)
+        Lot._apply_serial_events(
+            [
+                {"lot": Lot.browse(lot_id), "event": "recalled", **document}
+                for lot_id in lot_ids
+            ]
+        )
+        # the locate set the customers' units to notify: only the units sold, or no
+        # longer sold, since then change
+        cr.execute(
+            """UPDATE serial_recall_line line
+                  SET partner_id = CASE WHEN lot.serial_state = 'sold'
+                                        THEN lot.serial_partner_id END,
+                      outreach_state = CASE
+                          WHEN lot.serial_state <> 'sold' THEN NULL
+                          WHEN lot.serial_partner_id IS NULL THEN 'unreachable'
+                          ELSE 'to_notify' END
+                 FROM stock_lot lot
+                WHERE lot.id = line.lot_id AND line.recall_id = %s
+                  AND (lot.serial_state = 'sold') <> (line.outreach_state IS NOT NULL)
+                   OR lot.id = line.lot_id AND line.recall_id = %s
+                  AND lot.serial_state = 'sold'
+                  AND lot.serial_partner_id IS DISTINCT FROM line.partner_id""",
+            [self.id, self.id],
+        )
+        self.env["serial.recall.line"].invalidate_model()
+        to_notify = self.env["serial.recall.line"].search_count(
+            [("recall_id", "=", self.id), ("outreach_state", "=", "to_notify")]
+        )
+        return len(lot_ids), to_notify
+
+    def _release_units(self, lines, reason):
+        """Back to the state each unit had before this recall recalled it."""
+        lots = lines.lot_id
+        writer.check_restorable(lots, "recall_closed")
+        document = dict(self._event_document(), note=reason or self.reason)
+        self.env["stock.lot"]._apply_serial_events(
+            [{"lot": lot, "event": "recall_closed", **document} for lot in lots]
+        )
+
+    def _scrap_units(self, lines, reason):
+        """Scrap the units: those in stock through a stock scrap from where they are
+        (the stock follows), the others by their event alone."""
+        document = dict(self._event_document(), note=reason or self.reason)
+        scraps = self.env["stock.scrap"]
+        not_in_stock = self.env["stock.lot"]
+        for line in lines:
+            quants = line.lot_id.sudo().quant_ids.filtered(
+                lambda quant: (
+                    quant.quantity > 0 and quant.location_id.usage == "internal"
+                )
+            )
+            if not quants:
+                not_in_stock |= line.lot_id
+                continue
+            scraps |= scraps.sudo().create(
+                {
+                    "product_id": line.lot_id.product_id.id,
+                    "lot_id": line.lot_id.id,
+                    "scrap_qty": 1,
+                    "location_id": quants[0].location_id.id,
+                    "company_id": self.company_id.id,
+                    "origin": self.name,
+                }
+            )
+        scraps.with_context(**{EVENT_DOCUMENT: document}).do_scrap()
+        self.env["stock.lot"]._apply_serial_events(
+            [{"lot": lot, "event": "scrapped", **document} for lot in not_in_stock]
+        )

@@ -1,6 +1,7 @@
-from odoo import fields, models
+from odoo import _, fields, models
+from odoo.exceptions import UserError
 
-from .serial_lifecycle import SERIAL_STATES
+from .serial_lifecycle import SELLABLE_STATES, SERIAL_STATES
 
 BUCKETS = [
     ("in_stock", "In Stock"),
@@ -10,7 +11,20 @@ BUCKETS = [
     ("lost_stolen", "Lost or Stolen"),
     ("scrapped", "Scrapped"),
     ("not_received", "Not in Our Custody"),
+    ("recalled", "Already Recalled"),
 ]
+# the bucket of a unit from its state (lost and stolen together; no state: not in our
+# custody; recalled already, by another recall or a manager: held, not ours to release)
+BUCKET_OF_STATE = {
+    "in_stock": "in_stock",
+    "returned": "returned",
+    "in_repair": "in_repair",
+    "sold": "sold",
+    "lost": "lost_stolen",
+    "stolen": "lost_stolen",
+    "scrapped": "scrapped",
+    "recalled": "recalled",
+}
 OUTREACH_STATES = [
     ("to_notify", "To Notify"),
     ("notified", "Notified"),
@@ -25,6 +39,12 @@ ANSWERS = [
     ("no_longer_have", "I no longer have it"),
 ]
 RESOLUTIONS = [("released", "Released"), ("scrapped", "Scrapped")]
+# the lines still waiting for the customer: closing with any of them needs a reason
+OPEN_OUTREACH = ("to_notify", "notified", "unreachable")
+# the unit is back or answered for (see serial.recall.recovery_rate)
+ACCOUNTED_OUTREACH = ("acknowledged", "returned", "remedied")
+# events after which a recall's line may change by itself (the others cost no query)
+TRACKED_EVENTS = frozenset({"returned", "repair_in", "repair_out", "scrapped"})
 
 
 class SerialRecallLine(models.Model):
@@ -61,11 +81,128 @@ class SerialRecallLine(models.Model):
     answer = fields.Selection(ANSWERS, readonly=True)
     answer_date = fields.Datetime(readonly=True)
     resolution = fields.Selection(RESOLUTIONS, readonly=True)
+    blocked = fields.Boolean(
+        string="Held by This Recall",
+        compute="_compute_blocked",
+        help="The unit is recalled, and this recall recalled it (its history says "
+        "so): the recall's closing releases or scraps it.",
+    )
 
-    _sql_constraints = [
+    _sql_constraints = [  # noqa: RUF012 Odoo reads this class attribute
         (
             "recall_lot_unique",
             "unique(recall_id, lot_id)",
             "A unit is listed once per recall.",
         )
     ]
+
+    def _compute_blocked(self):
+        held = set()
+        for recall, lines in self.grouped("recall_id").items():
+            held.update(
+                (recall.id, lot_id) for lot_id in recall._held_lots(lines.lot_id).ids
+            )
+        for line in self:
+            line.blocked = (line.recall_id.id, line.lot_id.id) in held
+
+    # --- actions ---------------------------------------------------------------------
+    def action_mark_remedied(self):
+        """The customer's unit was remedied another way (replaced, refunded)."""
+        self._set_outreach("remedied", ("to_notify", "notified", "acknowledged"))
+
+    def action_mark_unreachable(self):
+        """Nobody could reach the customer holding this unit."""
+        self._set_outreach("unreachable", ("to_notify", "notified"))
+
+    # --- business methods ------------------------------------------------------------
+    def _set_outreach(self, outreach_state, from_states):
+        self.check_access("write")
+        if any(line.recall_id.state != "active" for line in self):
+            raise UserError(
+                _(
+                    "Only the units of an active recall can be marked: activate "
+                    "it first."
+                )
+            )
+        wrong = self.filtered(lambda line: line.outreach_state not in from_states)
+        if wrong:
+            raise UserError(
+                _(
+                    "Serial %(serial)s cannot be marked %(new)s: its outreach is "
+                    "%(state)s. Select units at a customer that are not settled yet.",
+                    serial=wrong[0].lot_id.name,
+                    new=dict(OUTREACH_STATES)[outreach_state].lower(),
+                    state=dict(OUTREACH_STATES).get(wrong[0].outreach_state, "-"),
+                )
+            )
+        self.write({"outreach_state": outreach_state})
+
+    def _track_serial_events(self, events):
+        """After stock.lot._apply_serial_events: the units of an active recall coming
+        back update their line. A sold unit returned (POS refund, return transfer) or
+        brought in for repair: returned; a repair finished: remedied; scrapped: its
+        resolution. A unit back in our hands is recalled again at once, with the
+        recall as its document, so it stays out of sale until the recall closes."""
+        tracked = [event for event in events if event["event"] in TRACKED_EVENTS]
+        if not tracked:
+            return
+        lot_ids = list({event["lot"].id for event in tracked})
+        self.env["serial.recall.line"].flush_model(["lot_id", "recall_id"])
+        self.env.cr.execute(
+            """SELECT line.id FROM serial_recall_line line
+                 JOIN serial_recall recall ON recall.id = line.recall_id
+                WHERE line.lot_id = ANY(%s) AND recall.state = 'active'
+                ORDER BY line.id""",
+            [lot_ids],
+        )
+        lines = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
+        if not lines:
+            return
+        by_lot = lines.grouped("lot_id")
+        to_block = self.env["serial.recall.line"].sudo()
+        for event in tracked:
+            for line in by_lot.get(event["lot"], ()):
+                to_block |= line._track_event(event)
+        to_block._block_units()
+
+    def _track_event(self, event):
+        """This line after one tracked event of its unit; itself when the unit is in
+        our hands again and must be recalled."""
+        name, lot = event["event"], self.lot_id
+        if name == "scrapped":
+            self.resolution = "scrapped"
+            return self.browse()
+        if name == "repair_out":
+            repair = self.env["repair.order"].browse(
+                event.get("res_id") if event.get("res_model") == "repair.order" else ()
+            )
+            if repair.exists().state == "done":
+                self.outreach_state = "remedied"
+        elif self.outreach_state in (*OPEN_OUTREACH, "acknowledged") or (
+            not self.outreach_state and self.bucket == "sold"
+        ):
+            # a customer's unit returned, or brought in for repair: back in our hands
+            self.outreach_state = "returned"
+        return self if lot.serial_state in SELLABLE_STATES else self.browse()
+
+    def _block_units(self):
+        """Recall the units of these lines (in stock or returned), with their recall
+        as the document, in one batch of events."""
+        lines = self.browse()
+        for lot, lot_lines in self.grouped("lot_id").items():
+            # a unit in two active recalls is recalled once, by the first
+            if lot.serial_state in SELLABLE_STATES:
+                lines |= lot_lines[:1]
+        self.env["stock.lot"]._apply_serial_events(
+            [
+                {
+                    "lot": line.lot_id,
+                    "event": "recalled",
+                    "res_model": "serial.recall",
+                    "res_id": line.recall_id.id,
+                    "reference": line.recall_id.name,
+                    "note": line.recall_id.reason,
+                }
+                for line in lines
+            ]
+        )

@@ -10,6 +10,7 @@ from odoo.tools.sql import column_exists, create_column
 from . import serial_event_writer as writer
 from . import serial_lifecycle as lifecycle
 from .serial_event_writer import PROTECTED_FIELDS
+from .serial_recall_line import TRACKED_EVENTS
 from .serial_split import (
     check_split_untouched,
     fill_serial_split,
@@ -323,6 +324,10 @@ class StockLot(models.Model):
         (serial_event_writer.py: how, and why a serial is never sold twice). Raises
         UserError, naming the serial and what to do, when an event is not allowed."""
         writer.apply_events(self.env, events)
+        # a recalled unit coming back updates its recall's line (only after the
+        # events that can: the others cost nothing)
+        if any(event["event"] in TRACKED_EVENTS for event in events):
+            self.env["serial.recall.line"]._track_serial_events(events)
 
     def _check_serial_events(self, events):
         """Raise the lifecycle's refusal for the first event not allowed from the

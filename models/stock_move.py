@@ -2,9 +2,9 @@ from odoo import models
 
 from .stock_quant import EVENTS_BY_CALLER
 
-# in the context: the document an inventory adjustment is made for (a serial count), as
-# the values of its serial events (res_model, res_id, reference, note): the events of
-# its moves name it instead of the move
+# in the context: the document an inventory adjustment or a scrap is made for (a serial
+# count, a recall), as the values of its serial events (res_model, res_id, reference,
+# note): the events of its moves name it instead of the move
 EVENT_DOCUMENT = "serial_event_document"
 
 
@@ -43,7 +43,7 @@ class StockMove(models.Model):
                     "note": move.reference if move.origin else None,
                 }
             )
-            if document and move.is_inventory:
+            if document and (move.is_inventory or move.scrapped):
                 source = {"note": None, **document}
             for line in move.move_line_ids.filtered(
                 lambda ml: ml.lot_id and ml.quantity
