@@ -1,10 +1,9 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from . import serial_event_writer as writer
+from . import serial_recall_units as units
 from .serial_recall_line import ACCOUNTED_OUTREACH, OPEN_OUTREACH
 from .serial_recall_locate import insert_lines
-from .stock_move import EVENT_DOCUMENT
 
 RECALL_STATES = [("draft", "Draft"), ("active", "Active"), ("closed", "Closed")]
 NOTIFIED_OR_BEYOND = ("notified", *ACCOUNTED_OUTREACH)
@@ -388,21 +387,6 @@ class SerialRecall(models.Model):
                 )
             )
 
-    def _held_lots(self, lots=None):
-        """The units (among `lots`) this recall holds: recalled now, by an event of
-        this recall (activation, or a unit coming back), read in their history."""
-        self.ensure_one()
-        self.env["stock.lot"].flush_model(["serial_state"])
-        self.env.cr.execute(
-            """SELECT DISTINCT event.lot_id FROM serial_audit_line event
-                 JOIN stock_lot lot ON lot.id = event.lot_id
-                WHERE event.res_id = %s AND event.res_model = 'serial.recall'
-                  AND event.event = 'recalled' AND lot.serial_state = 'recalled'
-                  AND (%s OR event.lot_id = ANY(%s))""",
-            [self.id, lots is None, lots.ids if lots is not None else []],
-        )
-        return self.env["stock.lot"].browse([row[0] for row in self.env.cr.fetchall()])
-
     def _event_document(self):
         self.ensure_one()
         return {
@@ -430,88 +414,23 @@ class SerialRecall(models.Model):
         return count
 
     def _activate_units(self):
-        """Recall the units in stock or returned, in one batch of events; the units
-        sold wait for their notice (unreachable without a customer). Returns (units
-        recalled, units at customers to notify)."""
+        """Recall the units in stock or returned; returns (units recalled, units at
+        customers to notify) (serial_recall_units.activate_units)."""
         self.ensure_one()
-        self.env.flush_all()
-        cr = self.env.cr
-        cr.execute(
-            """SELECT line.lot_id FROM serial_recall_line line
-                 JOIN stock_lot lot ON lot.id = line.lot_id
-                WHERE line.recall_id = %s
-                  AND lot.serial_state IN ('in_stock', 'returned')
-                ORDER BY line.lot_id""",
-            [self.id],
-        )
-        lot_ids = [row[0] for row in cr.fetchall()]
-        Lot = self.env["stock.lot"]
-        document = dict(self._event_document(), note=self.reason)
-        Lot._apply_serial_events(
-            [
-                {"lot": Lot.browse(lot_id), "event": "recalled", **document}
-                for lot_id in lot_ids
-            ]
-        )
-        # the locate set the customers' units to notify: only the units sold, or no
-        # longer sold, since then change
-        cr.execute(
-            """UPDATE serial_recall_line line
-                  SET partner_id = CASE WHEN lot.serial_state = 'sold'
-                                        THEN lot.serial_partner_id END,
-                      outreach_state = CASE
-                          WHEN lot.serial_state <> 'sold' THEN NULL
-                          WHEN lot.serial_partner_id IS NULL THEN 'unreachable'
-                          ELSE 'to_notify' END
-                 FROM stock_lot lot
-                WHERE lot.id = line.lot_id AND line.recall_id = %s
-                  AND (lot.serial_state = 'sold') <> (line.outreach_state IS NOT NULL)
-                   OR lot.id = line.lot_id AND line.recall_id = %s
-                  AND lot.serial_state = 'sold'
-                  AND lot.serial_partner_id IS DISTINCT FROM line.partner_id""",
-            [self.id, self.id],
-        )
-        self.env["serial.recall.line"].invalidate_model()
-        to_notify = self.env["serial.recall.line"].search_count(
-            [("recall_id", "=", self.id), ("outreach_state", "=", "to_notify")]
-        )
-        return len(lot_ids), to_notify
+        return units.activate_units(self)
+
+    def _held_lots(self, lots=None):
+        """The units (among `lots`) this recall holds recalled now
+        (serial_recall_units.held_lots)."""
+        self.ensure_one()
+        return units.held_lots(self, lots)
 
     def _release_units(self, lines, reason):
-        """Back to the state each unit had before this recall recalled it."""
-        lots = lines.lot_id
-        writer.check_restorable(lots, "recall_closed")
-        document = dict(self._event_document(), note=reason or self.reason)
-        self.env["stock.lot"]._apply_serial_events(
-            [{"lot": lot, "event": "recall_closed", **document} for lot in lots]
-        )
+        """Back to the state each unit had before this recall recalled it, or to
+        another active recall listing it (serial_recall_units.release_units)."""
+        units.release_units(self, lines, reason)
 
     def _scrap_units(self, lines, reason):
-        """Scrap the units: those in stock through a stock scrap from where they are
-        (the stock follows), the others by their event alone."""
-        document = dict(self._event_document(), note=reason or self.reason)
-        scraps = self.env["stock.scrap"]
-        not_in_stock = self.env["stock.lot"]
-        for line in lines:
-            quants = line.lot_id.sudo().quant_ids.filtered(
-                lambda quant: (
-                    quant.quantity > 0 and quant.location_id.usage == "internal"
-                )
-            )
-            if not quants:
-                not_in_stock |= line.lot_id
-                continue
-            scraps |= scraps.sudo().create(
-                {
-                    "product_id": line.lot_id.product_id.id,
-                    "lot_id": line.lot_id.id,
-                    "scrap_qty": 1,
-                    "location_id": quants[0].location_id.id,
-                    "company_id": self.company_id.id,
-                    "origin": self.name,
-                }
-            )
-        scraps.with_context(**{EVENT_DOCUMENT: document}).do_scrap()
-        self.env["stock.lot"]._apply_serial_events(
-            [{"lot": lot, "event": "scrapped", **document} for lot in not_in_stock]
-        )
+        """Scrap the units, through a stock scrap when in stock
+        (serial_recall_units.scrap_units)."""
+        units.scrap_units(self, lines, reason)

@@ -242,7 +242,7 @@ class TestSerialRecall(SerialRecallMixin, SerialTrackingCommon):
         self.assertEqual(lines["RC-0001"].outreach_state, "remedied")
         self.assertEqual(self.lots["RC-0001"].serial_state, "recalled")
 
-    def test_unit_in_two_recalls_is_recalled_once(self):
+    def test_unit_in_two_recalls_is_recalled_once_and_handed_over(self):
         delivery = self._deliver(self.lots["RC-0002"], self.customer)
         first = self._recall(serial_ranges="RC-0001..RC-0002")
         second = self._recall(serial_ranges="RC-0*")
@@ -266,8 +266,16 @@ class TestSerialRecall(SerialRecallMixin, SerialTrackingCommon):
             [line.event for line in lot.audit_line_ids.sorted("chain_index")][-2:],
             ["returned", "recalled"],
         )
+        # closing the first hands its units over to the second, still active
         first._close(resolution="released")
+        self.assertEqual(lot.serial_state, "recalled")
+        self.assertEqual(self.lots["RC-0001"].serial_state, "recalled")
+        self.assertEqual(
+            self._recall_history(lot, second)[-1], ("recalled", "returned", "recalled")
+        )
+        second._close(resolution="released")
         self.assertEqual(lot.serial_state, "returned")
+        self.assertEqual(self.lots["RC-0001"].serial_state, "in_stock")
 
     def test_rates(self):
         for name in ("RC-0002", "RC-0003", "RC-0004", "RC-0005"):
