@@ -29,6 +29,7 @@
         "wizards/serial_conflict_resolve_views.xml",
         "wizards/stock_lot_import_views.xml",
         "wizards/serial_count_import_views.xml",
+        "wizards/serial_fingerprint_check_views.xml",
         "views/menus.xml",
         "data/ir_sequence_data.xml",
     ],
