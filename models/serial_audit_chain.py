@@ -168,8 +168,9 @@ def find_chain_problems(env, limit, lot_ids=None, lengths=None):
     Set-based, in PostgreSQL, in two statements: the links (each row's position and
     previous hash against the row before it in its chain, the last row against the
     serial's head) walk the (lot_id, chain_index) index once; the digests (each row's
-    hash recomputed from its stored previous hash and content) are one scan, which
-    PostgreSQL may share among parallel workers. Checked apart, they are the walk's
+    hash recomputed from its stored previous hash and content) are counted in one
+    scan, which PostgreSQL may share among parallel workers (only a changed ledger is
+    scanned again for its lines, in chain order). Checked apart, they are the walk's
     check: a row is intact when its hash matches its content and its stored previous
     hash is the stored hash of the row before it."""
     env["serial.audit.line"].flush_model()
@@ -212,27 +213,25 @@ def find_chain_problems(env, limit, lot_ids=None, lengths=None):
                 (lot_id, index, 2, end_problem(env, line_id, lot_name, index, length))
             )
     gaps = {problem.line_id for *_key, problem in found}
-    env.cr.execute(
-        SQL(
-            # every row's digest first, in any order (a parallel scan), then the
-            # few that do not match in chain order
-            """WITH changed AS MATERIALIZED (
-                 SELECT line.id, line.lot_id, line.chain_index, line.lot_name
-                   FROM serial_audit_line line
-                  WHERE %s AND line.hash IS DISTINCT FROM %s
-               )
-               SELECT * FROM changed ORDER BY lot_id, chain_index LIMIT %s""",
-            chains,
-            digest_sql("line"),
-            limit + len(gaps),
+    if lot_ids is not None or changed_count(env, chains):
+        env.cr.execute(
+            SQL(
+                """SELECT line.id, line.lot_id, line.chain_index, line.lot_name
+                     FROM serial_audit_line line
+                    WHERE %s AND line.hash IS DISTINCT FROM %s
+                    ORDER BY line.lot_id, line.chain_index
+                    LIMIT %s""",
+                chains,
+                digest_sql("line"),
+                limit + len(gaps),
+            )
         )
-    )
-    found += [
-        (lot_id, index, 1, changed_problem(env, line_id, lot_name))
-        for line_id, lot_id, index, lot_name in env.cr.fetchall()
-        # a row that does not link is reported as such, once
-        if line_id not in gaps
-    ]
+        found += [
+            (lot_id, index, 1, changed_problem(env, line_id, lot_name))
+            for line_id, lot_id, index, lot_name in env.cr.fetchall()
+            # a row that does not link is reported as such, once
+            if line_id not in gaps
+        ]
     if lengths is not None:
         env.cr.execute(
             SQL(
@@ -246,6 +245,22 @@ def find_chain_problems(env, limit, lot_ids=None, lengths=None):
         lengths.update(env.cr.fetchall())
     found.sort(key=lambda item: item[:3])
     return [problem for *_key, problem in found[:limit]]
+
+
+def changed_count(env, chains):
+    """How many rows of the `chains` do not hash to their stored hash: every row's
+    digest, in no order, counted by an aggregate PostgreSQL can share among parallel
+    workers (which return one row each). Only a ledger found changed is walked again
+    for the lines, in chain order."""
+    env.cr.execute(
+        SQL(
+            """SELECT count(*) FROM serial_audit_line line
+                WHERE %s AND line.hash IS DISTINCT FROM %s""",
+            chains,
+            digest_sql("line"),
+        )
+    )
+    return env.cr.fetchone()[0]
 
 
 def gap_problem(env, line_id, lot_name):
