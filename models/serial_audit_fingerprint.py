@@ -114,12 +114,38 @@ def seal(taken_at, line_id, company_ids, chains, heads_digest):
 
 
 def take(env):
-    """The Fingerprint of the current companies' chains now. Appends wait while it is
-    taken (a SHARE lock, until the transaction ends): no chain moves under it."""
+    """The Fingerprint of the current companies' chains now, taken so that no audit
+    line with an id up to its last one can commit after it (a later check would count
+    it): under a SHARE lock on the audit lines, which waits for the appends in flight
+    and holds new ones back until it is taken, and in a snapshot begun after that
+    lock, i.e. a transaction of its own. Only a transaction that appended lines itself
+    (they are part of the ledger it sees) takes it in place, without waiting (NOWAIT:
+    Odoo retries the request)."""
     env["serial.audit.line"].flush_model()
-    # NOWAIT: an append in flight could commit lines below the last id read here,
-    # which a later check would count; the request is retried once it has ended
-    env.cr.execute("LOCK TABLE serial_audit_line IN SHARE MODE NOWAIT")
+    if appended_here(env.cr):
+        env.cr.execute("LOCK TABLE serial_audit_line IN SHARE MODE NOWAIT")
+        return _take(env)
+    with env.registry.cursor() as cr:
+        cr.execute("SET LOCAL lock_timeout = '10s'")
+        cr.execute("LOCK TABLE serial_audit_line IN SHARE MODE")
+        return _take(env(cr=cr))
+
+
+def appended_here(cr):
+    """Whether the transaction of `cr` wrote audit lines (holds their table's write
+    lock)."""
+    cr.execute(
+        """SELECT EXISTS (
+               SELECT 1 FROM pg_locks
+                WHERE pid = pg_backend_pid() AND granted
+                  AND relation = 'serial_audit_line'::regclass
+                  AND mode = 'RowExclusiveLock'
+           )"""
+    )
+    return cr.fetchone()[0]
+
+
+def _take(env):
     company_ids = tuple(sorted(env.companies.ids))
     env.cr.execute(
         SQL(
