@@ -212,7 +212,7 @@ def find_chain_problems(env, limit, lot_ids=None, lengths=None):
             found.append(
                 (lot_id, index, 2, end_problem(env, line_id, lot_name, index, length))
             )
-    gaps = {problem.line_id for *_key, problem in found}
+    gaps = {problem.line_id for _lot, _index, order, problem in found if not order}
     if lot_ids is not None or changed_count(env, chains):
         env.cr.execute(
             SQL(

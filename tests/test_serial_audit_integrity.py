@@ -95,6 +95,26 @@ class TestSerialAuditIntegrity(SerialTrackingCommon):
             ],
         )
 
+    def test_changed_last_hash_is_changed_and_off_its_head(self):
+        """As the walk said: the line's hash no longer matches it, nor its head."""
+        sold = self.lines[2]
+        self._with_trigger_disabled(
+            "UPDATE serial_audit_line SET hash = %s WHERE id = %s", ["1" * 64, sold.id]
+        )
+        self.assertEqual(
+            self._problems(),
+            [
+                (sold.id, f"line {sold.id} of serial I-1 {CHANGED}"),
+                (
+                    sold.id,
+                    (
+                        "serial I-1 records 3 events but its history ends at event 3: "
+                        "lines after it were removed or changed"
+                    ),
+                ),
+            ],
+        )
+
     def test_chain_shorter_than_its_head_detected(self):
         received, sold = self.lines[1], self.lines[2]
         self._with_trigger_disabled(
