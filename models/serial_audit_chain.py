@@ -13,6 +13,7 @@ import hashlib
 import json
 from typing import NamedTuple
 
+from odoo import fields
 from odoo.tools import SQL, format_datetime
 
 # the columns a row's hash covers, in the canonical JSON (sorted keys)
@@ -150,31 +151,25 @@ def digest_sql(alias):
     )
 
 
-def _chains_sql(env, lot_ids):
-    return (
-        SQL("line.company_id = ANY(%s)", env.companies.ids)
-        if lot_ids is None
-        else SQL("line.lot_id = ANY(%s)", list(lot_ids))
-    )
-
-
 def find_chain_problems(env, limit, lot_ids=None, lengths=None):
     """[ChainProblem] for the first `limit` broken links, in chain order: a row whose
     hash does not match its content, a row that does not link to the row before it or
     follows a gap, a last row that is not the head its serial records. Every chain of
-    the current companies, or the whole chains of the serials `lot_ids`. `lengths`, a
-    dict, receives the length each walked serial's head records.
+    the current companies, or the whole chains of the serials `lot_ids` (walk_serials).
+    `lengths`, a dict, receives the length each walked serial's head records.
 
-    Set-based, in PostgreSQL, in two statements: the links (each row's position and
-    previous hash against the row before it in its chain, the last row against the
-    serial's head) walk the (lot_id, chain_index) index once; the digests (each row's
-    hash recomputed from its stored previous hash and content) are counted in one
-    scan, which PostgreSQL may share among parallel workers (only a changed ledger is
-    scanned again for its lines, in chain order). Checked apart, they are the walk's
-    check: a row is intact when its hash matches its content and its stored previous
-    hash is the stored hash of the row before it."""
+    The whole ledger is checked set-based, in PostgreSQL, in two statements: the links
+    (each row's position and previous hash against the row before it in its chain, the
+    last row against the serial's head) walk the (lot_id, chain_index) index once; the
+    digests (each row's hash recomputed from its stored previous hash and content) are
+    counted in one scan, which PostgreSQL may share among parallel workers (only a
+    changed ledger is scanned again for its lines, in chain order). Checked apart, they
+    are the walk's check: a row is intact when its hash matches its content and its
+    stored previous hash is the stored hash of the row before it."""
     env["serial.audit.line"].flush_model()
-    chains = _chains_sql(env, lot_ids)
+    if lot_ids is not None:
+        return walk_serials(env, limit, lot_ids, lengths)
+    chains = SQL("line.company_id = ANY(%s)", env.companies.ids)
     found = []  # (lot id, chain index, order, ChainProblem)
     env.cr.execute(
         SQL(
@@ -213,7 +208,7 @@ def find_chain_problems(env, limit, lot_ids=None, lengths=None):
                 (lot_id, index, 2, end_problem(env, line_id, lot_name, index, length))
             )
     gaps = {problem.line_id for _lot, _index, order, problem in found if not order}
-    if lot_ids is not None or changed_count(env, chains):
+    if changed_count(env, chains):
         env.cr.execute(
             SQL(
                 """SELECT line.id, line.lot_id, line.chain_index, line.lot_name
@@ -245,6 +240,46 @@ def find_chain_problems(env, limit, lot_ids=None, lengths=None):
         lengths.update(env.cr.fetchall())
     found.sort(key=lambda item: item[:3])
     return [problem for *_key, problem in found[:limit]]
+
+
+def walk_serials(env, limit, lot_ids, lengths=None):
+    """find_chain_problems for a few serials' whole chains (a serial's form, its
+    certificate): their rows in chain order with their links and heads checked in one
+    statement, their hashes recomputed by hash_row (for a few rows, cheaper than
+    planning the digest in SQL)."""
+    env.cr.execute(
+        SQL(
+            """SELECT line.id, line.previous_hash, line.hash,
+                      line.chain_index IS DISTINCT FROM
+                          COALESCE(lag(line.chain_index) OVER chain + 1, 1)
+                      OR NULLIF(line.previous_hash, '') IS DISTINCT FROM
+                          lag(line.hash) OVER chain,
+                      lead(line.id) OVER chain IS NULL AND (head.length, head.hash)
+                          IS DISTINCT FROM (line.chain_index, line.hash),
+                      head.length, %s
+                 FROM serial_audit_line line
+                 LEFT JOIN serial_audit_head head ON head.lot_id = line.lot_id
+                WHERE line.lot_id = ANY(%s)
+               WINDOW chain AS (PARTITION BY line.lot_id ORDER BY line.chain_index)
+                ORDER BY line.lot_id, line.chain_index""",
+            SQL(", ").join(SQL.identifier("line", name) for name in STORED_FIELDS),
+            list(lot_ids),
+        )
+    )
+    problems = []
+    for line_id, previous, digest, gap, end, length, *values in env.cr.fetchall():
+        row = dict(zip(STORED_FIELDS, values, strict=True))
+        row["date"] = fields.Datetime.to_string(row["date"])
+        name, index = row["lot_name"], row["chain_index"]
+        if lengths is not None:
+            lengths[row["lot_id"]] = length or 0
+        if gap:
+            problems.append(gap_problem(env, line_id, name))
+        elif hash_row(previous, row) != digest:
+            problems.append(changed_problem(env, line_id, name))
+        if end:
+            problems.append(end_problem(env, line_id, name, index, length))
+    return problems[:limit]
 
 
 def changed_count(env, chains):

@@ -84,7 +84,8 @@ def heads_as_of(env, company_ids, line_id):
                         line.hash
                    FROM serial_audit_line line
                   WHERE line.company_id = ANY(%s) AND line.id <= %s
-                  ORDER BY line.lot_id, line.chain_index DESC
+                  -- the (lot_id, chain_index) index read backwards: no sort
+                  ORDER BY line.lot_id DESC, line.chain_index DESC
                ), bucket AS (
                  SELECT head.lot_id >> %s AS bucket, count(*) AS chains,
                         sha256(convert_to(string_agg(
