@@ -31,6 +31,7 @@
         "wizards/stock_lot_import_views.xml",
         "wizards/serial_count_import_views.xml",
         "wizards/serial_recall_close_views.xml",
+        "wizards/serial_fingerprint_check_views.xml",
         "views/menus.xml",
         "data/ir_sequence_data.xml",
     ],

@@ -15,6 +15,7 @@ sys.path.insert(0, os.environ["ODOO_PATH"])
 
 import count
 import history
+import integrity
 import pos_sync
 import psycopg2
 import recall
@@ -256,30 +257,6 @@ def bench_state_change(env, report, count=300):
     env.invalidate_all()
 
 
-def bench_verify(env, report):
-    """Verify every chain (1 row per serial after the install) against reading the same
-    rows in SQL, the floor any check must pay."""
-    audit = env["serial.audit.line"]
-    env.cr.execute("SELECT count(*) FROM serial_audit_line")
-    rows = env.cr.fetchone()[0]
-
-    def native():
-        env.cr.execute("SELECT * FROM serial_audit_line ORDER BY lot_id, chain_index")
-        env.cr.fetchall()
-
-    native_s = timed(native, repeat=1)
-    start = time.perf_counter()
-    assert not audit.verify_chain()
-    addon_s = time.perf_counter() - start
-    report.add(
-        f"verify the history ({rows:,} audit lines), seconds",
-        native_s,
-        addon_s,
-        unit="s",
-        better="lower",
-    )
-
-
 def settle(dbname):
     """VACUUM ANALYZE the tables the POS sync reads and writes: the rolled-back imports
     and the fills leave hundreds of thousands of dead or unanalyzed rows, and an
@@ -328,7 +305,7 @@ def main():
             better="higher",
         )
         bench_state_change(env, report)
-        bench_verify(env, report)
+        integrity.bench_integrity(env, report)
         history.bench_history(env, report)
         registration.bench_import(env, report)
         pos_sync.time_check(env, report)

@@ -40,7 +40,22 @@ HASHED_FIELDS = (
 # exactly as before
 HASHED_IF_SET = ("location_id", "location_dest_id")
 STORED_FIELDS = (*HASHED_FIELDS, *HASHED_IF_SET)
-VERIFY_PAGE = 50000
+# the characters json.dumps escapes in a string (a PostgreSQL regular expression)
+JSON_ESCAPED = r'[\x01-\x1f"\\]'
+INTEGER_FIELDS = frozenset(
+    {
+        "chain_index",
+        "lot_id",
+        "product_id",
+        "company_id",
+        "user_id",
+        "res_id",
+        "partner_ref_id",
+        "pos_config_id",
+        "location_id",
+        "location_dest_id",
+    }
+)
 
 
 class ChainProblem(NamedTuple):
@@ -84,108 +99,241 @@ def count_chains(env):
     return env.cr.fetchone()
 
 
+def canonical_sql(alias):
+    """The canonical JSON of a row as PostgreSQL builds it, byte for byte what
+    hash_row's json.dumps writes (sorted keys, no spaces, non-ASCII as is), so that
+    the chains are verified where the rows are, without shipping them to Python.
+    json.dumps escapes only '"', backslash and the control characters: a row whose
+    texts hold none of them (nearly all rows) is quoted as is, the others through
+    to_json, which escapes exactly as Python's json does (and costs more)."""
+    texts = [
+        SQL.identifier(alias, name)
+        for name in sorted(STORED_FIELDS)
+        if name not in INTEGER_FIELDS and name != "date"
+    ]
+    return SQL(
+        "CASE WHEN concat(%s) ~ %s THEN %s ELSE %s END",
+        SQL(", ").join(texts),
+        JSON_ESCAPED,
+        _canonical_format(alias, lambda text: SQL("to_json(%s)::text", text)),
+        _canonical_format(alias, lambda text: SQL("'\"' || %s || '\"'", text)),
+    )
+
+
+def _canonical_format(alias, quoted):
+    """The canonical JSON of the row `alias` in one format() call (cheaper per row
+    than a chain of concatenations), its texts quoted by `quoted`."""
+    template, values = [], []
+    for position, name in enumerate(sorted(STORED_FIELDS)):
+        column = SQL.identifier(alias, name)
+        if name in INTEGER_FIELDS:
+            value = SQL("NULLIF(%s, 0)::text", column)
+        elif name == "date":  # as fields.Datetime.to_string writes it: no escaping
+            value = SQL("'\"' || to_char(%s, 'YYYY-MM-DD HH24:MI:SS') || '\"'", column)
+        else:
+            value = quoted(SQL("NULLIF(%s, '')", column))
+        key = ("{" if not position else ",") + json.dumps(name) + ":"
+        if name in HASHED_IF_SET:  # the key only when set (never the first key)
+            template.append("%s")
+            values.append(SQL("%s || %s", key, value))
+        else:
+            template.append(key + "%s")
+            values.append(SQL("COALESCE(%s, 'null')", value))
+    return SQL("format(%s, %s)", "".join(template) + "}", SQL(", ").join(values))
+
+
+def digest_sql(alias):
+    """hash_row of the row `alias`, computed by PostgreSQL (sha256 is built in)."""
+    return SQL(
+        "encode(sha256(convert_to(COALESCE(%s, '') || %s, 'UTF8')), 'hex')",
+        SQL.identifier(alias, "previous_hash"),
+        canonical_sql(alias),
+    )
+
+
 def find_chain_problems(env, limit, lot_ids=None, lengths=None):
     """[ChainProblem] for the first `limit` broken links, in chain order: a row whose
     hash does not match its content, a row that does not link to the row before it or
     follows a gap, a last row that is not the head its serial records. Every chain of
-    the current companies, or the whole chains of the serials `lot_ids`. `lengths`, a
-    dict, receives the length each walked serial's head records."""
-    env["serial.audit.line"].flush_model()
+    the current companies, or the whole chains of the serials `lot_ids` (walk_serials).
+    `lengths`, a dict, receives the length each walked serial's head records.
 
-    columns = SQL(", ").join(SQL.identifier("line", name) for name in STORED_FIELDS)
-    chains = (
-        SQL("line.company_id = ANY(%s)", env.companies.ids)
-        if lot_ids is None
-        else SQL("line.lot_id = ANY(%s)", list(lot_ids))
+    The whole ledger is checked set-based, in PostgreSQL, in two statements: the links
+    (each row's position and previous hash against the row before it in its chain, the
+    last row against the serial's head) walk the (lot_id, chain_index) index once; the
+    digests (each row's hash recomputed from its stored previous hash and content) are
+    counted in one scan, which PostgreSQL may share among parallel workers (only a
+    changed ledger is scanned again for its lines, in chain order). Checked apart, they
+    are the walk's check: a row is intact when its hash matches its content and its
+    stored previous hash is the stored hash of the row before it."""
+    env["serial.audit.line"].flush_model()
+    if lot_ids is not None:
+        return walk_serials(env, limit, lot_ids, lengths)
+    chains = SQL("line.company_id = ANY(%s)", env.companies.ids)
+    found = []  # (lot id, chain index, order, ChainProblem)
+    env.cr.execute(
+        SQL(
+            """WITH line AS (
+                 SELECT line.id, line.lot_id, line.chain_index, line.lot_name,
+                        line.hash,
+                        line.chain_index IS DISTINCT FROM
+                            COALESCE(lag(line.chain_index) OVER chain + 1, 1)
+                        OR NULLIF(line.previous_hash, '') IS DISTINCT FROM
+                            lag(line.hash) OVER chain AS gap,
+                        lead(line.id) OVER chain IS NULL AS last
+                   FROM serial_audit_line line
+                  WHERE %s
+                 WINDOW chain AS (PARTITION BY line.lot_id ORDER BY line.chain_index)
+               )
+               SELECT line.id, line.lot_id, line.chain_index, line.lot_name, line.gap,
+                      line.last AND (head.length, head.hash)
+                          IS DISTINCT FROM (line.chain_index, line.hash),
+                      head.length
+                 FROM line
+                 LEFT JOIN serial_audit_head head
+                        ON line.last AND head.lot_id = line.lot_id
+                WHERE line.gap OR (line.last AND (head.length, head.hash)
+                          IS DISTINCT FROM (line.chain_index, line.hash))
+                ORDER BY line.lot_id, line.chain_index
+                LIMIT %s""",
+            chains,
+            limit,
+        )
     )
-    problems = []
-    after = (0, 0)
-    previous_row = None  # (row, line id, hash, recorded length, recorded head)
-    while len(problems) < limit:
+    for line_id, lot_id, index, lot_name, gap, end, length in env.cr.fetchall():
+        if gap:
+            found.append((lot_id, index, 0, gap_problem(env, line_id, lot_name)))
+        if end:
+            found.append(
+                (lot_id, index, 2, end_problem(env, line_id, lot_name, index, length))
+            )
+    gaps = {problem.line_id for _lot, _index, order, problem in found if not order}
+    if changed_count(env, chains):
         env.cr.execute(
             SQL(
-                """SELECT line.id, line.previous_hash, line.hash,
-                      head.length, head.hash, %s
-                 FROM serial_audit_line line
-                 LEFT JOIN serial_audit_head head ON head.lot_id = line.lot_id
-                WHERE %s
-                  AND (line.lot_id, line.chain_index) > (%s, %s)
-                ORDER BY line.lot_id, line.chain_index LIMIT %s""",
-                columns,
+                """SELECT line.id, line.lot_id, line.chain_index, line.lot_name
+                     FROM serial_audit_line line
+                    WHERE %s AND line.hash IS DISTINCT FROM %s
+                    ORDER BY line.lot_id, line.chain_index
+                    LIMIT %s""",
                 chains,
-                after[0],
-                after[1],
-                VERIFY_PAGE,
+                digest_sql("line"),
+                limit + len(gaps),
             )
         )
-        page = env.cr.fetchall()
-        if not page:
-            break
-        for line_id, previous_hash, digest, length, head, *values in page:
-            row = dict(zip(STORED_FIELDS, values, strict=True))
-            row["date"] = fields.Datetime.to_string(row["date"])
-            if lengths is not None:
-                lengths[row["lot_id"]] = length or 0
-            starts_chain = (
-                not previous_row or previous_row[0]["lot_id"] != row["lot_id"]
+        found += [
+            (lot_id, index, 1, changed_problem(env, line_id, lot_name))
+            for line_id, lot_id, index, lot_name in env.cr.fetchall()
+            # a row that does not link is reported as such, once
+            if line_id not in gaps
+        ]
+    if lengths is not None:
+        env.cr.execute(
+            SQL(
+                """SELECT line.lot_id, COALESCE(head.length, 0)
+                     FROM (SELECT DISTINCT line.lot_id FROM serial_audit_line line
+                            WHERE %s) line
+                     LEFT JOIN serial_audit_head head ON head.lot_id = line.lot_id""",
+                chains,
             )
-            if starts_chain and previous_row:
-                problems += check_chain_end(env, *previous_row)
-            expected_index = 1 if starts_chain else previous_row[0]["chain_index"] + 1
-            expected_previous = None if starts_chain else previous_row[2]
-            if (
-                row["chain_index"] != expected_index
-                or (previous_hash or None) != expected_previous
-            ):
-                problems.append(
-                    ChainProblem(
-                        line_id,
-                        env._(
-                            "line %(line)s of serial %(lot)s follows a gap: the "
-                            "line before it was removed or changed",
-                            line=line_id,
-                            lot=row["lot_name"],
-                        ),
-                    )
-                )
-            elif hash_row(previous_hash, row) != digest:
-                problems.append(
-                    ChainProblem(
-                        line_id,
-                        env._(
-                            "line %(line)s of serial %(lot)s was changed after it "
-                            "was written",
-                            line=line_id,
-                            lot=row["lot_name"],
-                        ),
-                    )
-                )
-            previous_row = (row, line_id, digest, length, head)
-        if len(page) < VERIFY_PAGE:
-            break  # the last page
-        after = (previous_row[0]["lot_id"], previous_row[0]["chain_index"])
-    if previous_row and len(problems) < limit:
-        problems += check_chain_end(env, *previous_row)
+        )
+        lengths.update(env.cr.fetchall())
+    found.sort(key=lambda item: item[:3])
+    return [problem for *_key, problem in found[:limit]]
+
+
+def walk_serials(env, limit, lot_ids, lengths=None):
+    """find_chain_problems for a few serials' whole chains (a serial's form, its
+    certificate): their rows in chain order with their links and heads checked in one
+    statement, their hashes recomputed by hash_row (for a few rows, cheaper than
+    planning the digest in SQL)."""
+    env.cr.execute(
+        SQL(
+            """SELECT line.id, line.previous_hash, line.hash,
+                      line.chain_index IS DISTINCT FROM
+                          COALESCE(lag(line.chain_index) OVER chain + 1, 1)
+                      OR NULLIF(line.previous_hash, '') IS DISTINCT FROM
+                          lag(line.hash) OVER chain,
+                      lead(line.id) OVER chain IS NULL AND (head.length, head.hash)
+                          IS DISTINCT FROM (line.chain_index, line.hash),
+                      head.length, %s
+                 FROM serial_audit_line line
+                 LEFT JOIN serial_audit_head head ON head.lot_id = line.lot_id
+                WHERE line.lot_id = ANY(%s)
+               WINDOW chain AS (PARTITION BY line.lot_id ORDER BY line.chain_index)
+                ORDER BY line.lot_id, line.chain_index""",
+            SQL(", ").join(SQL.identifier("line", name) for name in STORED_FIELDS),
+            list(lot_ids),
+        )
+    )
+    problems = []
+    for line_id, previous, digest, gap, end, length, *values in env.cr.fetchall():
+        row = dict(zip(STORED_FIELDS, values, strict=True))
+        row["date"] = fields.Datetime.to_string(row["date"])
+        name, index = row["lot_name"], row["chain_index"]
+        if lengths is not None:
+            lengths[row["lot_id"]] = length or 0
+        if gap:
+            problems.append(gap_problem(env, line_id, name))
+        elif hash_row(previous, row) != digest:
+            problems.append(changed_problem(env, line_id, name))
+        if end:
+            problems.append(end_problem(env, line_id, name, index, length))
     return problems[:limit]
 
 
-def check_chain_end(env, row, line_id, digest, length, head):
+def changed_count(env, chains):
+    """How many rows of the `chains` do not hash to their stored hash: every row's
+    digest, in no order, counted by an aggregate PostgreSQL can share among parallel
+    workers (which return one row each). Only a ledger found changed is walked again
+    for the lines, in chain order."""
+    env.cr.execute(
+        SQL(
+            """SELECT count(*) FROM serial_audit_line line
+                WHERE %s AND line.hash IS DISTINCT FROM %s""",
+            chains,
+            digest_sql("line"),
+        )
+    )
+    return env.cr.fetchone()[0]
+
+
+def gap_problem(env, line_id, lot_name):
+    return ChainProblem(
+        line_id,
+        env._(
+            "line %(line)s of serial %(lot)s follows a gap: the line before it was "
+            "removed or changed",
+            line=line_id,
+            lot=lot_name,
+        ),
+    )
+
+
+def changed_problem(env, line_id, lot_name):
+    return ChainProblem(
+        line_id,
+        env._(
+            "line %(line)s of serial %(lot)s was changed after it was written",
+            line=line_id,
+            lot=lot_name,
+        ),
+    )
+
+
+def end_problem(env, line_id, lot_name, index, length):
     """The serial records the length and last hash of its chain: a removed last row
     leaves a chain shorter than recorded."""
-    if (row["chain_index"], digest) == (length, head):
-        return []
-    return [
-        ChainProblem(
-            line_id,
-            env._(
-                "serial %(lot)s records %(length)s events but its history ends at "
-                "event %(index)s: lines after it were removed or changed",
-                lot=row["lot_name"],
-                length=length,
-                index=row["chain_index"],
-            ),
-        )
-    ]
+    return ChainProblem(
+        line_id,
+        env._(
+            "serial %(lot)s records %(length)s events but its history ends at "
+            "event %(index)s: lines after it were removed or changed",
+            lot=lot_name,
+            length=length,
+            index=index,
+        ),
+    )
 
 
 def history_length(lot):

@@ -6,6 +6,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from . import serial_audit_chain as chain
+from . import serial_audit_fingerprint as fingerprints
 from .serial_audit_chain import STORED_FIELDS
 from .serial_lifecycle import EVENTS, SERIAL_STATES
 
@@ -211,15 +212,7 @@ class SerialAuditLine(models.Model):
         return self.browse(problems[0].line_id) if problems else self.browse()
 
     def action_verify_chain(self):
-        if not self.env.user.has_group(
-            "pos_serial_tracking.group_serial_auditor"
-        ) and not self.env.user.has_group("pos_serial_tracking.group_serial_manager"):
-            raise AccessError(
-                _(
-                    "Only Serial Auditors and Serial Managers can run the integrity "
-                    "check."
-                )
-            )
+        self._check_integrity_rights()
         rows, lots = chain.count_chains(self.env)
         problems = chain.find_chain_problems(self.env, limit=20)
         if not problems:
@@ -252,7 +245,63 @@ class SerialAuditLine(models.Model):
             ),
         }
 
+    @api.model
+    def ledger_fingerprint(self):
+        """A string an auditor keeps outside the database: one digest over the head of
+        every serial's history the caller may read (the companies of the context; by
+        default all of the user's) at this moment, with the time, the last audit line
+        and the companies it covers (serial_audit_fingerprint.py). Serial Auditors and
+        Serial Managers only."""
+        self._check_integrity_rights()
+        return fingerprints.take(self.env).text()
+
+    @api.model
+    def verify_fingerprint(self, fingerprint):
+        """Whether the histories a kept `fingerprint` covers still end where they did
+        when it was taken (events recorded since are fine): {"ok": bool, "message":
+        what it means and what to do}. Serial Auditors and Serial Managers of the
+        fingerprint's companies only."""
+        self._check_integrity_rights()
+        kept = fingerprints.parse(fingerprint)
+        if not kept:
+            return {
+                "ok": False,
+                "message": _(
+                    "This is not a ledger fingerprint: expected "
+                    "pst1:<time>:<line>:<companies>:<histories>:<digest>, as Get "
+                    "Fingerprint gives it. Copy the whole fingerprint you kept and "
+                    "check it again."
+                ),
+            }
+        foreign = set(kept.company_ids) - set(self.env.user._get_company_ids())
+        if foreign:
+            raise AccessError(
+                _(
+                    "This fingerprint covers the serial histories of companies you "
+                    "have no access to (ids %(companies)s): ask an auditor of those "
+                    "companies to check it.",
+                    companies=", ".join(map(str, sorted(foreign))),
+                )
+            )
+        return fingerprints.verify(self.env, kept)
+
     # --- private helpers -------------------------------------------------------------
+    def _check_integrity_rights(self):
+        """The integrity check and the fingerprint are for Serial Auditors and Serial
+        Managers, reading the audit lines (and for code in superuser mode)."""
+        if self.env.su:
+            return
+        if not self.env.user.has_group(
+            "pos_serial_tracking.group_serial_auditor"
+        ) and not self.env.user.has_group("pos_serial_tracking.group_serial_manager"):
+            raise AccessError(
+                _(
+                    "Only Serial Auditors and Serial Managers can run the integrity "
+                    "check."
+                )
+            )
+        self.check_access("read")
+
     @api.model
     def _serials_by_document(self, documents):
         """{document id: the serials whose history names it}, read with the user's

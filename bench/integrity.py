@@ -1,0 +1,46 @@
+"""The integrity of the ledger at volume: verifying every serial's hash chain, and
+taking and checking the ledger's fingerprint, against reading the same audit lines
+(every column, in chain order, into Python), the floor any check in Python must pay
+and the nearest native operation: stock Odoo has no ledger to verify."""
+
+# benchmarks imports this module: its names are read when the bench runs
+import benchmarks
+
+
+def bench_integrity(env, report):
+    audit = env["serial.audit.line"]
+    env.cr.execute("SELECT count(*) FROM serial_audit_line")
+    rows = env.cr.fetchone()[0]
+
+    def read():
+        env.cr.execute("SELECT * FROM serial_audit_line ORDER BY lot_id, chain_index")
+        env.cr.fetchall()
+
+    def verify():
+        assert not audit.verify_chain()
+
+    kept = []
+
+    def take():
+        kept.append(audit.ledger_fingerprint())
+
+    def check():
+        result = audit.verify_fingerprint(kept[-1])
+        assert result["ok"], result["message"]
+
+    read_s = benchmarks.timed(read)
+    report.add(
+        f"verify the history ({rows:,} audit lines), seconds",
+        read_s,
+        benchmarks.timed(verify),
+        unit="s",
+    )
+    report.add(
+        "  take the ledger's fingerprint, seconds",
+        read_s,
+        benchmarks.timed(take),
+        unit="s",
+    )
+    report.add(
+        "  check a kept fingerprint, seconds", read_s, benchmarks.timed(check), unit="s"
+    )
