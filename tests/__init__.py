@@ -19,3 +19,4 @@ from . import test_serial_search
 from . import test_serial_count
 from . import test_serial_unit_history
 from . import test_serial_dashboard
+from . import test_serial_recall_outreach

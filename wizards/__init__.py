@@ -5,3 +5,4 @@ from . import stock_lot_import_column
 from . import stock_lot_import_error
 from . import stock_lot_import
 from . import serial_count_import
+from . import serial_warranty_outreach
