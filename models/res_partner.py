@@ -68,13 +68,13 @@ class ResPartner(models.Model):
 
     @api.model
     def _warranty_ending_domain(self, days):
-        """Units sold in the current company whose warranty ends from today to
+        """Units sold in the current company (or of no company) whose warranty ends from today to
         `days` days from now."""
         today = fields.Date.context_today(self)
         return [
             ("serial_state", "=", "sold"),
             ("serial_partner_id", "!=", False),
-            ("company_id", "=", self.env.company.id),
+            ("company_id", "in", [self.env.company.id, False]),
             ("warranty_end_date", ">=", today),
             ("warranty_end_date", "<=", today + timedelta(days=days)),
         ]

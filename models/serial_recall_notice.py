@@ -36,7 +36,9 @@ class SerialRecallNotice(models.Model):
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, index=True
     )
-    line_ids = fields.One2many("serial.recall.line", "notice_id", string="Units")
+    line_ids = fields.One2many(
+        "serial.recall.line", "notice_id", string="Customer's Units"
+    )
     access_token = fields.Char(copy=False, groups="base.group_system")
     unit_count = fields.Integer(
         string="Units", compute="_compute_unit_count", store=True
