@@ -19,6 +19,7 @@ import pos_sync
 import psycopg2
 import registration
 from dashboard import bench_dashboard
+from recall_notices import bench_recall_notices
 from search import bench_search
 
 import odoo
@@ -332,6 +333,7 @@ def main():
         registration.bench_import(env, report)
         pos_sync.time_check(env, report)
         count.bench_count(env, report)
+        bench_recall_notices(env, report)
     native_db = os.environ.get("BENCH_NATIVE_DB")
     if native_db:
         native_registry = odoo.modules.registry.Registry(native_db)

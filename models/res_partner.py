@@ -1,6 +1,9 @@
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
+from odoo.tools import format_date
 
 from .stock_lot import SERIAL_READERS
 
@@ -28,6 +31,12 @@ class ResPartner(models.Model):
         "warranty ends within the warranty outreach's days (30 by default).",
     )
 
+    serial_warranty_ending_html = fields.Html(
+        compute="_compute_serial_warranty_ending_lot_ids",
+        sanitize=False,
+        groups=SERIAL_READERS,
+    )
+
     def _compute_serial_count(self):
         Lot = self.env["stock.lot"]
         for partner in self:
@@ -46,9 +55,34 @@ class ResPartner(models.Model):
             order="warranty_end_date, name",
         )
         for partner in self:
-            partner.serial_warranty_ending_lot_ids = lots.filtered(
+            mine = lots.filtered(
                 lambda lot, partner=partner: lot.serial_partner_id == partner
             )
+            partner.serial_warranty_ending_lot_ids = mine
+            partner.serial_warranty_ending_html = Markup("<ul>%s</ul>") % Markup(
+                ""
+            ).join(
+                Markup("<li>%s, %s <strong>%s</strong>: %s</li>")
+                % (
+                    lot.product_id.display_name,
+                    _("serial number"),
+                    lot.name,
+                    _(
+                        "warranty until %(date)s",
+                        date=format_date(self.env, lot.warranty_end_date),
+                    ),
+                )
+                for lot in mine
+            )
+
+    def mail_allowed_qweb_expressions(self):
+        # the warranty outreach's mail (serial_warranty_ending_mail_template)
+        return (
+            *super().mail_allowed_qweb_expressions(),
+            "object.id",
+            "object.lang",
+            "object.serial_warranty_ending_html",
+        )
 
     def action_view_serials(self):
         self.ensure_one()
@@ -68,8 +102,8 @@ class ResPartner(models.Model):
 
     @api.model
     def _warranty_ending_domain(self, days):
-        """Units sold in the current company (or of no company) whose warranty ends from today to
-        `days` days from now."""
+        """Units sold in the current company (or of no company) whose warranty ends
+        from today to `days` days from now."""
         today = fields.Date.context_today(self)
         return [
             ("serial_state", "=", "sold"),

@@ -1,8 +1,11 @@
 import hmac
 import secrets
 
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_date, plaintext2html
 
 from .serial_recall_line import ANSWERS
 
@@ -77,6 +80,21 @@ class SerialRecallNotice(models.Model):
         "units. Anyone holding the link can answer: give it to this customer only.",
     )
 
+    # what the notice's mail template shows, ready to print: the template uses
+    # field paths only (mail_allowed_qweb_expressions), so the mail queue renders it
+    # without compiling QWeb once per customer, and a Serial Manager who is not a
+    # template editor may still reword it
+    product_names = fields.Char(compute="_compute_mail_parts")
+    mail_units_html = fields.Html(compute="_compute_mail_parts", sanitize=False)
+    mail_reason_html = fields.Html(compute="_compute_mail_parts", sanitize=False)
+    mail_instructions_html = fields.Html(compute="_compute_mail_parts", sanitize=False)
+    mail_deadline = fields.Char(compute="_compute_mail_parts")
+    mail_ack_link_html = fields.Html(
+        compute="_compute_ack_url",
+        sanitize=False,
+        groups="pos_serial_tracking.group_serial_manager",
+    )
+
     _sql_constraints = [  # noqa: RUF012 Odoo reads this class attribute
         (
             "recall_partner_unique",
@@ -126,12 +144,65 @@ class SerialRecallNotice(models.Model):
 
     def _compute_ack_url(self):
         tokens = {notice.id: notice.access_token for notice in self.sudo()}
+        label = _("Tell us about your units")
         for notice in self:
-            notice.ack_url = (
+            url = (
                 f"{notice.get_base_url()}/serial/recall/{notice.id}/{tokens[notice.id]}"
                 if notice.id and tokens[notice.id]
                 else False
             )
+            notice.ack_url = url
+            notice.mail_ack_link_html = url and Markup(
+                '<a href="%s" style="display: inline-block; padding: 8px 16px; '
+                "background-color: #875A7B; color: #ffffff; text-decoration: none; "
+                'border-radius: 5px;">%s</a>'
+            ) % (url, label)
+
+    @api.depends(
+        "line_ids.lot_id",
+        "line_ids.product_id",
+        "recall_id.reason",
+        "recall_id.customer_instructions",
+        "recall_id.deadline",
+    )
+    @api.depends_context("lang")
+    def _compute_mail_parts(self):
+        for notice in self:
+            lines = notice.line_ids.sorted(lambda line: line.lot_id.name or "")
+            recall = notice.recall_id
+            notice.product_names = ", ".join(lines.product_id.mapped("name"))
+            notice.mail_units_html = Markup("<ul>%s</ul>") % Markup("").join(
+                Markup("<li>%s, %s <strong>%s</strong></li>")
+                % (line.product_id.display_name, _("serial number"), line.lot_id.name)
+                for line in lines
+            )
+            notice.mail_reason_html = plaintext2html(recall.reason or "")
+            notice.mail_instructions_html = plaintext2html(
+                recall.customer_instructions or ""
+            )
+            notice.mail_deadline = (
+                format_date(self.env, recall.deadline)
+                if recall.deadline
+                else _("as soon as possible")
+            )
+
+    def mail_allowed_qweb_expressions(self):
+        return (
+            *super().mail_allowed_qweb_expressions(),
+            "object.partner_id.id",
+            "object.partner_id.lang",
+            "object.company_id.name",
+            "object.company_id.email_formatted",
+            "object.recall_id.name",
+            "object.recall_id.firm_reference",
+            "object.product_names",
+            "object.mail_units_html",
+            "object.mail_reason_html",
+            "object.mail_instructions_html",
+            "object.mail_deadline",
+            "object.ack_url",
+            "object.mail_ack_link_html",
+        )
 
     # ------------------------------------------------------------------
     # queueing
