@@ -1,10 +1,8 @@
 from datetime import timedelta
 
-from markupsafe import Markup
-
 from odoo import _, api, fields, models
-from odoo.tools import format_date
 
+from .serial_mail_batch import queue_template_mails
 from .stock_lot import SERIAL_READERS
 
 WARRANTY_DAYS_KEY = "serial_warranty_days"  # context: the warranty outreach's horizon
@@ -31,12 +29,6 @@ class ResPartner(models.Model):
         "warranty ends within the warranty outreach's days (30 by default).",
     )
 
-    serial_warranty_ending_html = fields.Html(
-        compute="_compute_serial_warranty_ending_lot_ids",
-        sanitize=False,
-        groups=SERIAL_READERS,
-    )
-
     def _compute_serial_count(self):
         Lot = self.env["stock.lot"]
         for partner in self:
@@ -54,34 +46,21 @@ class ResPartner(models.Model):
             ],
             order="warranty_end_date, name",
         )
+        lot_ids_of = {}
+        for lot in lots:
+            lot_ids_of.setdefault(lot.serial_partner_id.id, []).append(lot.id)
         for partner in self:
-            mine = lots.filtered(
-                lambda lot, partner=partner: lot.serial_partner_id == partner
-            )
-            partner.serial_warranty_ending_lot_ids = mine
-            partner.serial_warranty_ending_html = Markup("<ul>%s</ul>") % Markup(
-                ""
-            ).join(
-                Markup("<li>%s, %s <strong>%s</strong>: %s</li>")
-                % (
-                    lot.product_id.display_name,
-                    _("serial number"),
-                    lot.name,
-                    _(
-                        "warranty until %(date)s",
-                        date=format_date(self.env, lot.warranty_end_date),
-                    ),
-                )
-                for lot in mine
+            partner.serial_warranty_ending_lot_ids = lots.browse(
+                lot_ids_of.get(partner.id, [])
             )
 
+    @api.model
     def mail_allowed_qweb_expressions(self):
         # the warranty outreach's mail (serial_warranty_ending_mail_template)
         return (
             *super().mail_allowed_qweb_expressions(),
             "object.id",
             "object.lang",
-            "object.serial_warranty_ending_html",
         )
 
     def action_view_serials(self):
@@ -128,4 +107,4 @@ class ResPartner(models.Model):
         template = self.env.ref(WARRANTY_MAIL_TEMPLATE).with_context(
             **{WARRANTY_DAYS_KEY: days}
         )
-        return template.send_mail_batch(customers.ids, force_send=False)
+        return queue_template_mails(template, customers)

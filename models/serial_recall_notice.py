@@ -1,12 +1,10 @@
 import hmac
 import secrets
 
-from markupsafe import Markup
-
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_date, plaintext2html
 
+from .serial_mail_batch import queue_template_mails
 from .serial_recall_line import ANSWERS
 
 NOTICE_STATES = [
@@ -80,19 +78,9 @@ class SerialRecallNotice(models.Model):
         "units. Anyone holding the link can answer: give it to this customer only.",
     )
 
-    # what the notice's mail template shows, ready to print: the template uses
-    # field paths only (mail_allowed_qweb_expressions), so the mail queue renders it
-    # without compiling QWeb once per customer, and a Serial Manager who is not a
-    # template editor may still reword it
-    product_names = fields.Char(compute="_compute_mail_parts")
-    mail_units_html = fields.Html(compute="_compute_mail_parts", sanitize=False)
-    mail_reason_html = fields.Html(compute="_compute_mail_parts", sanitize=False)
-    mail_instructions_html = fields.Html(compute="_compute_mail_parts", sanitize=False)
-    mail_deadline = fields.Char(compute="_compute_mail_parts")
-    mail_ack_link_html = fields.Html(
-        compute="_compute_ack_url",
-        sanitize=False,
-        groups="pos_serial_tracking.group_serial_manager",
+    product_names = fields.Char(
+        compute="_compute_product_names",
+        help="The recalled products this customer holds, as their notice names them.",
     )
 
     _sql_constraints = [  # noqa: RUF012 Odoo reads this class attribute
@@ -144,64 +132,30 @@ class SerialRecallNotice(models.Model):
 
     def _compute_ack_url(self):
         tokens = {notice.id: notice.access_token for notice in self.sudo()}
-        label = _("Tell us about your units")
         for notice in self:
-            url = (
+            notice.ack_url = (
                 f"{notice.get_base_url()}/serial/recall/{notice.id}/{tokens[notice.id]}"
                 if notice.id and tokens[notice.id]
                 else False
             )
-            notice.ack_url = url
-            notice.mail_ack_link_html = url and Markup(
-                '<a href="%s" style="display: inline-block; padding: 8px 16px; '
-                "background-color: #875A7B; color: #ffffff; text-decoration: none; "
-                'border-radius: 5px;">%s</a>'
-            ) % (url, label)
 
-    @api.depends(
-        "line_ids.lot_id",
-        "line_ids.product_id",
-        "recall_id.reason",
-        "recall_id.customer_instructions",
-        "recall_id.deadline",
-    )
+    @api.depends("line_ids.product_id")
     @api.depends_context("lang")
-    def _compute_mail_parts(self):
+    def _compute_product_names(self):
         for notice in self:
-            lines = notice.line_ids.sorted(lambda line: line.lot_id.name or "")
-            recall = notice.recall_id
-            notice.product_names = ", ".join(lines.product_id.mapped("name"))
-            notice.mail_units_html = Markup("<ul>%s</ul>") % Markup("").join(
-                Markup("<li>%s, %s <strong>%s</strong></li>")
-                % (line.product_id.display_name, _("serial number"), line.lot_id.name)
-                for line in lines
-            )
-            notice.mail_reason_html = plaintext2html(recall.reason or "")
-            notice.mail_instructions_html = plaintext2html(
-                recall.customer_instructions or ""
-            )
-            notice.mail_deadline = (
-                format_date(self.env, recall.deadline)
-                if recall.deadline
-                else _("as soon as possible")
-            )
+            notice.product_names = ", ".join(notice.line_ids.product_id.mapped("name"))
 
+    @api.model
     def mail_allowed_qweb_expressions(self):
+        # the notice template's subject, sender and recipients: rendered without
+        # evaluating code for each customer
         return (
             *super().mail_allowed_qweb_expressions(),
             "object.partner_id.id",
             "object.partner_id.lang",
-            "object.company_id.name",
             "object.company_id.email_formatted",
             "object.recall_id.name",
-            "object.recall_id.firm_reference",
             "object.product_names",
-            "object.mail_units_html",
-            "object.mail_reason_html",
-            "object.mail_instructions_html",
-            "object.mail_deadline",
-            "object.ack_url",
-            "object.mail_ack_link_html",
         )
 
     # ------------------------------------------------------------------
@@ -274,33 +228,33 @@ class SerialRecallNotice(models.Model):
                         "recall_id": recall.id,
                         "partner_id": partner.id,
                         "access_token": secrets.token_urlsafe(32),
-                        "line_ids": [fields.Command.set(line_ids)],
                     }
-                    for recall, partner, line_ids in new_groups
+                    for recall, partner, _line_ids in new_groups
                 ]
             )
             .sudo(False)
         )
-        notices = created
+        notice_of = dict(zip((group[:2] for group in new_groups), created, strict=True))
+        notice_of.update(existing)
+        Line = self.env["serial.recall.line"]
+        notices = self
         for recall, partner, line_ids in groups:
-            if (recall, partner) in existing:
-                notice = existing[(recall, partner)]
-                notice.line_ids = [fields.Command.link(line_id) for line_id in line_ids]
-                notices |= notice
-        notices.line_ids.filtered(
-            lambda line: line.outreach_state == "to_notify"
-        ).outreach_state = "notified"
+            notice = notice_of[(recall, partner)]
+            Line.browse(line_ids).write(
+                {"notice_id": notice.id, "outreach_state": "notified"}
+            )
+            notices |= notice
         return notices
 
     def _send_notice_mails(self, notices):
-        """One mail per notice from the editable template, rendered and created in
-        batches by the template itself, left in the queue."""
+        """One mail per notice from the editable template, rendered for many notices
+        at once (models/serial_mail_batch.py), left in the queue for the `mail`
+        cron."""
         template = self.env.ref(NOTICE_MAIL_TEMPLATE)
-        mails = template.send_mail_batch(notices.ids, force_send=False)
-        mail_of = {mail.res_id: mail for mail in mails}
+        mails = queue_template_mails(template, notices)
         now = fields.Datetime.now()
-        for notice in notices:
-            notice.write({"mail_id": mail_of[notice.id].id, "sent_date": now})
+        for notice, mail in zip(notices, mails, strict=True):
+            notice.write({"mail_id": mail.id, "sent_date": now})
         for recall in notices.recall_id:
             mailed = notices.filtered(
                 lambda notice, recall=recall: notice.recall_id == recall
