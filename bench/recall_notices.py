@@ -36,6 +36,7 @@ def _recall_with_lines(env, customers):
         [customers * UNITS_EACH],
     )
     lots = env.cr.fetchall()
+    partner_ids = partners.ids
     env.flush_all()
     env.cr.execute(
         """INSERT INTO serial_recall_line (recall_id, company_id, lot_id, product_id,
@@ -51,7 +52,7 @@ def _recall_with_lines(env, customers):
             recall.company_id.id,
             [lot_id for lot_id, _product in lots],
             [product_id for _lot, product_id in lots],
-            [partners.ids[i // UNITS_EACH] for i in range(len(lots))],
+            [partner_ids[i // UNITS_EACH] for i in range(len(lots))],
         ],
     )
     env.invalidate_all()

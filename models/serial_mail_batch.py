@@ -42,13 +42,19 @@ def queue_template_mails(template, records):
     is theirs), rendered as the user, in the records' languages. Returns the mails
     in the order of `records`."""
     records.check_access("read")  # as send_mail_batch does
-    Mail = records.env["mail.mail"].sudo()
+    env = records.env
+    # the author and default sender each mail would compute for itself, once
+    author_id, email_from = env["mail.thread"]._message_compute_author(
+        raise_on_email=False
+    )
+    sender = {"author_id": author_id, "email_from": email_from}
+    Mail = env["mail.mail"].sudo()
     mails = Mail
     for res_ids in split_every(BATCH, records.ids, list):
         values = template._generate_template(res_ids, MAIL_FIELDS)
         bodies = render_bodies(template, res_ids)
         mails |= Mail.create(
-            [_mail_values(values[res_id], bodies[res_id]) for res_id in res_ids]
+            [_mail_values(values[res_id], bodies[res_id], sender) for res_id in res_ids]
         )
     return mails
 
@@ -79,11 +85,11 @@ def render_bodies(template, res_ids):
     return bodies
 
 
-def _mail_values(rendered, body):
+def _mail_values(rendered, body, sender):
     values = dict(rendered, body_html=body)
     values["recipient_ids"] = [
         fields.Command.link(pid) for pid in values.pop("partner_ids", [])
     ]
     if not values.get("email_from"):
         values.pop("email_from", None)  # the sending user's, as send_mail does
-    return values
+    return {**sender, **values}

@@ -3,6 +3,7 @@ import secrets
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from .serial_mail_batch import queue_template_mails
 from .serial_recall_line import ANSWERS
@@ -236,15 +237,64 @@ class SerialRecallNotice(models.Model):
         )
         notice_of = dict(zip((group[:2] for group in new_groups), created, strict=True))
         notice_of.update(existing)
-        Line = self.env["serial.recall.line"]
-        notices = self
-        for recall, partner, line_ids in groups:
-            notice = notice_of[(recall, partner)]
-            Line.browse(line_ids).write(
-                {"notice_id": notice.id, "outreach_state": "notified"}
+        linked = {
+            line_id: notice_of[(recall, partner)].id
+            for recall, partner, line_ids in groups
+            for line_id in line_ids
+        }
+        self._update_per_record(
+            self.env["serial.recall.line"],
+            "notice_id",
+            linked,
+            outreach_state="notified",
+        )
+        return self.browse(list(dict.fromkeys(linked.values())))
+
+    @api.model
+    def _update_per_record(self, model, fname, value_of, **common):
+        """Write `value_of[id]` (an id) into the many2one `fname` of each record of
+        `model` and the `common` values into all of them, in one statement: the ORM
+        writes one UPDATE per record when the values differ, too slow for the
+        thousands of notices of a recall. The cache is dropped and the fields
+        depending on these are recomputed, as after a write."""
+        fnames = [fname, *common]
+        records = model.browse(list(value_of))
+        records.check_access("write")
+        model.flush_model(fnames)
+        assignments = SQL(", ").join(
+            [
+                SQL("%s = v.value", SQL.identifier(fname)),
+                *(
+                    SQL("%s = %s", SQL.identifier(name), value)
+                    for name, value in common.items()
+                ),
+                SQL("write_uid = %s", self.env.uid),
+                SQL("write_date = (now() AT TIME ZONE 'UTC')"),
+            ]
+        )
+        self.env.cr.execute(
+            SQL(
+                """UPDATE %(table)s AS row SET %(assignments)s
+                     FROM unnest(%(ids)s::int[], %(values)s::int[]) AS v(id, value)
+                    WHERE row.id = v.id""",
+                table=SQL.identifier(model._table),
+                assignments=assignments,
+                ids=list(value_of),
+                values=list(value_of.values()),
             )
-            notices |= notice
-        return notices
+        )
+        records.invalidate_recordset([*fnames, "write_uid", "write_date"])
+        comodel = self.env[model._fields[fname].comodel_name]
+        comodel.invalidate_model(
+            [
+                field.name
+                for field in comodel._fields.values()
+                if field.type == "one2many"
+                and field.comodel_name == model._name
+                and field.inverse_name == fname
+            ]
+        )
+        records.modified(fnames)
 
     def _send_notice_mails(self, notices):
         """One mail per notice from the editable template, rendered for many notices
@@ -252,9 +302,12 @@ class SerialRecallNotice(models.Model):
         cron."""
         template = self.env.ref(NOTICE_MAIL_TEMPLATE)
         mails = queue_template_mails(template, notices)
-        now = fields.Datetime.now()
-        for notice, mail in zip(notices, mails, strict=True):
-            notice.write({"mail_id": mail.id, "sent_date": now})
+        self._update_per_record(
+            notices,
+            "mail_id",
+            dict(zip(notices.ids, mails.ids, strict=True)),
+            sent_date=fields.Datetime.now(),
+        )
         for recall in notices.recall_id:
             mailed = notices.filtered(
                 lambda notice, recall=recall: notice.recall_id == recall
