@@ -6,7 +6,8 @@ per record): about 100 ms a customer here, too slow for a recall reaching thousa
 Here the body is compiled once per language for all the records of a batch (the
 template's own source inside a t-foreach), everything else is rendered by the template
 itself (_generate_template: subject, sender, recipients, language), and the mail.mail
-rows are created in batches. The `mail` cron sends them; nothing is sent here."""
+rows are created in batches. The `mail` cron sends them (triggered to run at once);
+nothing is sent here."""
 
 from lxml import etree, html
 from markupsafe import Markup

@@ -61,7 +61,6 @@ class SerialRecallNotice(models.Model):
     )
     mail_id = fields.Many2one(
         "mail.mail",
-        string="Mail",
         readonly=True,
         ondelete="set null",
         help="The last mail of this notice (kept after sending).",

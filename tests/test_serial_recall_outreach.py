@@ -124,6 +124,11 @@ class TestSerialRecallOutreach(RecallOutreachMixin, SerialTrackingCommon):
         tokens = notices.sudo().mapped("access_token")
         self.assertEqual(len(set(tokens)), 2)
         self.assertTrue(all(len(token) >= 40 for token in tokens))
+        cron = self.env.ref("mail.ir_cron_mail_scheduler_action")
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]),
+            "the mail queue runs right after, not within an hour",
+        )
         self.assertIn(
             "Recall notices queued for 2 customers (3 units).",
             self.recall.message_ids.mapped("preview"),
