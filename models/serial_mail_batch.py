@@ -57,6 +57,10 @@ def queue_template_mails(template, records):
         mails |= Mail.create(
             [_mail_values(values[res_id], bodies[res_id], sender) for res_id in res_ids]
         )
+    if mails:
+        # out with the mail queue's next run, right after this transaction (the
+        # queue otherwise runs hourly): never sent inside the request
+        env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
     return mails
 
 

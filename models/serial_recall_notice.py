@@ -63,6 +63,7 @@ class SerialRecallNotice(models.Model):
         "mail.mail",
         readonly=True,
         ondelete="set null",
+        index="btree_not_null",  # the mail queue's sending updates the notice's state
         help="The last mail of this notice (kept after sending).",
     )
     mail_state = fields.Selection(related="mail_id.state", string="Mail Status")
