@@ -23,5 +23,6 @@ from . import serial_demo_data
 from . import serial_prefix_summary
 from . import serial_recall
 from . import serial_recall_line
+from . import serial_mail_batch
 from . import serial_recall_notice
 from . import res_config_settings

@@ -23,3 +23,4 @@ from . import test_serial_repair_warranty
 from . import test_serial_recall_pos
 from . import test_serial_recall
 from . import test_serial_audit_integrity
+from . import test_serial_recall_outreach

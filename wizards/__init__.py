@@ -7,3 +7,4 @@ from . import stock_lot_import
 from . import serial_count_import
 from . import serial_recall_close
 from . import serial_fingerprint_check
+from . import serial_warranty_outreach
