@@ -19,9 +19,9 @@ import integrity
 import pos_sync
 import psycopg2
 import recall
+import recall_notices
 import registration
 from dashboard import bench_dashboard
-from recall_notices import bench_recall_notices
 from search import bench_search
 
 import odoo
@@ -312,7 +312,7 @@ def main():
         pos_sync.time_check(env, report)
         count.bench_count(env, report)
         recall.bench_recall(env, report)
-        bench_recall_notices(env, report)
+        recall_notices.bench_recall_notices(env, report)
     native_db = os.environ.get("BENCH_NATIVE_DB")
     if native_db:
         native_registry = odoo.modules.registry.Registry(native_db)

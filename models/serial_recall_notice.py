@@ -312,14 +312,13 @@ class SerialRecallNotice(models.Model):
             mailed = notices.filtered(
                 lambda notice, recall=recall: notice.recall_id == recall
             )
-            recall.message_post(
+            recall._message_log(
                 body=_(
                     "Recall notices queued for %(customers)s customers "
                     "(%(units)s units).",
                     customers=len(mailed),
                     units=sum(mailed.mapped("unit_count")),
                 ),
-                subtype_xmlid="mail.mt_note",
             )
 
     def _note_unreachable(self, lines):
@@ -330,7 +329,7 @@ class SerialRecallNotice(models.Model):
             partners = lines.filtered(
                 lambda line, recall=recall: line.recall_id == recall
             ).partner_id
-            recall.message_post(
+            recall._message_log(
                 body=_(
                     "No notice for %(count)s customers without a usable email "
                     "address (their units are unreachable): %(customers)s. Reach "
@@ -339,7 +338,6 @@ class SerialRecallNotice(models.Model):
                     customers=", ".join(partners[:50].mapped("display_name"))
                     + (", ..." if len(partners) > 50 else ""),
                 ),
-                subtype_xmlid="mail.mt_note",
             )
 
     # ------------------------------------------------------------------
@@ -387,7 +385,7 @@ class SerialRecallNotice(models.Model):
             ._fields["answer"]
             ._description_selection(self.env)
         )
-        self.recall_id.message_post(
+        self.recall_id._message_log(
             body=_(
                 "%(customer)s answered “%(answer)s” for %(serials)s.",
                 customer=self.partner_id.display_name,
@@ -395,7 +393,6 @@ class SerialRecallNotice(models.Model):
                 serials=", ".join(lines.lot_id.mapped("name")),
             ),
             author_id=self.partner_id.id,
-            subtype_xmlid="mail.mt_note",
         )
         return lines
 

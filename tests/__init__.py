@@ -24,3 +24,4 @@ from . import test_serial_recall_pos
 from . import test_serial_recall
 from . import test_serial_audit_integrity
 from . import test_serial_recall_outreach
+from . import test_serial_recall_flow
