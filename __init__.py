@@ -1,3 +1,4 @@
+from . import controllers
 from . import models
 from . import wizards
 from .hooks import initialize_serial_states, remove_schema_objects
