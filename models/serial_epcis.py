@@ -183,7 +183,6 @@ def build_document(env, lots):
         "@context": [EPCIS_CONTEXT, {"pst": PST_NAMESPACE}],
         "type": "EPCISDocument",
         "schemaVersion": "2.0",
-        "creationDate": fields.Datetime.now().isoformat(timespec="milliseconds")
-        + "Z",
+        "creationDate": fields.Datetime.now().isoformat(timespec="milliseconds") + "Z",
         "epcisBody": {"eventList": events},
     }

@@ -279,8 +279,10 @@ class StockLot(models.Model):
         }
 
     def action_download_epcis(self):
-        """The units' EPCIS 2.0 document as a JSON file (controllers/serial_epcis.py)."""
+        """The units' EPCIS 2.0 document, downloaded as a JSON file
+        (controllers/serial_epcis.py)."""
         self.check_access("read")
+        self.env["serial.audit.line"].check_access("read")
         return {
             "type": "ir.actions.act_url",
             "url": "/pos_serial_tracking/epcis?lot_ids="
