@@ -31,6 +31,8 @@
         "wizards/stock_lot_import_views.xml",
         "wizards/serial_count_import_views.xml",
         "views/menus.xml",
+        "report/stock_lot_reports.xml",
+        "report/stock_lot_templates.xml",
         "data/ir_sequence_data.xml",
     ],
     "demo": [

@@ -22,3 +22,4 @@ from . import test_serial_dashboard
 from . import test_serial_repair_warranty
 from . import test_serial_recall_pos
 from . import test_serial_epcis
+from . import test_serial_certificate_report
