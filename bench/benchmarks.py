@@ -18,6 +18,7 @@ import history
 import pos_sync
 import psycopg2
 import registration
+import reports
 from dashboard import bench_dashboard
 from search import bench_search
 
@@ -332,6 +333,7 @@ def main():
         registration.bench_import(env, report)
         pos_sync.time_check(env, report)
         count.bench_count(env, report)
+        reports.bench_reports(env, report)
     native_db = os.environ.get("BENCH_NATIVE_DB")
     if native_db:
         native_registry = odoo.modules.registry.Registry(native_db)
