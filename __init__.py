@@ -1,5 +1,6 @@
 from . import controllers
 from . import models
+from . import report
 from . import wizards
 from .hooks import initialize_serial_states, remove_schema_objects
 from .models.serial_state_counts import counting_paused

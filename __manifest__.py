@@ -36,6 +36,8 @@
         "wizards/serial_fingerprint_check_views.xml",
         "wizards/serial_warranty_outreach_views.xml",
         "views/menus.xml",
+        "report/stock_lot_reports.xml",
+        "report/stock_lot_templates.xml",
         "data/ir_sequence_data.xml",
         "data/mail_template_data.xml",
     ],

@@ -21,6 +21,7 @@ import psycopg2
 import recall
 import recall_notices
 import registration
+import reports
 from dashboard import bench_dashboard
 from search import bench_search
 
@@ -313,6 +314,7 @@ def main():
         count.bench_count(env, report)
         recall.bench_recall(env, report)
         recall_notices.bench_recall_notices(env, report)
+        reports.bench_reports(env, report)
     native_db = os.environ.get("BENCH_NATIVE_DB")
     if native_db:
         native_registry = odoo.modules.registry.Registry(native_db)

@@ -1,1 +1,2 @@
 from . import serial_recall
+from . import serial_epcis

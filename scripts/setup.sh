@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Shared setup for `make run`, `make test` and `make bench`: idempotent, quick when done.
-# Brings PostgreSQL, Odoo 18.0, a virtualenv with Odoo's requirements, Chromium and
-# wkhtmltopdf, and makes this checkout visible to Odoo as `pos_serial_tracking`.
+# Brings PostgreSQL, Odoo 18.0, a virtualenv with Odoo's requirements, Chromium,
+# wkhtmltopdf and poppler's pdftotext, and makes this checkout visible to Odoo as
+# `pos_serial_tracking`.
 # Prints nothing but problems and what it installs; writes the settings to .build/env.
 set -euo pipefail
 
@@ -34,6 +35,8 @@ command -v pg_ctlcluster >/dev/null || need+=(postgresql postgresql-contrib)
 command -v pg_config >/dev/null || need+=(libpq-dev)
 command -v chromium >/dev/null || need+=(chromium)
 command -v wkhtmltopdf >/dev/null || need+=(wkhtmltopdf)
+# the tests read the PDF reports' text with pdftotext
+command -v pdftotext >/dev/null || need+=(poppler-utils)
 [ -e /usr/include/libxml2/libxml/xmlversion.h ] || need+=(libxml2-dev libxslt1-dev)
 # fonts the PDF reports and the browser render with
 [ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)

@@ -25,3 +25,5 @@ from . import test_serial_recall
 from . import test_serial_audit_integrity
 from . import test_serial_recall_outreach
 from . import test_serial_recall_flow
+from . import test_serial_epcis
+from . import test_serial_certificate_report

@@ -1,0 +1,1 @@
+from . import report_stock_lot_certificate
