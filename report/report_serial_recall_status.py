@@ -2,7 +2,7 @@ from typing import NamedTuple
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import format_date, format_datetime
+from odoo.tools import format_date, format_datetime, formatLang
 
 from ..models.serial_recall_line import BUCKETS, OPEN_OUTREACH, OUTREACH_STATES
 from ..models.serial_recall_notice import NOTICE_STATES
@@ -123,11 +123,15 @@ class ReportSerialRecallStatus(models.AbstractModel):
                     Line, "outreach_state", OUTREACH_STATES
                 )
             ],
-            effectiveness=f"{recall.effectiveness_rate:.1f} %",
-            recovery=f"{recall.recovery_rate:.1f} %",
+            effectiveness=self._percent(recall.effectiveness_rate),
+            recovery=self._percent(recall.recovery_rate),
             open_units=[self._open_unit(line) for line in open_lines],
             open_count=Line.search_count(open_domain),
         )
+
+    def _percent(self, rate):
+        """A rate as the user's language writes it, with one decimal."""
+        return f"{formatLang(self.env, rate, digits=1)} %"
 
     def _selection(self, model, fname, default):
         """The selection of `model`.`fname` in the user's language."""
