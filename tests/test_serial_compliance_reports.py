@@ -1,6 +1,8 @@
 import re
 import subprocess
 
+from freezegun import freeze_time
+
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
@@ -10,6 +12,7 @@ from .test_serial_recall import SerialRecallMixin
 
 RECALL_REPORT = "pos_serial_tracking.serial_recall_report_status"
 INTEGRITY_REPORT = "pos_serial_tracking.serial_integrity_report"
+LOSS_REPORT = "pos_serial_tracking.serial_loss_report_print"
 
 
 class CompliancePdfMixin:
@@ -239,3 +242,113 @@ class TestSerialIntegrityReport(CompliancePdfMixin, SerialTrackingCommon):
         self.assertIn(f"Audit lines verified: {mine}", text)
         self.assertNotIn("Ledger Branch", text)
         self.assertTrue(re.search(rf":{self.env.company.id}:\d+:", text))
+
+
+@tagged("post_install", "-at_install")
+class TestSerialLossReport(CompliancePdfMixin, SerialTrackingCommon):
+    """The loss prevention report of a period: units lost, stolen, found and the
+    blocked sale attempts, by day, location, prefix and till, and the time from loss
+    to recovery, from the audit lines of that period."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.serial_auditor.tz = "Europe/Brussels"
+        cls.cashier = cls._create_user("loss_cashier", "point_of_sale.group_pos_user")
+        cls.till = cls.env["pos.config"].create({"name": "Till T1"})
+        names = ["LP-001", "LP-002", "QX-003", "LP-004"]
+        cls.lots = dict(zip(names, cls._receive_serials(cls.phone, names), strict=True))
+
+    def _mark(self, name, event, when):
+        with freeze_time(when):
+            self.lots[name].with_user(self.serial_manager)._mark_serial_state(
+                event, "Shelf count"
+            )
+
+    def _wizard(self, user=None):
+        return (
+            self.env["serial.loss.report"]
+            .with_user(user or self.serial_auditor)
+            .create({"date_from": "2026-03-01", "date_to": "2026-03-31"})
+        )
+
+    def test_loss_report_of_a_month(self):
+        self._mark("LP-004", "marked_lost", "2026-02-20 10:00:00")  # before the period
+        self._mark("LP-001", "marked_lost", "2026-03-02 10:00:00")
+        self._mark("LP-002", "marked_stolen", "2026-03-03 10:00:00")
+        with freeze_time("2026-03-04 10:00:00"):
+            self.lots["LP-002"]._apply_serial_events(
+                [
+                    {
+                        "lot": self.lots["LP-002"],
+                        "event": "blocked_sale",
+                        "pos_config_id": self.till.id,
+                        "reference": self.till.name,
+                    }
+                ]
+            )
+        self._mark("LP-001", "found", "2026-03-05 10:00:00")  # after 3 days
+        self._mark("QX-003", "marked_lost", "2026-03-10 10:00:00")
+        self._mark("QX-003", "found", "2026-03-12 10:00:00")  # after 2 days
+        self._mark("LP-004", "found", "2026-04-01 10:00:00")  # after the period
+        wizard = self._wizard()
+        action = wizard.action_print()
+        self.assertEqual(
+            action["report_name"], "pos_serial_tracking.report_serial_loss"
+        )
+        text = self._pdf_text(LOSS_REPORT, wizard, self.serial_auditor)
+        self.assertIn("Loss Prevention Report", text)
+        self.assertIn("From 03/01/2026 to 03/31/2026 (Europe/Brussels)", text)
+        self.assertIn(
+            "Units marked lost: 2 Units marked stolen: 1 Units found: 2 "
+            "Blocked sale attempts: 1",
+            text,
+        )
+        self.assertIn(
+            "Units recovered: 2; average 2.5 days, median 2.5 days, longest 3.0 "
+            "days. Lost or stolen in the period and still missing: 1.",
+            text,
+        )
+        self.assertIn("LP-001 [P1] Phone P1 Lost", text)
+        self.assertIn("QX-003 [P1] Phone P1 Lost", text)
+        self.assertNotIn("LP-004", text)
+        # by day: the days with events only
+        self.assertIn("03/02/2026 1 0 0 0", text)
+        self.assertIn("03/04/2026 0 0 0 1", text)
+        self.assertNotIn("02/20/2026", text)
+        prefixes = {name: lot.serial_prefix for name, lot in self.lots.items()}
+        self.assertIn(f"{prefixes['LP-001']} 1 1 1 1", text)
+        self.assertIn(f"{prefixes['QX-003']} 1 0 1 0", text)
+        self.assertIn("Till T1 0 0 0 1", text)
+        self.assertIn("Back office (no till) 2 1 2 0", text)
+
+    def test_another_companys_losses_are_left_out(self):
+        other_company, _stock = self._create_company_with_stock("Loss Branch")
+        other_phone = self._create_serial_product(
+            "Branch phone", "LBP", company_id=other_company.id
+        )
+        other_lot = (
+            self.env["stock.lot"]
+            .with_company(other_company)
+            .create(
+                {
+                    "name": "BR-001",
+                    "product_id": other_phone.id,
+                    "company_id": other_company.id,
+                }
+            )
+        )
+        with freeze_time("2026-03-02 10:00:00"):
+            other_lot.with_company(other_company)._apply_serial_events(
+                [{"lot": other_lot, "event": "marked_stolen", "note": "Branch"}]
+            )
+        self._mark("LP-001", "marked_lost", "2026-03-02 10:00:00")
+        text = self._pdf_text(LOSS_REPORT, self._wizard(), self.serial_auditor)
+        self.assertIn("Units marked lost: 1 Units marked stolen: 0", text)
+        self.assertNotIn("Loss Branch", text)
+
+    def test_only_managers_and_auditors_print(self):
+        wizard = self._wizard()
+        for user in (self.serial_user, self.cashier):
+            with self.assertRaises(AccessError):
+                self._pdf_text(LOSS_REPORT, wizard, user)
