@@ -319,6 +319,7 @@ class TestSerialLossReport(CompliancePdfMixin, SerialTrackingCommon):
         prefixes = {name: lot.serial_prefix for name, lot in self.lots.items()}
         self.assertIn(f"{prefixes['LP-001']} 1 1 1 1", text)
         self.assertIn(f"{prefixes['QX-003']} 1 0 1 0", text)
+        self.assertIn("WH/Stock 2 1 2 1", text)  # the units' last known location
         self.assertIn("Till T1 0 0 0 1", text)
         self.assertIn("Back office (no till) 2 1 2 0", text)
 
@@ -340,11 +341,15 @@ class TestSerialLossReport(CompliancePdfMixin, SerialTrackingCommon):
         )
         with freeze_time("2026-03-02 10:00:00"):
             other_lot.with_company(other_company)._apply_serial_events(
-                [{"lot": other_lot, "event": "marked_stolen", "note": "Branch"}]
+                [{"lot": other_lot, "event": "blocked_sale", "note": "Branch"}]
             )
         self._mark("LP-001", "marked_lost", "2026-03-02 10:00:00")
         text = self._pdf_text(LOSS_REPORT, self._wizard(), self.serial_auditor)
-        self.assertIn("Units marked lost: 1 Units marked stolen: 0", text)
+        self.assertIn(
+            "Units marked lost: 1 Units marked stolen: 0 Units found: 0 "
+            "Blocked sale attempts: 0",
+            text,
+        )
         self.assertNotIn("Loss Branch", text)
 
     def test_only_managers_and_auditors_print(self):
