@@ -124,6 +124,9 @@ class ReportSerialLoss(models.AbstractModel):
         Location = self.env["stock.location"].sudo()
         Till = self.env["pos.config"].sudo()
         recoveries, stats = self._recoveries(scope, tz)
+        # _() finds the language in a method's frame, not in a comprehension's
+        not_recorded, no_prefix = _("Not recorded"), _("(no prefix)")
+        back_office = _("Back office (no till)")
         return LossReport(
             date_from=format_date(self.env, date_from),
             date_to=format_date(self.env, date_to),
@@ -142,18 +145,18 @@ class ReportSerialLoss(models.AbstractModel):
             ],
             by_location=[
                 LossRow(
-                    Location.browse(key).display_name if key else _("Not recorded"),
+                    Location.browse(key).display_name if key else not_recorded,
                     *counts,
                 )
                 for key, *counts in locations
             ],
             by_prefix=[
-                LossRow(key or _("(no prefix)"), *counts)
+                LossRow(key or no_prefix, *counts)
                 for key, *counts in self._breakdown(scope, SQL("lot.serial_prefix"))
             ],
             by_till=[
                 LossRow(
-                    Till.browse(key).name if key else _("Back office (no till)"),
+                    Till.browse(key).name if key else back_office,
                     *counts,
                 )
                 for key, *counts in tills

@@ -110,6 +110,17 @@ class TestSerialRecallStatusReport(
         self.assertNotIn("RS-007", text)  # not in the recall
         self.assertRegex(text, r"Printed on .* \(Europe/Brussels\) by Serial Auditor")
 
+    def test_rates_and_dates_in_the_users_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.serial_manager.write({"lang": "fr_FR", "tz": "America/New_York"})
+        recall = self._recall_with_answers()
+        recall.deadline = "2026-12-24"
+        text = self._pdf_text(RECALL_REPORT, recall, self.serial_manager)
+        self.assertIn("83,3 %", text)  # the French decimal comma
+        self.assertIn("100,0 %", text)
+        self.assertIn("24/12/2026", text)  # the French date format
+        self.assertIn("(America/New_York)", text)
+
     def test_closed_recall_has_no_open_unit(self):
         recall = self._recall_with_answers()
         recall._close(resolution="released", reason="Firmware fix published.")
