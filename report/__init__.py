@@ -1,1 +1,4 @@
 from . import report_stock_lot_certificate
+from . import report_serial_recall_status
+from . import report_serial_integrity
+from . import report_serial_loss

@@ -8,3 +8,4 @@ from . import serial_count_import
 from . import serial_recall_close
 from . import serial_fingerprint_check
 from . import serial_warranty_outreach
+from . import serial_loss_report

@@ -50,6 +50,14 @@ class SerialFingerprintCheck(models.TransientModel):
         )
         return self._reopen()
 
+    def action_print_integrity_report(self):
+        """The integrity report: the whole check run now, and the fingerprint taken
+        at that moment, as a PDF for the auditor to keep."""
+        self.ensure_one()
+        return self.env.ref(
+            "pos_serial_tracking.serial_integrity_report"
+        ).report_action(self)
+
     def _reopen(self):
         return {
             "type": "ir.actions.act_window",

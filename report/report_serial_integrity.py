@@ -1,0 +1,82 @@
+import time
+from typing import NamedTuple
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import format_datetime
+
+from ..models import serial_audit_chain as chain
+from ..models import serial_audit_fingerprint as fingerprints
+from .report_stock_lot_certificate import REPORT_PRINTERS
+
+PROBLEMS_SHOWN = 20  # the first problems found, in chain order
+
+
+class IntegrityRun(NamedTuple):
+    """One run of the integrity check, as the integrity report prints it."""
+
+    lines: int
+    chains: int
+    problems: list  # serial_audit_chain.ChainProblem
+    intact: bool
+    seconds: str
+    fingerprint: str
+    fingerprint_at: str
+    fingerprint_line: int
+    companies: str
+
+
+class ReportSerialIntegrity(models.AbstractModel):
+    """The integrity report (report/serial_integrity_templates.xml): every serial
+    history of the user's companies verified when it is printed, by whom, how many
+    chains and lines, the first problems found, and the ledger's fingerprint at that
+    moment, for the auditor to keep outside the database. Printed from the Ledger
+    Fingerprint screen (serial.fingerprint.check), whose record only carries the
+    print: the report runs the check itself."""
+
+    _name = "report.pos_serial_tracking.report_serial_integrity"
+    _description = "Integrity Report"
+
+    @api.model
+    def _get_report_values(self, docids, data=None):
+        if not any(self.env.user.has_group(group) for group in REPORT_PRINTERS):
+            raise AccessError(
+                _(
+                    "Only Serial Managers and Serial Auditors can print the integrity "
+                    "report."
+                )
+            )
+        self.env["serial.audit.line"]._check_integrity_rights()
+        tz = self.env.context.get("tz") or self.env.user.tz or "UTC"
+        return {
+            "doc_ids": docids,
+            "doc_model": "serial.fingerprint.check",
+            "docs": self.env["serial.fingerprint.check"].browse(docids),
+            "run": self._run(tz),
+            "printed_at": format_datetime(self.env, fields.Datetime.now(), tz=tz),
+            "printed_by": self.env.user.name,
+            "timezone": tz,
+        }
+
+    def _run(self, tz):
+        """The check and the fingerprint, over the companies of the context (the
+        user's, by default) at this moment."""
+        started = time.monotonic()
+        lines, chains = chain.count_chains(self.env)
+        problems = chain.find_chain_problems(self.env, limit=PROBLEMS_SHOWN)
+        seconds = time.monotonic() - started
+        text = self.env["serial.audit.line"].ledger_fingerprint()
+        kept = fingerprints.parse(text)
+        return IntegrityRun(
+            lines=lines,
+            chains=chains,
+            problems=problems,
+            intact=not problems,
+            seconds=f"{seconds:.2f}",
+            fingerprint=text,
+            fingerprint_at=format_datetime(self.env, kept.taken_at, tz=tz),
+            fingerprint_line=kept.line_id,
+            companies=", ".join(
+                self.env["res.company"].browse(kept.company_ids).mapped("name")
+            ),
+        )
