@@ -1,7 +1,9 @@
 """The integrity of the ledger at volume: verifying every serial's hash chain, and
 taking and checking the ledger's fingerprint, against reading the same audit lines
 (every column, in chain order, into Python), the floor any check in Python must pay
-and the nearest native operation: stock Odoo has no ledger to verify."""
+and the nearest native operation: stock Odoo has no ledger to verify. The integrity
+report (a PDF by wkhtmltopdf) runs the same check and takes a fingerprint as it
+prints."""
 
 # benchmarks imports this module: its names are read when the bench runs
 import benchmarks
@@ -43,4 +45,22 @@ def bench_integrity(env, report):
     )
     report.add(
         "  check a kept fingerprint, seconds", read_s, benchmarks.timed(check), unit="s"
+    )
+
+    def integrity_report():
+        admin = env(user=env.ref("base.user_admin").id)
+        with env.cr.savepoint(flush=False) as savepoint:
+            screen = admin["serial.fingerprint.check"].create({})
+            content, kind = admin["ir.actions.report"]._render_qweb_pdf(
+                "pos_serial_tracking.serial_integrity_report", screen.ids
+            )
+            assert kind == "pdf" and content.startswith(b"%PDF"), kind
+            savepoint.rollback()
+        env.invalidate_all()
+
+    report.add(
+        "  the integrity report (PDF: the check and a fingerprint), seconds",
+        read_s,
+        benchmarks.timed(integrity_report, repeat=1),
+        unit="s",
     )
