@@ -337,8 +337,13 @@ class TestSerialDashboard(DashboardMixin, SerialTrackingCommon):
         self.assertEqual(
             root.web_icon, "pos_serial_tracking,static/description/icon.png"
         )
-        first = root.child_id.sorted("sequence")[:2]
-        self.assertEqual(first.mapped("name"), ["Dashboard", "Serials"])
+        sections = root.child_id.sorted("sequence")
+        self.assertEqual(
+            sections.mapped("name"),
+            ["Dashboard", "Units", "Recalls", "Audit", "Configuration"],
+        )
+        self.assertEqual(sections[1].child_id.sorted("sequence")[0].name, "Serials")
+        first = sections[:1]
         self.assertEqual(
             first[0].action,
             self.env.ref("pos_serial_tracking.serial_prefix_summary_action"),
