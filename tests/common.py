@@ -407,6 +407,26 @@ class SerialPosSyncCommon(SerialDataMixin, TestPoSCommon):
             line["pack_lot_ids"] = [[0, 0, {"lot_name": serial}] for serial in serials]
         return data
 
+    def _refund_data(self, sale, customer=False):
+        """UI data refunding the one line of `sale`, with its serials, in full."""
+        line = sale.lines
+        data = self._order(
+            [(line.product_id, line.pack_lot_ids.mapped("lot_name"))],
+            customer=customer,
+        )
+        amount = -line.price_unit
+        data["lines"][0][2].update(
+            {
+                "qty": -1,
+                "refunded_orderline_id": line.id,
+                "price_subtotal": amount,
+                "price_subtotal_incl": amount,
+            }
+        )
+        data.update({"amount_total": amount, "amount_paid": amount})
+        data["payment_ids"][0][2]["amount"] = amount
+        return data
+
     def _sync(self, *orders):
         result = self.env["pos.order"].sync_from_ui(list(orders))
         return self.env["pos.order"].browse(

@@ -47,22 +47,6 @@ class TestSerialEpcis(SerialStockFlowsMixin, SerialPosSyncCommon):
         self.open_new_session()
 
     # --- helpers ---------------------------------------------------------------------
-    def _refund_data(self, sale):
-        line = sale.lines
-        data = self._order([(line.product_id, line.pack_lot_ids.mapped("lot_name"))])
-        amount = -line.price_unit
-        data["lines"][0][2].update(
-            {
-                "qty": -1,
-                "refunded_orderline_id": line.id,
-                "price_subtotal": amount,
-                "price_subtotal_incl": amount,
-            }
-        )
-        data.update({"amount_total": amount, "amount_paid": amount})
-        data["payment_ids"][0][2]["amount"] = amount
-        return data
-
     def _location(self, location):
         return {"id": f"urn:x-pst:{self.database}:location:{location.id}"}
 

@@ -447,18 +447,7 @@ class TestSerialRecallPos(
         recall.action_activate()
         line = recall.sudo().line_ids
         self.assertEqual((line.bucket, line.outreach_state), ("sold", "to_notify"))
-        refund_data = self._order([(self.phone, ["PR-R1"])], customer=customer)
-        refund_data["lines"][0][2].update(
-            {
-                "qty": -1,
-                "refunded_orderline_id": sale.lines.id,
-                "price_subtotal": -300.0,
-                "price_subtotal_incl": -300.0,
-            }
-        )
-        refund_data.update({"amount_total": -300.0, "amount_paid": -300.0})
-        refund_data["payment_ids"][0][2]["amount"] = -300.0
-        refund = self._sync(refund_data)
+        refund = self._sync(self._refund_data(sale, customer=customer))
         self.assertEqual(refund.state, "paid")
         self.assertEqual(refund.picking_ids.state, "done")
         self.assertFalse(

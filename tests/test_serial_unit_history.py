@@ -92,22 +92,6 @@ class TestSerialUnitHistory(SerialStockFlowsMixin, SerialPosSyncCommon):
         ]
         return rows, data["history_verdict"], data["history_intact"]
 
-    def _refund_data(self, sale):
-        line = sale.lines
-        data = self._order([(line.product_id, line.pack_lot_ids.mapped("lot_name"))])
-        amount = -line.price_unit
-        data["lines"][0][2].update(
-            {
-                "qty": -1,
-                "refunded_orderline_id": line.id,
-                "price_subtotal": amount,
-                "price_subtotal_incl": amount,
-            }
-        )
-        data.update({"amount_total": amount, "amount_paid": amount})
-        data["payment_ids"][0][2]["amount"] = amount
-        return data
-
     def _live_a_life(self):
         """Received, moved to a shelf and back, sold at the till, refunded, repaired,
         lost and found: returns the unit and its documents."""
