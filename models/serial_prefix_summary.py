@@ -115,8 +115,9 @@ class SerialPrefixSummary(models.Model):
     def retrieve_dashboard(self, domain=None):
         """The dashboard's indicators for the serials in `domain` (on this model, the
         dashboard's filters): lost and stolen units, open sale conflicts, the time to
-        locate a unit, measured now, and the chart of units registered per day; and
-        the inventory accuracy of the serial counts (all the user's locations)."""
+        locate a unit, measured now, and the chart of units registered per day; the
+        inventory accuracy of the serial counts (all the user's locations); and
+        whether the user may print the compliance reports linked from there."""
         self.check_access("read")
         self._fold_deltas()
         lot_domain = self._lot_domain(domain or [])
@@ -132,6 +133,7 @@ class SerialPrefixSummary(models.Model):
             if Conflict.has_access("read")
             else None,
             "accuracy": self._inventory_accuracy(),
+            "can_print_reports": self.env["serial.loss.report"].has_access("create"),
             "locate": self._time_to_locate(lot_domain),
             "registered_domain": expression.AND(
                 [lot_domain, [("create_date", ">=", fields.Datetime.to_string(since))]]

@@ -244,6 +244,9 @@ class TestSerialDashboard(DashboardMixin, SerialTrackingCommon):
         # a Serial User may not read the conflicts: that indicator is left out
         data = Summary.with_user(self.serial_user).retrieve_dashboard()
         self.assertIsNone(data["open_conflicts"])
+        # nor print the compliance reports the dashboard links to
+        self.assertFalse(data["can_print_reports"])
+        self.assertTrue(Summary.retrieve_dashboard()["can_print_reports"])
         # the accuracy of the latest count of each location
         count = self.env["serial.count"].create(
             {

@@ -9,6 +9,25 @@ registry.category("web_tour.tours").add("serial_dashboard_tour", {
             trigger: ".o_serial_dashboard_kpis .o_serial_kpi_locate:contains(ms)",
         },
         {
+            content: "the compliance reports, linked for the auditor",
+            trigger:
+                ".o_serial_kpi_reports button:contains(Loss Prevention Report) + button:contains(Integrity Report)",
+        },
+        {
+            content: "open the loss prevention report",
+            trigger: ".o_serial_kpi_reports button:contains(Loss Prevention Report)",
+            run: "click",
+        },
+        {
+            content: "its period is asked in a dialog, closed here",
+            trigger: ".modal .modal-title:contains(Loss Prevention)",
+            run: () => document.querySelector(".modal .btn-close").click(),
+        },
+        {
+            content: "back on the dashboard",
+            trigger: "body:not(:has(.modal)) .o_serial_dashboard_kpis",
+        },
+        {
             content: "the chart of units registered per day",
             trigger: ".o_serial_kpi_registered .o_graph_renderer",
         },

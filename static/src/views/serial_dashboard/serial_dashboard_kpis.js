@@ -7,7 +7,8 @@ import { View } from "@web/views/view";
  * The dashboard's indicators for the serials the dashboard's filters select: lost
  * and stolen units, open sale conflicts, inventory accuracy, the time the server
  * took to locate a unit and read its history (measured at each load), and Odoo's
- * graph of the units registered per day.
+ * graph of the units registered per day; links to the compliance reports for those
+ * who may print them.
  */
 export class SerialDashboardKpis extends Component {
     static template = "pos_serial_tracking.SerialDashboardKpis";
@@ -65,5 +66,13 @@ export class SerialDashboardKpis extends Component {
 
     openCounts() {
         this.action.doAction("pos_serial_tracking.serial_count_action");
+    }
+
+    openLossReport() {
+        this.action.doAction("pos_serial_tracking.serial_loss_report_action");
+    }
+
+    openIntegrityReport() {
+        this.action.doAction("pos_serial_tracking.serial_fingerprint_check_action");
     }
 }
