@@ -1,13 +1,12 @@
 import time
 from typing import NamedTuple
 
-from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
+from odoo import _, api, models
 from odoo.tools import format_datetime
 
 from ..models import serial_audit_chain as chain
 from ..models import serial_audit_fingerprint as fingerprints
-from .report_stock_lot_certificate import REPORT_PRINTERS
+from . import report_printing as printing
 
 PROBLEMS_SHOWN = 20  # the first problems found, in chain order
 
@@ -39,23 +38,22 @@ class ReportSerialIntegrity(models.AbstractModel):
 
     @api.model
     def _get_report_values(self, docids, data=None):
-        if not any(self.env.user.has_group(group) for group in REPORT_PRINTERS):
-            raise AccessError(
-                _(
-                    "Only Serial Managers and Serial Auditors can print the integrity "
-                    "report."
-                )
-            )
+        printing.check_printer(
+            self.env,
+            _(
+                "Only Serial Managers and Serial Auditors can print the integrity "
+                "report."
+            ),
+        )
         self.env["serial.audit.line"]._check_integrity_rights()
-        tz = self.env.context.get("tz") or self.env.user.tz or "UTC"
+        printed = printing.printing_values(self.env)
+        tz = printed["timezone"]
         return {
             "doc_ids": docids,
             "doc_model": "serial.fingerprint.check",
             "docs": self.env["serial.fingerprint.check"].browse(docids),
             "run": self._run(tz),
-            "printed_at": format_datetime(self.env, fields.Datetime.now(), tz=tz),
-            "printed_by": self.env.user.name,
-            "timezone": tz,
+            **printed,
         }
 
     def _run(self, tz):

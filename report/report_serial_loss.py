@@ -3,11 +3,10 @@ from typing import NamedTuple
 
 import pytz
 
-from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
+from odoo import _, api, models
 from odoo.tools import SQL, format_date, format_datetime, formatLang
 
-from .report_stock_lot_certificate import REPORT_PRINTERS
+from . import report_printing as printing
 
 LOSS_EVENTS = ("marked_lost", "marked_stolen", "found", "blocked_sale")
 RECOVERIES_SHOWN = 100  # the recoveries listed, latest first; the figures cover all
@@ -65,16 +64,17 @@ class ReportSerialLoss(models.AbstractModel):
 
     @api.model
     def _get_report_values(self, docids, data=None):
-        if not any(self.env.user.has_group(group) for group in REPORT_PRINTERS):
-            raise AccessError(
-                _(
-                    "Only Serial Managers and Serial Auditors can print the loss "
-                    "prevention report."
-                )
-            )
+        printing.check_printer(
+            self.env,
+            _(
+                "Only Serial Managers and Serial Auditors can print the loss "
+                "prevention report."
+            ),
+        )
         self.env["serial.audit.line"].check_access("read")
         wizards = self.env["serial.loss.report"].browse(docids)
-        tz = self.env.context.get("tz") or self.env.user.tz or "UTC"
+        printed = printing.printing_values(self.env)
+        tz = printed["timezone"]
         return {
             "doc_ids": docids,
             "doc_model": "serial.loss.report",
@@ -84,9 +84,7 @@ class ReportSerialLoss(models.AbstractModel):
                 for wizard in wizards
             ],
             "companies": ", ".join(self.env.companies.mapped("name")),
-            "printed_at": format_datetime(self.env, fields.Datetime.now(), tz=tz),
-            "printed_by": self.env.user.name,
-            "timezone": tz,
+            **printed,
         }
 
     @api.model

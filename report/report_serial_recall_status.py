@@ -1,12 +1,11 @@
 from typing import NamedTuple
 
-from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
+from odoo import _, api, models
 from odoo.tools import format_date, format_datetime, formatLang
 
 from ..models.serial_recall_line import BUCKETS, OPEN_OUTREACH, OUTREACH_STATES
 from ..models.serial_recall_notice import NOTICE_STATES
-from .report_stock_lot_certificate import REPORT_PRINTERS
+from . import report_printing as printing
 
 OPEN_UNITS_SHOWN = 500  # a longer list is cut, with the number left out
 
@@ -52,21 +51,20 @@ class ReportSerialRecallStatus(models.AbstractModel):
 
     @api.model
     def _get_report_values(self, docids, data=None):
-        if not any(self.env.user.has_group(group) for group in REPORT_PRINTERS):
-            raise AccessError(
-                _("Only Serial Managers and Serial Auditors can print recall reports.")
-            )
+        printing.check_printer(
+            self.env,
+            _("Only Serial Managers and Serial Auditors can print recall reports."),
+        )
         recalls = self.env["serial.recall"].browse(docids)
         recalls.check_access("read")  # another company's recalls are refused
-        tz = self.env.context.get("tz") or self.env.user.tz or "UTC"
+        printed = printing.printing_values(self.env)
+        tz = printed["timezone"]
         return {
             "doc_ids": docids,
             "doc_model": "serial.recall",
             "docs": recalls,
             "statuses": [self._status(recall, tz) for recall in recalls],
-            "printed_at": format_datetime(self.env, fields.Datetime.now(), tz=tz),
-            "printed_by": self.env.user.name,
-            "timezone": tz,
+            **printed,
         }
 
     def _status(self, recall, tz):

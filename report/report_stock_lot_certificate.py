@@ -1,16 +1,10 @@
 from typing import NamedTuple
 
-from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
+from odoo import _, api, models
 from odoo.tools import format_date, format_datetime
 
 from ..models.serial_epcis import gtin14
-
-# who prints compliance reports (the report's action shows to them only)
-REPORT_PRINTERS = (
-    "pos_serial_tracking.group_serial_manager",
-    "pos_serial_tracking.group_serial_auditor",
-)
+from . import report_printing as printing
 
 
 class CertificateEvent(NamedTuple):
@@ -52,24 +46,23 @@ class ReportStockLotCertificate(models.AbstractModel):
 
     @api.model
     def _get_report_values(self, docids, data=None):
-        if not any(self.env.user.has_group(group) for group in REPORT_PRINTERS):
-            raise AccessError(
-                _(
-                    "Only Serial Managers and Serial Auditors can print unit history "
-                    "certificates."
-                )
-            )
+        printing.check_printer(
+            self.env,
+            _(
+                "Only Serial Managers and Serial Auditors can print unit history "
+                "certificates."
+            ),
+        )
         lots = self.env["stock.lot"].browse(docids)
         lots.check_access("read")  # another company's units are refused
-        tz = self.env.context.get("tz") or self.env.user.tz or "UTC"
+        printed = printing.printing_values(self.env)
+        tz = printed["timezone"]
         return {
             "doc_ids": docids,
             "doc_model": "stock.lot",
             "docs": lots,
             "certificates": [self._certificate(lot, tz) for lot in lots],
-            "printed_at": format_datetime(self.env, fields.Datetime.now(), tz=tz),
-            "printed_by": self.env.user.name,
-            "timezone": tz,
+            **printed,
         }
 
     def _certificate(self, lot, tz):
