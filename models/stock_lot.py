@@ -100,6 +100,20 @@ class StockLot(models.Model):
         ),
     )
 
+    serial_expiry_date = fields.Date(
+        string="Expiry Date",
+        copy=False,
+        help="The date after which the unit may not be sold or used, as registered "
+        "(GS1 AI 17, or the Expiry Date column of an import). The till refuses the "
+        "unit once it has passed, and a scanned code giving another expiry.",
+    )
+    serial_batch = fields.Char(
+        string="Batch",
+        copy=False,
+        help="The manufacturer's batch or lot the unit belongs to (GS1 AI 10), as "
+        "registered.",
+    )
+
     # searching (models/serial_split.py): both indexed together, with the number's
     # length, by stock_lot_serial_range_index (see init)
     serial_prefix = fields.Char(
