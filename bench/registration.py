@@ -196,19 +196,25 @@ def import_floor(env, product, location, count):
     serials writes, each table from an INSERT ... SELECT (the history's hashes are
     stand-ins), and the foreign-key checks those rows cost; rolled back after."""
     # the addons path is set when the bench starts, not when it imports this module
-    from odoo.addons.pos_serial_tracking.wizards import (
-        stock_lot_import_writer as writer,
-    )
+    from odoo.addons.pos_serial_tracking.models import serial_import_receipt as receipt
+    from odoo.addons.pos_serial_tracking.models.serial_import_check import CheckedRow
 
     now = odoo.fields.Datetime.now()
     tables = []
     with env.cr.savepoint(flush=False) as savepoint:
-        moves = writer.create_receipt_moves(
-            env,
-            [(0, "", product.id, env.company.id, None, None, None, location.id)],
-            "FLOOR",
-            now,
+        row = CheckedRow(
+            number=0,
+            serial="",
+            product_id=product.id,
+            company_id=env.company.id,
+            lot_ref=None,
+            note=None,
+            warranty_end=None,
+            expiry_date=None,
+            batch=None,
+            location_id=location.id,
         )
+        moves = receipt.create_receipt_moves(env, [row], "FLOOR", now)
         batch = env["stock.lot.import.batch"].create(
             {"name": "FLOOR", "company_id": env.company.id, "location_id": location.id}
         )
@@ -261,7 +267,7 @@ def import_floor(env, product, location, count):
             env.cr.execute(statement, params)
             tables.append((table, time.perf_counter() - start))
         start = time.perf_counter()
-        writer.insert_stock(env, batch, moves, now)
+        receipt.insert_stock(env, batch, moves, now)
         tables.append(("move lines and quants", time.perf_counter() - start))
         env.cr.execute(
             """SELECT count(*) FILTER (WHERE con.conrelid = 'stock_quant'::regclass)

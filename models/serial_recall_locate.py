@@ -21,9 +21,7 @@ import pytz
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..wizards import serial_import_reader as reader
-from ..wizards.serial_count_import import SERIAL_HEADERS
-from ..wizards.stock_lot_import import cell_text, normalize_header
+from .serial_import_columns import serial_list
 from .serial_recall_line import BUCKET_OF_STATE
 from .serial_split import number_condition, parse_serial_range
 
@@ -201,21 +199,8 @@ def file_serials(recall):
     known in the recall's company; a UserError naming the unknown ones."""
     env = recall.env
     data = base64.b64decode(recall.with_context(bin_size=False).serial_file)
-    limits = reader.limits(env)
-    try:
-        reader.check_size(data, limits.max_megabytes)
-        source = reader.SerialFile(data, recall.serial_file_name)
-        try:
-            rows = [values for _number, values in source.rows(max_rows=limits.max_rows)]
-        finally:
-            source.close()
-        if not rows:
-            raise reader.FileProblem("empty")
-        serials = column_texts(rows)
-        if not serials:
-            raise reader.FileProblem("no_rows")
-    except reader.FileProblem as problem:
-        raise UserError(reader.problem_message(env, problem)) from problem
+    texts = serial_list(env, data, recall.serial_file_name)
+    serials = sorted({text.strip() for text in texts if text.strip()})
     env.cr.execute(
         """SELECT serial FROM unnest(%s::varchar[]) AS serial
             WHERE NOT EXISTS (
@@ -239,22 +224,3 @@ def file_serials(recall):
             )
         )
     return serials
-
-
-def column_texts(rows):
-    """The serials of the rows: the column whose header names a serial, or the one
-    filled cell of each row of a file of one column."""
-    header = [normalize_header(value) for value in rows[0]]
-    column = next(
-        (index for index, name in enumerate(header) if name in SERIAL_HEADERS), None
-    )
-    if column is not None:
-        texts = [
-            cell_text(values[column]) if column < len(values) else ""
-            for values in rows[1:]
-        ]
-    else:
-        if any(len([v for v in row if cell_text(v)]) > 1 for row in rows):
-            raise reader.FileProblem("no_serial_column")
-        texts = [next((cell_text(v) for v in row if cell_text(v)), "") for row in rows]
-    return sorted({text.strip() for text in texts if text and text.strip()})

@@ -1,5 +1,39 @@
-from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from dataclasses import dataclass
+
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from . import serial_import_messages as messages
+from . import serial_import_receipt as receipt
+from . import serial_import_writer as writer
+from .serial_import_check import ImportRow, RowValidator
+
+# the keys of a row given to register_serials, and of its options
+ROW_KEYS = {f for f in ImportRow.__slots__ if f != "number"} | {"row"}
+OPTION_KEYS = {
+    "company_id",
+    "product_id",
+    "location_id",
+    "valid_rows_only",
+    "dry_run",
+    "file_name",
+    "file_sha256",
+    "sheet_name",
+}
+
+
+@dataclass
+class ImportOptions:
+    """How to register the rows: for which company, with which default product, into
+    which location (none: registered only), and what the batch records."""
+
+    company: object  # res.company
+    product: object  # product.product, the default of rows naming none
+    location: object  # stock.location, where rows naming none are received
+    valid_rows_only: bool = False
+    file_name: str | None = None
+    file_sha256: str | None = None
+    sheet_name: str | None = None
 
 
 class StockLotImportBatch(models.Model):
@@ -76,6 +110,188 @@ class StockLotImportBatch(models.Model):
                 "and cannot be deleted."
             )
         )
+
+    # --- the service ----------------------------------------------------------------
+    @api.model
+    def register_serials(self, rows, options=None):
+        """Register serials in bulk, set-based: the serials, their `imported` history
+        lines, and (with a location) their receipt in stock, valued. All or nothing,
+        unless `valid_rows_only`. As the caller: their rights and companies apply.
+
+        `rows`: dicts with `serial` (required), `product` (internal reference, barcode
+        or name; default: options' product_id), `lot_ref`, `location` (full name,
+        barcode or name of an internal location), `warranty_end` and `expiry_date`
+        (YYYY-MM-DD), `batch`, `note`, and `row` (its number in messages; default: its
+        position from 1). `options`: company_id (default: the current company),
+        product_id, location_id, valid_rows_only, dry_run (check, write nothing),
+        file_name, file_sha256, sheet_name.
+
+        Returns {batch_id, row_count, new_count, received_count, existing_count,
+        invalid_count, problems: [{row, serial, product, code, message}]}."""
+        options = dict(options or {})
+        unknown = set(options) - OPTION_KEYS
+        if unknown:
+            raise ValidationError(
+                _(
+                    "Unknown options %(options)s: use %(known)s.",
+                    options=", ".join(sorted(unknown)),
+                    known=", ".join(sorted(OPTION_KEYS)),
+                )
+            )
+        import_rows = [self._import_row(index, row) for index, row in enumerate(rows)]
+        check, batch = self._import_rows(
+            import_rows,
+            self._import_options(options),
+            dry_run=bool(options.get("dry_run")),
+        )
+        texts = messages.row_problem_messages(self.env)
+        return {
+            "batch_id": batch.id,
+            "row_count": check.row_count,
+            "new_count": len(check.new_rows),
+            "received_count": check.received_count,
+            "existing_count": check.existing_count,
+            "invalid_count": check.invalid_count,
+            "problems": [
+                {
+                    "row": problem.number,
+                    "serial": problem.serial,
+                    "product": problem.product,
+                    "code": problem.code,
+                    "message": problem.message(texts),
+                }
+                for problem in check.problems
+            ],
+        }
+
+    @api.model
+    def _import_rows(self, rows, options, dry_run=False):
+        """Check `rows` (ImportRow) and, unless `dry_run`, register them: (the
+        ImportCheck, the batch or an empty recordset). UserError, nothing written,
+        when a row has a problem (unless valid_rows_only) or none is new."""
+        if not dry_run:
+            self.env["stock.lot"].check_access("create")
+        self._check_import_target(options.company, options.location)
+        validator = RowValidator(
+            self.env, options.company, options.product, options.location
+        )
+        check = validator.check(rows)
+        if dry_run:
+            return check, self.browse()
+        if check.problems and not options.valid_rows_only:
+            reason = check.problems[0].message(messages.row_problem_messages(self.env))
+            raise UserError(messages.rows_refused_message(self.env, check, reason))
+        if not check.new_rows:
+            raise UserError(messages.nothing_new_message(self.env))
+        if check.received_count:
+            self.env["stock.move"].check_access("create")
+        with self.env.cr.savepoint():
+            batch = self._register_checked(check, options)
+        return check, batch
+
+    @api.model
+    def _register_checked(self, check, options):
+        """Create the serials of `check.new_rows`, their `imported` history lines, the
+        batch, and receive the rows with a location: set-based, in this transaction."""
+        cr = self.env.cr
+        rows = check.new_rows
+        writer.lock_products(self.env, sorted({row.product_id for row in rows}))
+        now = fields.Datetime.now()
+        name = self.env["ir.sequence"].next_by_code("stock.lot.import.batch")
+        moves = receipt.create_receipt_moves(self.env, rows, name, now)
+        batch = self.create(
+            {
+                "name": name,
+                "company_id": options.company.id,
+                "date": now,
+                "file_name": options.file_name,
+                "file_sha256": options.file_sha256,
+                "sheet_name": options.sheet_name,
+                "location_id": options.location.id,
+                "valid_rows_only": options.valid_rows_only,
+                "row_count": check.row_count,
+                "created_count": len(rows),
+                "received_count": check.received_count,
+                "existing_count": check.existing_count,
+                "invalid_count": check.invalid_count,
+                "move_ids": [Command.set([move.id for move in moves.values()])],
+            }
+        )
+        self.env.flush_all()
+        cr.execute(
+            "SELECT nextval('stock_lot_id_seq') FROM generate_series(1, %s)",
+            [len(rows)],
+        )
+        lot_ids = [lot_id for (lot_id,) in cr.fetchall()]
+        writer.insert_lots(self.env, rows, lot_ids, batch, now, options.company)
+        writer.append_audit_lines(
+            self.env, rows, lot_ids, batch, moves, now, options.file_name
+        )
+        if moves:
+            receipt.insert_stock(self.env, batch, moves, now)
+        self.env.invalidate_all()
+        if moves:
+            receipt.value_receipts(
+                self.env,
+                self.env["stock.move"].browse([move.id for move in moves.values()]),
+            )
+        return batch
+
+    @api.model
+    def _check_import_target(self, company, location):
+        """Serials go only into a company the user works in (the request's allowed
+        companies, which Odoo checks against the user's), and are received only into
+        an internal location of it: over RPC any id can be sent."""
+        if self.env.su:
+            return
+        allowed = self.env.companies
+        if company not in allowed:
+            raise AccessError(messages.other_company_message(self.env, allowed))
+        if location and location.usage != "internal":
+            raise ValidationError(
+                messages.not_internal_location_message(self.env, location, company)
+            )
+        if location:
+            location.check_access("read")
+            if location.company_id and location.company_id != company:
+                raise ValidationError(
+                    messages.other_company_location_message(self.env, location, company)
+                )
+
+    @api.model
+    def _import_options(self, options):
+        company = self.env["res.company"].browse(
+            options.get("company_id") or self.env.company.id
+        )
+        product = self.env["product.product"].browse(options.get("product_id") or [])
+        if product:
+            product.check_access("read")
+        return ImportOptions(
+            company=company,
+            product=product,
+            location=self.env["stock.location"].browse(
+                options.get("location_id") or []
+            ),
+            valid_rows_only=bool(options.get("valid_rows_only")),
+            file_name=options.get("file_name"),
+            file_sha256=options.get("file_sha256"),
+            sheet_name=options.get("sheet_name"),
+        )
+
+    @api.model
+    def _import_row(self, index, row):
+        if not isinstance(row, dict) or set(row) - ROW_KEYS:
+            raise ValidationError(
+                _(
+                    "Row %(row)s: give each row as a dict of %(keys)s.",
+                    row=index + 1,
+                    keys=", ".join(sorted(ROW_KEYS)),
+                )
+            )
+        values = {key: value for key, value in row.items() if key != "row"}
+        for key in ("serial", "product", "location"):
+            values[key] = str(values.get(key) or "").strip()
+        return ImportRow(number=row.get("row") or index + 1, **values)
 
     def action_view_lots(self):
         self.ensure_one()

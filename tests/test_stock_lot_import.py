@@ -16,7 +16,16 @@ from odoo.tools import mute_logger
 
 from .common import ConcurrentTransactionsMixin, SerialTrackingCommon
 
-HEADER = ["Serial", "Product", "Lot Reference", "Location", "Warranty End", "Note"]
+HEADER = [
+    "Serial",
+    "Product",
+    "Lot Reference",
+    "Location",
+    "Warranty End",
+    "Note",
+    "Expiry Date",
+    "Batch",
+]
 
 
 def csv_bytes(rows, encoding="utf-8", delimiter=",", bom=False):
@@ -809,7 +818,16 @@ class TestStockLotImport(SerialTrackingCommon):
         filled.action_dry_run()
         self.assertEqual(
             filled.column_ids.mapped("field"),
-            ["serial", "product", "lot_ref", "location", "warranty_end", "note"],
+            [
+                "serial",
+                "product",
+                "lot_ref",
+                "location",
+                "warranty_end",
+                "note",
+                "expiry_date",
+                "batch",
+            ],
         )
         filled.action_import()
         self.assertEqual(self._lots("P1-0001").serial_state, "in_stock")
@@ -912,7 +930,8 @@ class TestStockLotImport(SerialTrackingCommon):
             csv_bytes([["P1-0001", "P1"], ["P1-0002", "P1"]]),
             "serials.csv",
             r"The first row of the file must name its columns \(Serial, Product, Lot "
-            r"Reference, Location, Warranty End, Note\), but none of its cells "
+            r"Reference, Location, Warranty End, Note, Expiry Date, Batch\), but none "
+            r"of its cells "
             r"\(P1-0001, P1\) is a known column name",
         )
 

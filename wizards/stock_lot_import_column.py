@@ -1,14 +1,6 @@
 from odoo import fields, models
 
-IMPORT_FIELDS = [
-    ("serial", "Serial"),
-    ("product", "Product"),
-    ("lot_ref", "Lot Reference"),
-    ("location", "Location"),
-    ("warranty_end", "Warranty End"),
-    ("note", "Note"),
-    ("ignore", "Ignore"),
-]
+from ..models.serial_import_columns import IMPORT_FIELDS
 
 
 class StockLotImportColumn(models.TransientModel):

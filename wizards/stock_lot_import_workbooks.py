@@ -1,8 +1,8 @@
 """The spreadsheets the serial import (stock.lot.import) gives the user: the error
 report of a checked file (every row that cannot be imported, with its problem) and
 the template to fill in. Plain functions: the wizard passes the environment, the
-check, the file's rows (an iterator of (row number, cells), the header first) and
-the sentences of the problems.
+check (serial_import_check.ImportCheck), the file's rows (an iterator of (row number,
+cells), the header first) and the sentences of the problems.
 """
 
 import base64
@@ -11,7 +11,7 @@ import io
 import openpyxl
 from openpyxl.cell import WriteOnlyCell
 
-from . import serial_import_reader as reader
+from ..models import serial_import_reader as reader
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -41,9 +41,7 @@ def error_workbook(env, check, rows, messages):
     """Every row that cannot be imported, as in the file, with its row number and
     its problem: fix the cells and import the report again (Row and Problem are
     ignored). Text a spreadsheet would run as a formula is written quoted."""
-    reasons = {
-        row: messages[code] % params for row, _s, _p, code, params in check.problems
-    }
+    reasons = {problem.number: problem.message(messages) for problem in check.problems}
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet(env._("Rows not imported"))
 
@@ -75,7 +73,7 @@ def template_workbook(env):
     sheet = workbook.active
     sheet.title = env._("Serials")
     sheet.append(reader.TEMPLATE_COLUMNS)
-    for index, width in enumerate((24, 24, 18, 18, 14, 30), start=1):
+    for index, width in enumerate((24, 24, 18, 18, 14, 30, 14, 18), start=1):
         sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = width
     help_sheet = workbook.create_sheet(env._("Help"))
     help_sheet.append([env._("Column"), env._("What to write")])
@@ -104,6 +102,17 @@ def template_workbook(env):
             ),
         ),
         ("Note", env._("Optional: a note kept on the serial.")),
+        (
+            "Expiry Date",
+            env._(
+                "Optional: the date after which the unit may not be sold (GS1 AI "
+                "17), as a date (YYYY-MM-DD); the till refuses it afterwards."
+            ),
+        ),
+        (
+            "Batch",
+            env._("Optional: the manufacturer's batch of the unit (GS1 AI 10)."),
+        ),
     ):
         help_sheet.append([column, text])
     help_sheet.column_dimensions["B"].width = 90

@@ -1,7 +1,8 @@
 """Reading a list of serials from a CSV or XLSX file, row by row, for the serial import
 (stock.lot.import) and the import of a count's serials (serial.count.import). Not a
-model. A bad file raises FileProblem with a code and its details; problem_message() at
-the end turns it into a sentence for the user, and limits() says how big a file may be.
+model. A bad file raises FileProblem with a code and its details
+(serial_import_messages.file_problem_message turns it into a sentence for the user), and
+limits() says how big a file may be.
 
 Both formats are streamed: an XLSX sheet is read by openpyxl in read-only mode (one row
 in memory at a time), a CSV is decoded as it is parsed, so memory follows the row limit,
@@ -26,6 +27,8 @@ TEMPLATE_COLUMNS = [
     "Location",
     "Warranty End",
     "Note",
+    "Expiry Date",
+    "Batch",
 ]
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = (
@@ -255,96 +258,3 @@ def _csv_rows(data):
             raise FileProblem("bad_csv", line=start, error=str(error)) from error
         number += 1
         yield number, values
-
-
-# --- messages -------------------------------------------------------------------------
-def problem_message(env, problem):
-    """The sentence telling the user what is wrong with the file and what to do, in
-    the language of `env`."""
-    params = dict(problem.params)
-    if "sheets" in params:
-        params["sheets"] = ", ".join(params["sheets"])
-    known = ", ".join(TEMPLATE_COLUMNS)
-    messages = {
-        "empty": env._(
-            "The file is empty. Choose the file holding the serials; the template "
-            "shows the layout."
-        ),
-        "no_rows": env._(
-            "The file has a header but no serials below it. Fill in one row per serial."
-        ),
-        "xls": env._(
-            "Excel 97-2003 workbooks (.xls) cannot be read. Open the file in your "
-            "spreadsheet and save it as an Excel Workbook (.xlsx) or as CSV."
-        ),
-        "extension": env._(
-            "Files of type .%(extension)s cannot be imported. Upload a CSV (.csv) "
-            "or an Excel workbook (.xlsx); the template is a good start."
-        ),
-        "xlsx_named_csv": env._(
-            "This file is an Excel workbook but its name ends in .%(extension)s. "
-            "Rename it to .xlsx, or save it as CSV."
-        ),
-        "not_text": env._(
-            "This file is not a CSV text file (it holds binary data, or UTF-16 "
-            'text). Save it again as "CSV UTF-8" or as an Excel workbook (.xlsx).'
-        ),
-        "corrupt_xlsx": env._(
-            "The file cannot be read as an Excel workbook: it is damaged, or it "
-            "is not really an .xlsx file. Open it in your spreadsheet and save it "
-            "again as .xlsx, or export it as CSV."
-        ),
-        "unknown_sheet": env._(
-            "The workbook has no sheet named %(sheet)s. Its sheets: %(sheets)s."
-        ),
-        "mixed_encodings": env._(
-            "The file mixes text encodings: most of it is UTF-8 but line %(line)s "
-            "is not (often rows pasted from another file). Open it in your "
-            'spreadsheet and save it again as "CSV UTF-8".'
-        ),
-        "unclosed_quote": env._(
-            'Line %(line)s of the CSV opens a quote (") that is never closed, so '
-            "the rest of the file cannot be read. Close the quote, or save the "
-            "file again from your spreadsheet."
-        ),
-        "bad_csv": env._(
-            "Line %(line)s of the CSV cannot be read (%(error)s). Check its "
-            "quotes, or save the file again from your spreadsheet."
-        ),
-        "too_many_rows": env._(
-            "The file has more than %(limit)s rows, the most one import takes. "
-            "Split it into files of at most %(limit)s rows and import them one "
-            "after the other."
-        ),
-        "too_big": env._(
-            "The file is %(size)s MB; at most %(limit)s MB can be imported at "
-            "once. Split it into smaller files, or save it as .xlsx (smaller than "
-            "CSV)."
-        ),
-        "no_header": env._(
-            "The first row of the file must name its columns (%(known)s), but "
-            "none of its cells (%(cells)s) is a known column name. Add a header "
-            "row or start from the template, or map the columns below."
-        ),
-        "unknown_columns": env._(
-            "The columns %(columns)s are not known. Map each of them to a field "
-            'or to "Ignore" in the column mapping, or remove them from the file. '
-            "Known columns: %(known)s."
-        ),
-        "duplicate_columns": env._(
-            "Several columns are mapped to %(field)s (%(columns)s): map only one "
-            'of them, and the others to "Ignore".'
-        ),
-        "no_serial_column": env._(
-            'No column holds the serials. Name one "Serial", or map it in the '
-            "column mapping."
-        ),
-        "no_product_column": env._(
-            'No column holds the products. Name one "Product" (internal reference, '
-            "barcode or name), map it in the column mapping, or choose a default "
-            "product."
-        ),
-    }
-    if problem.code == "too_many_rows":
-        params["limit"] = f"{params['limit']:,}"
-    return messages[problem.code] % dict(params, known=known)

@@ -1,0 +1,188 @@
+"""Receiving the units of a serial import in stock: the done receipt moves (one per
+product and destination, as an inventory adjustment makes), their move lines and quants
+written set-based (what Odoo's validation of those moves leaves, without its per-line
+Python), then valued by stock_account's own methods, as its _action_done values an
+incoming move."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from .serial_import_messages import no_inventory_location_message
+
+
+@dataclass(slots=True)
+class ReceiptMove:
+    """A receipt move of the import, as the set-based writes need it."""
+
+    id: int
+    reference: str
+    quantity: float
+    company_id: int
+    uom_id: int
+    source: object  # stock.location
+    destination: object  # stock.location
+    source_id: int
+
+
+def create_receipt_moves(env, rows, name, now):
+    """One done stock move per product and destination, from the product's inventory
+    adjustment location, as an inventory adjustment makes: {(product id, location
+    id): ReceiptMove}."""
+    quantities = defaultdict(int)
+    for row in rows:
+        if row.location_id:
+            quantities[row.product_id, row.location_id, row.company_id] += 1
+    if not quantities:
+        return {}
+    Product = env["product.product"]
+    Location = env["stock.location"]
+    values = []
+    for (product_id, location_id, company_id), quantity in quantities.items():
+        product = Product.browse(product_id).with_company(company_id)
+        source = product.property_stock_inventory
+        if not source:
+            raise UserError(no_inventory_location_message(env, product))
+        values.append(
+            {
+                "name": env._("Serial import %(batch)s", batch=name),
+                "origin": name,
+                "product_id": product_id,
+                "product_uom": product.uom_id.id,
+                "product_uom_qty": quantity,
+                "location_id": source.id,
+                "location_dest_id": Location.browse(location_id).id,
+                "company_id": company_id,
+                "state": "done",
+                "picked": True,
+                "is_inventory": True,
+                "date": now,
+            }
+        )
+    moves = env["stock.move"].create(values)
+    return {
+        (move.product_id.id, move.location_dest_id.id): ReceiptMove(
+            id=move.id,
+            reference=move.reference,
+            quantity=move.product_uom_qty,
+            company_id=move.company_id.id,
+            uom_id=move.product_uom.id,
+            source=move.location_id,
+            destination=move.location_dest_id,
+            source_id=move.location_id.id,
+        )
+        for move in moves
+    }
+
+
+def insert_stock(env, batch, moves, now):
+    """The done move lines of the received serials and their quants: one unit in the
+    destination, minus one in the inventory adjustment location, as Odoo's own
+    validation of the moves leaves them. Written by PostgreSQL from the batch's new
+    lots (INSERT ... SELECT): nothing goes through Python per serial."""
+    places = {}
+    for move in moves.values():
+        for location in (move.source, move.destination):
+            places[location.id] = SQL(
+                "(%s::int, %s::int, %s::date, %s::int)",
+                location.id,
+                location.company_id.id or None,
+                location._get_next_inventory_date() or None,
+                location.storage_category_id.id or None,
+            )
+    receipts = SQL(
+        "(VALUES %s) AS move(id, product_id, location_id, source_id, company_id, "
+        "uom_id, reference)",
+        SQL(", ").join(
+            SQL(
+                "(%s::int, %s::int, %s::int, %s::int, %s::int, %s::int, %s::varchar)",
+                move.id,
+                product_id,
+                location_id,
+                move.source_id,
+                move.company_id,
+                move.uom_id,
+                move.reference,
+            )
+            for (product_id, location_id), move in moves.items()
+        ),
+    )
+    received = SQL(
+        """FROM stock_lot lot
+           JOIN %s ON move.product_id = lot.product_id
+                  AND move.location_id = lot.location_id""",
+        receipts,
+    )
+    uid = env.uid
+    env.cr.execute(
+        SQL(
+            """INSERT INTO stock_move_line (
+                   move_id, company_id, product_id, product_uom_id, lot_id,
+                   location_id, location_dest_id, state, reference, quantity,
+                   quantity_product_uom, picked, date,
+                   create_uid, write_uid, create_date, write_date)
+               SELECT move.id, move.company_id, lot.product_id, move.uom_id, lot.id,
+                      move.source_id, lot.location_id, 'done', move.reference, 1,
+                      1, TRUE, %(now)s, %(uid)s, %(uid)s, %(now)s, %(now)s
+               %(received)s
+               WHERE lot.import_batch_id = %(batch)s
+               ORDER BY lot.id""",
+            now=now,
+            uid=uid,
+            received=received,
+            batch=batch.id,
+        )
+    )
+    env.cr.execute(
+        SQL(
+            """INSERT INTO stock_quant (
+                   product_id, company_id, location_id, lot_id, quantity,
+                   reserved_quantity, inventory_diff_quantity,
+                   inventory_quantity_set, in_date, inventory_date,
+                   storage_category_id, create_uid, write_uid, create_date,
+                   write_date)
+               SELECT lot.product_id, place.company_id, place.id, lot.id,
+                      side.quantity, 0, -side.quantity, FALSE, %(now)s,
+                      place.inventory_date, place.storage_category_id,
+                      %(uid)s, %(uid)s, %(now)s, %(now)s
+               %(received)s
+               CROSS JOIN LATERAL (VALUES (lot.location_id, 1),
+                                          (move.source_id, -1))
+                          AS side(location_id, quantity)
+               JOIN (VALUES %(places)s)
+                    AS place(id, company_id, inventory_date, storage_category_id)
+                 ON place.id = side.location_id
+               WHERE lot.import_batch_id = %(batch)s
+               ORDER BY lot.id, side.quantity DESC""",
+            now=now,
+            uid=uid,
+            received=received,
+            batch=batch.id,
+            places=SQL(", ").join(places.values()),
+        )
+    )
+    env.cr.execute(
+        SQL(
+            "UPDATE stock_move move SET quantity = v.quantity FROM (VALUES %s) "
+            "AS v(id, quantity) WHERE move.id = v.id",
+            SQL(", ").join(
+                SQL("(%s, %s::numeric)", move.id, move.quantity)
+                for move in moves.values()
+            ),
+        )
+    )
+
+
+def value_receipts(env, moves):
+    """Value the done receipt `moves` (stock.move) as stock_account's _action_done
+    does: the average cost first, then the valuation layers, their journal entries
+    (products in automated valuation) and analytic lines, and the FIFO vacuum."""
+    moves.product_price_update_before_done()
+    layers = moves._create_in_svl()
+    layers._validate_accounting_entries()
+    layers._validate_analytic_accounting_entries()
+    layers._check_company()
+    for company, company_moves in moves.grouped("company_id").items():
+        company_moves.product_id._run_fifo_vacuum(company)

@@ -1,0 +1,240 @@
+"""The set-based writes of a serial import (stock.lot.import.batch._register_checked):
+the new serials (COPY into stock_lot), and their hash-chained `imported` history lines
+(through the ledger's bulk append). Receiving them in stock is
+serial_import_receipt's.
+
+A new lot holds the same stored values as one the ORM creates: the columns of the
+addon and of core are written here; other installed modules add theirs through
+stock.lot._serial_import_values (an extension point, product_expiry's dates included);
+any other stored field gets its default, or is computed by the ORM (see
+complete_stored_fields).
+"""
+
+import json
+from itertools import islice
+
+from odoo import fields
+from odoo.tools import plaintext2html
+
+from .serial_audit_line import copy_rows
+from .serial_split import split_serial
+
+COPY_CHUNK = 50000
+AUDIT_CHUNK = 20000  # serials per append to the ledger
+# the columns of a new lot written by insert_lots
+LOT_COLUMNS = [
+    "id",
+    "name",
+    "serial_prefix",
+    "serial_trailing_number",
+    "product_id",
+    "company_id",
+    "product_uom_id",
+    "ref",
+    "note",
+    "vendor_warranty_end_date",
+    "serial_expiry_date",
+    "serial_batch",
+    "import_batch_id",
+    "location_id",
+    "serial_state",
+    "standard_price",
+    "create_uid",
+    "write_uid",
+    "create_date",
+    "write_date",
+]
+# stored on a lot, empty at registration: written by the events that fill them
+EMPTY_AT_REGISTRATION = [
+    "serial_partner_id",
+    "serial_sale_date",
+    "serial_source_ref",
+    "warranty_start_date",
+    "warranty_end_date",
+    "pos_claim_line_id",
+]
+
+
+def lock_products(env, product_ids):
+    """Two imports of the same products run one after the other: the second one's
+    write on these rows fails as a serialization conflict once the first commits,
+    and Odoo replays it, when it sees the serials the first registered."""
+    env.cr.execute(
+        """UPDATE product_product SET write_date = write_date
+            WHERE id IN (SELECT id FROM product_product WHERE id = ANY(%s)
+                          ORDER BY id FOR NO KEY UPDATE)""",
+        [product_ids],
+    )
+
+
+def audit_lines(env, rows, lot_ids, batch, moves, now, filename):
+    """Yield the first audit line of each new serial (dicts for serial.audit.line's
+    _insert_chained): `imported` with the batch, straight into `in_stock` when the
+    unit is received (the line names the receipt's move)."""
+    date_text = fields.Datetime.to_string(now)
+    note = env._("Row %(row)s of %(file)s")
+    for row, lot_id in zip(rows, lot_ids, strict=True):
+        location_id = row.location_id
+        row_note = note % {"row": row.number, "file": filename or ""}
+        source_id = None
+        if location_id:
+            move = moves[row.product_id, location_id]
+            row_note += " · " + move.reference
+            source_id = move.source_id
+        yield {
+            "lot_id": lot_id,
+            "lot_name": row.serial,
+            "product_id": row.product_id,
+            "company_id": row.company_id,
+            "event": "imported",
+            "old_state": None,
+            "new_state": "in_stock" if location_id else None,
+            "user_id": env.uid,
+            "date": date_text,
+            "res_model": batch._name,
+            "res_id": batch.id,
+            "reference": batch.name,
+            "location_id": source_id,
+            "location_dest_id": location_id,
+            "note": row_note,
+        }
+
+
+def append_audit_lines(env, rows, lot_ids, batch, moves, now, filename):
+    """The history of the new serials, through the ledger's own bulk append
+    (hash-chained lines and their chain heads), a chunk of serials at a time: every
+    chain starts empty."""
+    audit = env["serial.audit.line"]
+    for start in range(0, len(rows), AUDIT_CHUNK):
+        chunk_rows = rows[start : start + AUDIT_CHUNK]
+        chunk_lots = lot_ids[start : start + AUDIT_CHUNK]
+        audit._insert_chained(
+            dict.fromkeys(chunk_lots, (0, None)),
+            list(audit_lines(env, chunk_rows, chunk_lots, batch, moves, now, filename)),
+            new_chains=True,
+        )
+
+
+def insert_lots(env, rows, lot_ids, batch, now, company):
+    """COPY the new lots, then give them what other modules store on a lot."""
+    products = env["product.product"].browse({row.product_id for row in rows})
+    uom = {product.id: product.uom_id.id for product in products}
+    lot_price = {
+        product.id: product.with_company(company).standard_price
+        for product in products
+        if product.lot_valuated
+    }
+    extra = env["stock.lot"]._serial_import_values(rows, now)
+    extra.update(
+        {
+            name: [None] * len(rows)
+            for name in EMPTY_AT_REGISTRATION
+            if name not in extra
+        }
+    )
+    extra_columns = list(extra)
+    extra_values = [extra[name] for name in extra_columns]
+    defaults = default_values(env, set(LOT_COLUMNS) | set(extra_columns))
+    default_columns = list(defaults)
+    constants = tuple(defaults.values())
+    uid = env.uid
+
+    def values():
+        for index, (row, lot_id) in enumerate(zip(rows, lot_ids, strict=True)):
+            price = lot_price.get(row.product_id)
+            prefix, number = split_serial(row.serial)
+            location = row.location_id
+            yield (
+                lot_id,
+                row.serial,
+                prefix or None,
+                number or None,
+                row.product_id,
+                row.company_id,
+                uom[row.product_id],
+                row.lot_ref,
+                plaintext2html(row.note) if row.note else None,
+                row.warranty_end,
+                row.expiry_date,
+                row.batch,
+                batch.id,
+                location,
+                "in_stock" if location else None,
+                f'{{"{row.company_id}": {price}}}' if price is not None else None,
+                uid,
+                uid,
+                now,
+                now,
+                *(column[index] for column in extra_values),
+                *constants,
+            )
+
+    insert(env, "stock_lot", LOT_COLUMNS + extra_columns + default_columns, values())
+    complete_stored_fields(
+        env,
+        lot_ids,
+        set(LOT_COLUMNS) | set(extra_columns) | set(default_columns),
+    )
+
+
+def default_values(env, written):
+    """{column: value} of the stored fields of stock.lot that `written` leaves out and
+    that have a default (Odoo's or a user's): what the ORM would give every new lot."""
+    Lot = env["stock.lot"]
+    names = [
+        name
+        for name, field in Lot._fields.items()
+        if field.store
+        and field.column_type
+        and not field.compute
+        and name not in written
+        and name not in models_magic_columns()
+    ]
+    defaults = Lot.default_get(names)
+    return {
+        name: column_value(Lot._fields[name], value, Lot)
+        for name, value in defaults.items()
+        if value not in (None, False) or Lot._fields[name].type == "boolean"
+    }
+
+
+def complete_stored_fields(env, lot_ids, written):
+    """Compute, through the ORM, the stored computed fields of stock.lot that nothing
+    above wrote (those of a module that adds no import values): slower, never
+    wrong."""
+    Lot = env["stock.lot"]
+    fields_to_compute = [
+        field
+        for name, field in Lot._fields.items()
+        if field.store and field.compute and name not in written
+    ]
+    if not fields_to_compute:
+        return
+    lots = Lot.browse(lot_ids)
+    for field in fields_to_compute:
+        env.add_to_compute(field, lots)
+    lots.flush_recordset([field.name for field in fields_to_compute])
+
+
+def models_magic_columns():
+    return ("id", "create_uid", "create_date", "write_uid", "write_date")
+
+
+def column_value(field, value, record):
+    """A field's value as COPY writes it."""
+    value = field.convert_to_column(value, record)
+    if hasattr(value, "adapted"):  # psycopg2's Json
+        value = value.adapted
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return value
+
+
+def insert(env, table, columns, rows):
+    """Write `rows` (an iterable of tuples in `columns` order) into `table` with the
+    ledger's COPY helper, a chunk at a time (bounded memory). The values are the
+    import's own (ids it resolved, text from the file), escaped by COPY's text
+    format: nothing is interpolated into SQL."""
+    rows = iter(rows)
+    while chunk := list(islice(rows, COPY_CHUNK)):
+        copy_rows(env.cr, table, columns, chunk)
