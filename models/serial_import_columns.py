@@ -4,6 +4,7 @@ rows of a sheet as ImportRow. Used by the Import Serials wizard, its background 
 and the count import; the reading itself is serial_import_reader's."""
 
 import re
+from contextlib import contextmanager
 
 import openpyxl
 
@@ -132,6 +133,28 @@ def header_aliases(labels):
     return aliases
 
 
+@contextmanager
+def open_file(env, data, filename):
+    """`data` (bytes) as a reader.SerialFile, closed after; UserError for a file too
+    big or that cannot be read."""
+    try:
+        reader.check_size(data, reader.limits(env).max_megabytes)
+        source = reader.SerialFile(data, filename)
+    except reader.FileProblem as problem:
+        raise UserError(file_problem_message(env, problem)) from problem
+    try:
+        yield source
+    finally:
+        source.close()
+
+
+def sheet_names(env, source):
+    try:
+        return source.sheet_names()
+    except reader.FileProblem as problem:
+        raise UserError(file_problem_message(env, problem)) from problem
+
+
 def read_rows(env, source, sheet_name):
     """The (row number, cells) of a sheet, the header first; UserError for a file
     that cannot be read or is over the row limit."""
@@ -231,14 +254,9 @@ def serial_list(env, data, filename):
     """The serials of a file of serials (a count's, a recall's), as text: the column
     whose header names a serial, or the one filled cell of each row of a file without
     that header. UserError for a file that cannot be read or holds none."""
-    limits = reader.limits(env)
+    with open_file(env, data, filename) as source:
+        rows = [values for _number, values in read_rows(env, source, None)]
     try:
-        reader.check_size(data, limits.max_megabytes)
-        source = reader.SerialFile(data, filename)
-        try:
-            rows = [values for _number, values in source.rows(max_rows=limits.max_rows)]
-        finally:
-            source.close()
         if not rows:
             raise reader.FileProblem("empty")
         texts = _serial_column(rows)

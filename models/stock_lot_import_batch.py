@@ -3,7 +3,9 @@ from dataclasses import dataclass
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from . import serial_import_columns as columns
 from . import serial_import_messages as messages
+from . import serial_import_reader as reader
 from . import serial_import_receipt as receipt
 from . import serial_import_writer as writer
 from .serial_import_check import ImportRow, RowValidator
@@ -163,6 +165,20 @@ class StockLotImportBatch(models.Model):
                 for problem in check.problems
             ],
         }
+
+    @api.model
+    def _import_file(self, source, positions, options, dry_run=False):
+        """_import_rows of the rows of an opened file (reader.SerialFile), the columns
+        at `positions` ({field: position}) of the options' sheet."""
+        rows = list(
+            columns.import_rows(self.env, source, options.sheet_name, positions)
+        )
+        if not rows:
+            raise UserError(
+                messages.file_problem_message(self.env, reader.FileProblem("no_rows"))
+            )
+        options.file_sha256 = source.sha256
+        return self._import_rows(rows, options, dry_run)
 
     @api.model
     def _import_rows(self, rows, options, dry_run=False):

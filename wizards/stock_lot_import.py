@@ -113,13 +113,7 @@ class StockLotImport(models.TransientModel):
             return
         with wizard._open_file() as source:
             if self.read_signature != self._signature(source, self.sheet_id.name):
-                self.column_ids = [Command.clear()] + [
-                    Command.create(values)
-                    for values in columns.sheet_columns(
-                        self.env, source, self.sheet_id.name, self._field_labels()
-                    )
-                ]
-                self.read_signature = self._signature(source, self.sheet_id.name)
+                self.update(self._mapping_values(source))
 
     @api.onchange("column_ids", "product_id", "location_id", "valid_rows_only")
     def _onchange_mapping(self):
@@ -224,25 +218,15 @@ class StockLotImport(models.TransientModel):
                 )
             raise UserError(_("Choose the file holding the serials first."))
         data = base64.b64decode(self.with_context(bin_size=False).file)
-        try:
-            reader.check_size(data, reader.limits(self.env).max_megabytes)
-            source = reader.SerialFile(data, self.filename)
-        except reader.FileProblem as problem:
-            raise UserError(file_problem_message(self.env, problem)) from problem
-        try:
+        with columns.open_file(self.env, data, self.filename) as source:
             yield source
-        finally:
-            source.close()
 
     def _signature(self, source, sheet_name):
         return f"{source.sha256}:{sheet_name or ''}"
 
     def _read_file(self, source):
         """(Re)build the sheets and the column mapping from the file."""
-        try:
-            sheets = source.sheet_names()
-        except reader.FileProblem as problem:
-            raise UserError(file_problem_message(self.env, problem)) from problem
+        sheets = columns.sheet_names(self.env, source)
         previous = self.sheet_id.name
         self.sheet_ids.unlink()
         self.write(
@@ -259,22 +243,17 @@ class StockLotImport(models.TransientModel):
             or self.sheet_ids[:1]
         )
         self.sheet_id = sheet
-        self._map_columns(source)
+        self.write(self._mapping_values(source))
 
-    def _map_columns(self, source):
+    def _mapping_values(self, source):
         """The column mapping of the chosen sheet, guessed from its header."""
-        self.write(
-            {
-                "column_ids": [Command.clear()]
-                + [
-                    Command.create(values)
-                    for values in columns.sheet_columns(
-                        self.env, source, self.sheet_id.name, self._field_labels()
-                    )
-                ],
-                "read_signature": self._signature(source, self.sheet_id.name),
-            }
+        mapping = columns.sheet_columns(
+            self.env, source, self.sheet_id.name, self._field_labels()
         )
+        return {
+            "column_ids": [Command.clear()] + [Command.create(v) for v in mapping],
+            "read_signature": self._signature(source, self.sheet_id.name),
+        }
 
     def _ensure_read(self, source):
         """Over RPC the file is given and checked at once: read it when it (or the
@@ -282,7 +261,7 @@ class StockLotImport(models.TransientModel):
         if (self.read_signature or "").partition(":")[0] != source.sha256:
             self._read_file(source)
         elif self.read_signature != self._signature(source, self.sheet_id.name):
-            self._map_columns(source)
+            self.write(self._mapping_values(source))
         if self.state == "upload":
             self.state = "map"
 
@@ -299,23 +278,17 @@ class StockLotImport(models.TransientModel):
         positions = columns.column_positions(
             self.env, self.column_ids, self._field_labels(), bool(self.product_id)
         )
-        rows = list(
-            columns.import_rows(self.env, source, self.sheet_id.name, positions)
-        )
-        if not rows:
-            raise UserError(
-                file_problem_message(self.env, reader.FileProblem("no_rows"))
-            )
         options = ImportOptions(
             company=self.company_id,
             product=self.product_id,
             location=self.location_id,
             valid_rows_only=self.valid_rows_only,
             file_name=self.filename,
-            file_sha256=source.sha256,
             sheet_name=self.sheet_id.name,
         )
-        return self.env["stock.lot.import.batch"]._import_rows(rows, options, dry_run)
+        return self.env["stock.lot.import.batch"]._import_file(
+            source, positions, options, dry_run
+        )
 
     def _count_values(self, check):
         return {
