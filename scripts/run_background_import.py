@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from odoo_env import BUILD, MODULE, Odoo
 
-ROWS = int(os.environ.get("BG_IMPORT_ROWS", "40000"))
+ROWS = int(os.environ.get("BG_IMPORT_ROWS", "30000"))
 LIMIT_REAL = int(os.environ.get("BG_LIMIT_REAL", "5"))
 LIMIT_CRON = int(os.environ.get("BG_LIMIT_CRON", "90"))
 JOB_TIMEOUT = 150
@@ -104,7 +104,7 @@ def prepare(odoo, dbname, source):
 def scenario(rpc):
     """The two imports; the list of broken promises."""
     admin = (2, "admin")
-    product = rpc.call(
+    rpc.call(
         *admin,
         "product.product",
         "create",
