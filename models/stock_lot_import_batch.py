@@ -133,7 +133,9 @@ class StockLotImportBatch(models.Model):
     staged_rows = fields.Integer(readonly=True, copy=False)
     file_read = fields.Boolean(readonly=True, copy=False)
     attempt_count = fields.Integer(readonly=True, copy=False)
-    chunk_ids = fields.One2many("stock.lot.import.chunk", "batch_id", readonly=True)
+    chunk_ids = fields.One2many(
+        "stock.lot.import.chunk", "batch_id", readonly=True, groups="base.group_system"
+    )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -1,6 +1,6 @@
 import base64
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from ..models import serial_import_job as job
@@ -106,6 +106,24 @@ class TestStockLotImportBackground(SerialTrackingCommon):
             self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)]),
             triggers_before + 1,
         )
+
+    def test_whole_file_faults_are_told_in_the_request(self):
+        wizard = (
+            self.env["stock.lot.import"]
+            .with_user(self.serial_user)
+            .create(
+                {
+                    "file": base64.b64encode(
+                        self._file(8) + "BG-é,P1\n".encode() + b"BG-\xe9,P1\n"
+                    ),
+                    "filename": "big.csv",
+                }
+            )
+        )
+        with self.assertRaisesRegex(UserError, "The file mixes text encodings"):
+            wizard.action_import()
+        queued = [("state", "=", "queued")]
+        self.assertFalse(self.env["stock.lot.import.batch"].search(queued))
 
     def test_small_file_is_imported_in_the_request(self):
         wizard = (
@@ -241,6 +259,7 @@ class TestStockLotImportBackground(SerialTrackingCommon):
     def test_queued_file_is_its_users_and_the_managers(self):
         batch = self._queue(self._file(8))
         attachment = batch.attachment_id
+        self.assertEqual(batch.read()[0]["state"], "queued", "every field, over RPC")
         with self.assertRaises(AccessError):
             batch.with_user(self.other_user).read(["file_name"])
         with self.assertRaises(AccessError):
