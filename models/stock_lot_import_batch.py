@@ -185,6 +185,7 @@ class StockLotImportBatch(models.Model):
         """Check `rows` (ImportRow) and, unless `dry_run`, register them: (the
         ImportCheck, the batch or an empty recordset). UserError, nothing written,
         when a row has a problem (unless valid_rows_only) or none is new."""
+        self.check_access("create")  # who may import, even to check a file
         if not dry_run:
             self.env["stock.lot"].check_access("create")
         self._check_import_target(options.company, options.location)
