@@ -1,12 +1,13 @@
 import base64
 from datetime import date, datetime
+from xmlrpc.client import Fault
 
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
-from .common import SerialTrackingCommon
+from .common import SerialDataMixin, SerialTrackingCommon
 from .test_stock_lot_import import xlsx_bytes
 
 # stored on every lot but naming this lot or this registration: they differ by design
@@ -267,3 +268,53 @@ class TestSerialImportService(SerialTrackingCommon):
         with self.assertRaisesRegex(ValidationError, "give each row as a dict"):
             self._register([{"serial": "P1-0302", "serial_state": "sold"}])
         self.assertFalse(self.env["stock.lot"].search([("name", "like", "P1-03")]))
+
+
+@tagged("post_install", "-at_install")
+class TestSerialImportServiceRpc(SerialDataMixin, HttpCase):
+    """The service over XML-RPC, without the wizard, as an integration calls it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.phone = cls._create_serial_product("Phone R1", "R1")
+        cls.serial_user = cls._create_user(
+            "rpc_serial_user", "pos_serial_tracking.group_serial_user"
+        )
+        cls.cashier = cls._create_user("rpc_cashier", "point_of_sale.group_pos_user")
+
+    def _call(self, login, rows, options):
+        uid = self.xmlrpc_common.authenticate(self.env.cr.dbname, login, login, {})
+        return self.xmlrpc_object.execute_kw(
+            self.env.cr.dbname,
+            uid,
+            login,
+            "stock.lot.import.batch",
+            "register_serials",
+            [rows],
+            {"options": options},
+        )
+
+    def test_register_serials_over_rpc(self):
+        rows = [
+            {"serial": "R1-0001", "product": "R1", "expiry_date": "2027-06-30"},
+            {"serial": "R1-0002", "product": "R1", "location": "WH/Stock"},
+        ]
+        result = self._call("rpc_serial_user", rows, {"file_name": "erp-feed"})
+        self.assertEqual(
+            (result["new_count"], result["received_count"], result["problems"]),
+            (2, 1, []),
+        )
+        batch = self.env["stock.lot.import.batch"].browse(result["batch_id"])
+        self.assertEqual(
+            (batch.user_id, batch.file_name, batch.created_count),
+            (self.serial_user, "erp-feed", 2),
+        )
+        first, second = batch.lot_ids.sorted("name")
+        self.assertEqual(first.serial_expiry_date, date(2027, 6, 30))
+        self.assertEqual(second.serial_state, "in_stock")
+        again = self._call("rpc_serial_user", rows, {"dry_run": True})
+        self.assertEqual([p["code"] for p in again["problems"]], ["existing"] * 2)
+        with self.assertRaisesRegex(Fault, "not allowed to create"):
+            self._call("rpc_cashier", [{"serial": "R1-0003", "product": "R1"}], {})
+        self.assertFalse(self.env["stock.lot"].search([("name", "=", "R1-0003")]))
