@@ -140,6 +140,10 @@ class StockLotImportBatch(models.Model):
                     known=", ".join(sorted(OPTION_KEYS)),
                 )
             )
+        max_rows = reader.limits(self.env).max_rows
+        if len(rows) > max_rows:
+            problem = reader.FileProblem("too_many_rows", limit=max_rows)
+            raise UserError(messages.file_problem_message(self.env, problem))
         import_rows = [self._import_row(index, row) for index, row in enumerate(rows)]
         check, batch = self._import_rows(
             import_rows,

@@ -267,6 +267,11 @@ class TestSerialImportService(SerialTrackingCommon):
             self._register(rows, sudo=True)
         with self.assertRaisesRegex(ValidationError, "give each row as a dict"):
             self._register([{"serial": "P1-0302", "serial_state": "sold"}])
+        self.env["ir.config_parameter"].set_param(
+            "pos_serial_tracking.import_max_rows", "1"
+        )
+        with self.assertRaisesRegex(UserError, "more than 1 rows"):
+            self._register(rows * 2)
         self.assertFalse(self.env["stock.lot"].search([("name", "like", "P1-03")]))
 
 
