@@ -13,6 +13,8 @@ CONFLICT_REASONS = [
     ("duplicate", "Same serial twice"),
     ("missing", "Serial missing"),
     ("not_refundable", "Not a serial of the refunded order"),
+    ("expired", "Expired"),
+    ("expiry_mismatch", "Scanned expiry differs from the registered one"),
 ]
 
 

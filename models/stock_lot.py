@@ -1,5 +1,6 @@
 import re
 
+import pytz
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
@@ -370,6 +371,44 @@ class StockLot(models.Model):
         serial's current state, without locking (the lock is taken when the events are
         applied)."""
         writer.check_events(self.env, events)
+
+    def _serial_expiry_dates(self):
+        """{lot id: the unit's registered expiry (a date)} for those of these lots that
+        have one: the Expiry Date of the serial when set, else product_expiry's
+        Expiration Date (when that module is installed), a moment, taken as a date in
+        `_serial_timezone()`. The till, the POS sync and the offline snapshot all read
+        a unit's expiry here."""
+        with_expiration = "expiration_date" in self._fields
+        self.fetch(
+            ["serial_expiry_date", "expiration_date"]
+            if with_expiration
+            else ["serial_expiry_date"]
+        )
+        expiries = {}
+        for lot in self:
+            if lot.serial_expiry_date:
+                expiries[lot.id] = lot.serial_expiry_date
+            elif with_expiration and lot.expiration_date:
+                expiries[lot.id] = self._serial_local_date(lot.expiration_date)
+        return expiries
+
+    @api.model
+    def _serial_local_date(self, moment):
+        """The date of a UTC datetime in `_serial_timezone()`: today's date for
+        `fields.Datetime.now()`."""
+        timezone = pytz.timezone(self._serial_timezone())
+        return pytz.utc.localize(moment).astimezone(timezone).date()
+
+    @api.model
+    def _serial_timezone(self):
+        """The time zone the expiry dates are read in: the request's, else the user's
+        (the cashier's at a till), else the company's, else UTC."""
+        names = (
+            self.env.context.get("tz"),
+            self.env.user.tz,
+            self.env.company.partner_id.tz,
+        )
+        return next((name for name in names if name in pytz.all_timezones_set), "UTC")
 
     def _state_label(self, state):
         """A state's label in the user's language (the selection's translation)."""
