@@ -155,6 +155,30 @@ class TestPosSerialExpiry(SerialPosSyncCommon):
         )
         self.assertEqual(faked.serial_state, "in_stock")
 
+    def test_manager_cannot_pick_a_unit_expired_at_the_sale(self):
+        """Resolving a conflict, a Serial Manager picks the unit really sold: not one
+        that had expired on the day of the sale."""
+        manager = self._create_user(
+            "expiry_serial_manager",
+            "base.group_user",
+            "pos_serial_tracking.group_serial_manager",
+        )
+        stale = self._unit("EXP-R1", date(2026, 6, 10))
+        fresh = self._unit("EXP-R2", date(2026, 6, 12))
+        order = self._sync(self._paid_on("2026-06-12 10:00:00", ["EXP-R1"]))
+        conflict = self._conflicts(order)
+        self.assertEqual(conflict.reason, "expired")
+        resolve = self.env["serial.conflict.resolve"].with_user(manager)
+        with self.assertRefused("EXP-R1 had expired on 06/10/2026, before the sale"):
+            resolve.create(
+                {"conflict_id": conflict.id, "lot_id": stale.id}
+            ).action_confirm()
+        resolve.create(
+            {"conflict_id": conflict.id, "lot_id": fresh.id}
+        ).action_confirm()
+        self.assertEqual((conflict.state, fresh.serial_state), ("resolved", "sold"))
+        self.assertEqual(stale.serial_state, "in_stock")
+
     def test_scanned_expiry_that_is_no_date_does_not_block_the_sync(self):
         lot = self._unit("EXP-B1")
         data = self._paid_on("2026-06-12 10:00:00", ["EXP-B1"], {"EXP-B1": "soon"})
