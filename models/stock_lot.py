@@ -377,20 +377,29 @@ class StockLot(models.Model):
         have one: the Expiry Date of the serial when set, else product_expiry's
         Expiration Date (when that module is installed), a moment, taken as a date in
         `_serial_timezone()`. The till, the POS sync and the offline snapshot all read
-        a unit's expiry here."""
-        with_expiration = "expiration_date" in self._fields
-        self.fetch(
-            ["serial_expiry_date", "expiration_date"]
-            if with_expiration
-            else ["serial_expiry_date"]
+        a unit's expiry here; one query, also for the thousands of lots of a till's
+        snapshot."""
+        if not self:
+            return {}
+        if "expiration_date" not in self._fields:
+            fnames, expiry = ["serial_expiry_date"], SQL("serial_expiry_date")
+        else:
+            fnames = ["serial_expiry_date", "expiration_date"]
+            expiry = SQL(
+                "COALESCE(serial_expiry_date, "
+                "(expiration_date AT TIME ZONE 'UTC' AT TIME ZONE %s)::date)",
+                self._serial_timezone(),
+            )
+        self.flush_recordset(fnames)
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id, %s FROM stock_lot WHERE id = ANY(%s) AND %s IS NOT NULL",
+                expiry,
+                list(self.ids),
+                expiry,
+            )
         )
-        expiries = {}
-        for lot in self:
-            if lot.serial_expiry_date:
-                expiries[lot.id] = lot.serial_expiry_date
-            elif with_expiration and lot.expiration_date:
-                expiries[lot.id] = self._serial_local_date(lot.expiration_date)
-        return expiries
+        return dict(rows)
 
     @api.model
     def _serial_local_date(self, moment):
