@@ -1,7 +1,8 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import format_date
 
 from .serial_lifecycle import SELLABLE_STATES
 
@@ -47,16 +48,23 @@ class PosConfig(models.Model):
     )
 
     # --- called by the till (public: the POS calls them over RPC) --------------------
-    def check_pos_serials(self, product_id, serials, order_uuid=False):
+    def check_pos_serials(
+        self, product_id, serials, order_uuid=False, scanned_expiries=None
+    ):
         """The till's check of serials typed or scanned for `product_id`, before
-        payment. Returns one verdict per serial: {serial, ok, reason, title, message,
-        alert, warranty_end}. A lost or stolen unit is an alert (asset recovery) and the
-        attempt is written to its history with this till, the cashier and the session,
-        once per serial and session. Only a cashier working in an open session of this
-        till, or a POS manager, may call it."""
+        payment. `scanned_expiries`: {serial: "YYYY-MM-DD"}, the expiry (GS1 AI 17)
+        of the codes scanned. Returns one verdict per serial: {serial, ok, reason,
+        title, message, alert, warranty_end, expiry}. A lost or stolen unit is an alert
+        (asset recovery) and the attempt is written to its history with this till, the
+        cashier and the session, once per serial and session. Only a cashier working
+        in an open session of this till, or a POS manager, may call it."""
         session_id = self._check_till_access()
         return self._check_serials_at_till(
-            session_id, product_id, serials, order_uuid=order_uuid
+            session_id,
+            product_id,
+            serials,
+            order_uuid=order_uuid,
+            scanned_expiries=self._parse_scanned_expiries(scanned_expiries),
         )
 
     def find_pos_serial(self, serial):
@@ -117,10 +125,31 @@ class PosConfig(models.Model):
             )
         return session_id
 
-    def _check_serials_at_till(self, session_id, product_id, serials, order_uuid=False):
+    def _parse_scanned_expiries(self, values):
+        """{serial: date} from the till's {serial: "YYYY-MM-DD"}."""
+        expiries = {}
+        for serial, value in (values or {}).items():
+            try:
+                expiries[clean_serial(serial)] = fields.Date.to_date(value)
+            except (TypeError, ValueError) as error:
+                raise UserError(
+                    _(
+                        "The expiry scanned for serial %(serial)s is not a date "
+                        "(%(value)s): scan the code again.",
+                        serial=serial,
+                        value=value,
+                    )
+                ) from error
+        return expiries
+
+    def _check_serials_at_till(
+        self, session_id, product_id, serials, order_uuid=False, scanned_expiries=None
+    ):
         product = self.env["product.product"].browse(product_id)
         serials = [clean_serial(serial) for serial in serials]
-        verdicts = self.sudo()._serial_verdicts(product, serials, order_uuid=order_uuid)
+        verdicts = self.sudo()._serial_verdicts(
+            product, serials, order_uuid=order_uuid, scanned_expiries=scanned_expiries
+        )
         self.sudo()._record_blocked_attempts(verdicts, session_id)
         return [verdict.public() for verdict in verdicts]
 
@@ -133,9 +162,21 @@ class PosConfig(models.Model):
         )
 
     def _serial_verdicts(
-        self, product, serials, order_uuid=False, check_open_orders=True
+        self,
+        product,
+        serials,
+        order_uuid=False,
+        check_open_orders=True,
+        scanned_expiries=None,
+        on_date=None,
     ):
+        """One SerialVerdict per serial. `scanned_expiries`: {serial: date} of the
+        GS1 codes scanned; `on_date`: the day of the sale (today by default, in the
+        time zone of stock.lot._serial_timezone), against which expiries are read."""
         lots = self._find_lots(serials)
+        expiries = lots._serial_expiry_dates()
+        scanned_expiries = scanned_expiries or {}
+        on_date = on_date or lots._serial_local_date(fields.Datetime.now())
         source = self.picking_type_id.default_location_src_id
         in_shop = {
             quant.lot_id.id
@@ -175,6 +216,9 @@ class PosConfig(models.Model):
                     lot[:1].id in in_shop,
                     open_orders.get(serial),
                     source,
+                    expiry=expiries.get(lot[:1].id),
+                    scanned_expiry=scanned_expiries.get(serial),
+                    on_date=on_date,
                 )
             )
         return verdicts
@@ -222,9 +266,12 @@ class PosConfig(models.Model):
         )
 
     def _serial_snapshot(self):
+        """The sellable serials of the shop, with the registered expiry of those that
+        have one ({"expiries": {name: "YYYY-MM-DD"}}): offline, the till refuses an
+        expired unit, or a scanned code giving another expiry, from these."""
         source = self.picking_type_id.default_location_src_id
         self.env.cr.execute(
-            """SELECT DISTINCT lot.name, lot.product_id
+            """SELECT DISTINCT lot.name, lot.product_id, lot.id
                  FROM stock_quant quant
                  JOIN stock_lot lot ON lot.id = quant.lot_id
                  JOIN stock_location location ON location.id = quant.location_id
@@ -237,8 +284,20 @@ class PosConfig(models.Model):
             [source.parent_path + "%", list(SELLABLE_STATES), SNAPSHOT_LIMIT + 1],
         )
         rows = self.env.cr.fetchall()
+        kept = rows[:SNAPSHOT_LIMIT]
+        lots = self.env["stock.lot"].browse(
+            [lot_id for _name, _product, lot_id in kept]
+        )
+        expiries = lots._serial_expiry_dates()
+        serials = {name: product_id for name, product_id, _lot_id in kept}
+        dates = {
+            name: fields.Date.to_string(expiries[lot_id])
+            for name, _product, lot_id in kept
+            if lot_id in expiries
+        }
         return {
-            "serials": dict(rows[:SNAPSHOT_LIMIT]),
+            "serials": serials,
+            "expiries": dates,
             "complete": len(rows) <= SNAPSHOT_LIMIT,
             "date": fields.Datetime.to_string(fields.Datetime.now()),
         }
@@ -248,12 +307,24 @@ class SerialVerdict:
     """Whether one serial can be sold at a till, and what to tell the cashier if not."""
 
     def __init__(
-        self, config, product, serial, lot, other_lot, in_shop, open_order, source
+        self,
+        config,
+        product,
+        serial,
+        lot,
+        other_lot,
+        in_shop,
+        open_order,
+        source,
+        expiry=None,
+        scanned_expiry=None,
+        on_date=None,
     ):
         # not a model: `_` could not find the user's language here, the env's can
         _ = config.env._
         self.serial, self.lot = serial, lot
         self.warranty_end = False
+        self.expiry = expiry
         state = lot.serial_state
         names = {"serial": serial, "product": product.display_name}
         self.reason, self.alert = None, False
@@ -320,6 +391,8 @@ class SerialVerdict:
                 "Ask an inventory user to receive it first.",
                 **names,
             )
+        elif self._refuse_expiry(config, names, expiry, scanned_expiry, on_date):
+            pass  # reason, title and message set
         elif not in_shop:
             self.reason = "elsewhere"
             self.title = _("Serial not in this shop")
@@ -347,6 +420,41 @@ class SerialVerdict:
                     + relativedelta(months=months, days=-1)
                 )
 
+    def _refuse_expiry(self, config, names, expiry, scanned_expiry, on_date):
+        """Refuse a unit whose expiry has passed on `on_date`, the registered one or
+        the one scanned (GS1 AI 17), and a scanned code giving another expiry than the
+        registered one (its package may be falsified: EU Falsified Medicines rules at
+        the point of dispensing). Returns whether it refused."""
+        _ = config.env._
+
+        def day(date):
+            return format_date(config.env, date)
+
+        if scanned_expiry and expiry and scanned_expiry != expiry:
+            self.reason, self.alert = "expiry_mismatch", True
+            self.title = _("Do not sell: expiry does not match")
+            self.message = _(
+                "The code scanned for serial %(serial)s gives the expiry %(scanned)s, "
+                "but the unit is registered with %(registered)s: do not sell it; "
+                "check the package (it may be falsified) and call a manager.",
+                scanned=day(scanned_expiry),
+                registered=day(expiry),
+                **names,
+            )
+            return True
+        date = expiry or scanned_expiry
+        if date and date < on_date:
+            self.reason = "expired"
+            self.title = _("Unit expired")
+            self.message = _(
+                "Serial %(serial)s expired on %(date)s and cannot be sold. Put the "
+                "unit aside for destruction or return.",
+                date=day(date),
+                **names,
+            )
+            return True
+        return False
+
     @property
     def ok(self):
         return self.reason is None
@@ -360,4 +468,5 @@ class SerialVerdict:
             "message": self.message,
             "alert": self.alert,
             "warranty_end": self.warranty_end,
+            "expiry": fields.Date.to_string(self.expiry) if self.expiry else False,
         }

@@ -37,13 +37,19 @@ class PosOrder(models.Model):
         # Odoo creates the lines' serials (pos.pack.operation.lot) from the browser's
         # text: a NUL character would make PostgreSQL refuse the whole batch, and the
         # paid order would block the till. Cleaned here, such a serial is unknown and
-        # becomes a conflict, with what was typed still readable.
+        # becomes a conflict, with what was typed still readable. A scanned expiry
+        # that is no date is dropped for the same reason.
         for line in order.get("lines") or []:
             line_values = self._command_values(line)
             for pack_lot in line_values.get("pack_lot_ids") or []:
                 lot_values = self._command_values(pack_lot)
                 if "lot_name" in lot_values:
                     lot_values["lot_name"] = clean_serial(lot_values["lot_name"])
+                if lot_values.get("serial_scanned_expiry"):
+                    try:
+                        fields.Date.to_date(lot_values["serial_scanned_expiry"])
+                    except (TypeError, ValueError):
+                        lot_values["serial_scanned_expiry"] = False
         return super()._process_order(order, existing_order)
 
     @staticmethod
@@ -207,20 +213,27 @@ class PosOrder(models.Model):
 
     def _sale_checks(self, lines):
         """{(product id, serial): (serial, lot, reason or None, message)}: the till's
-        own checks again, for all the sold serials of a product at once."""
+        own checks again, for all the sold serials of a product at once. Expiries are
+        read on the day the order was paid (it may reach the server days later, from
+        an offline till), against the expiries scanned with the serials."""
         checks = {}
+        on_date = self.env["stock.lot"]._serial_local_date(self.date_order)
         for product in lines.product_id:
-            serials = list(
-                dict.fromkeys(
-                    name
-                    for name in lines.filtered(
-                        lambda l, p=product: l.product_id == p
-                    ).pack_lot_ids.mapped("lot_name")
-                    if name
-                )
-            )
+            pack_lots = lines.filtered(
+                lambda l, p=product: l.product_id == p
+            ).pack_lot_ids.filtered("lot_name")
+            serials = list(dict.fromkeys(pack_lots.mapped("lot_name")))
+            scanned = {
+                pack_lot.lot_name: pack_lot.serial_scanned_expiry
+                for pack_lot in pack_lots
+                if pack_lot.serial_scanned_expiry
+            }
             for v in self.config_id.sudo()._serial_verdicts(
-                product, serials, check_open_orders=False
+                product,
+                serials,
+                check_open_orders=False,
+                scanned_expiries=scanned,
+                on_date=on_date,
             ):
                 checks[product.id, v.serial] = (v.serial, v.lot, v.reason, v.message)
         return checks

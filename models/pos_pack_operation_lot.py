@@ -9,6 +9,12 @@ class PosPackOperationLot(models.Model):
         help="The warranty end of the unit with this serial, as the server has it "
         "(printed on the receipt).",
     )
+    serial_scanned_expiry = fields.Date(
+        string="Scanned Expiry",
+        readonly=True,
+        help="The expiry date of the GS1 code scanned for this serial (AI 17): the "
+        "sync refuses the unit when it has passed or differs from the registered one.",
+    )
 
     @api.depends("lot_name", "product_id", "order_id.company_id")
     def _compute_serial_warranty_end(self):
@@ -35,4 +41,7 @@ class PosPackOperationLot(models.Model):
 
     @api.model
     def _load_pos_data_fields(self, config_id):
-        return super()._load_pos_data_fields(config_id) + ["serial_warranty_end"]
+        return super()._load_pos_data_fields(config_id) + [
+            "serial_warranty_end",
+            "serial_scanned_expiry",
+        ]

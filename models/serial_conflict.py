@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import format_date
 
 from .serial_lifecycle import SELLABLE_STATES
 
@@ -13,6 +14,8 @@ CONFLICT_REASONS = [
     ("duplicate", "Same serial twice"),
     ("missing", "Serial missing"),
     ("not_refundable", "Not a serial of the refunded order"),
+    ("expired", "Expired"),
+    ("expiry_mismatch", "Scanned expiry differs from the registered one"),
 ]
 
 
@@ -268,6 +271,18 @@ class SerialConflict(models.Model):
                     "Serial %(serial)s is %(state)s: it cannot be sold. Pick a unit "
                     "in stock.",
                     state=state,
+                    **names,
+                )
+            )
+        expiry = lot._serial_expiry_dates().get(lot.id)
+        paid_on = lot._serial_local_date(self.sudo().pos_order_id.date_order)
+        if expiry and expiry < paid_on:
+            raise UserError(
+                _(
+                    "Serial %(serial)s had expired on %(date)s, before the sale of "
+                    "%(order)s: it cannot be sold. Pick a unit that had not expired.",
+                    date=format_date(self.env, expiry),
+                    order=self.pos_order_id.name,
                     **names,
                 )
             )

@@ -78,6 +78,15 @@ class ImportCheck:
     def invalid_count(self):
         return len(self.problems) - self.existing_count
 
+    def counts(self):
+        """The counts a user is shown, by the import wizard's field names."""
+        return {
+            "row_count": self.row_count,
+            "new_count": len(self.new_rows),
+            "existing_count": self.existing_count,
+            "invalid_count": self.invalid_count,
+        }
+
     @property
     def received_count(self):
         return sum(1 for row in self.new_rows if row.location_id)

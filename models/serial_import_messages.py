@@ -2,6 +2,7 @@
 a file (file_problem_message), with a row (row_problem_messages), or with the import as
 a whole (the refusals below), each saying what to do next, in the language of `env`."""
 
+from . import serial_import_reader as reader
 from .serial_import_reader import TEMPLATE_COLUMNS
 
 
@@ -65,6 +66,16 @@ def row_problem_messages(env):
         ),
         "existing": _("Serial %(serial)s is already registered for %(product)s."),
     }
+
+
+def limits_message(env):
+    max_rows, max_megabytes = reader.limits(env)
+    rows = f"{max_rows:,}"  # formatted apart: the term extractor evaluates arguments
+    return env._(
+        "At most %(rows)s rows and %(megabytes)s MB per file.",
+        rows=rows,
+        megabytes=max_megabytes,
+    )
 
 
 def rows_refused_message(env, check, first_reason):

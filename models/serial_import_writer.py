@@ -125,13 +125,10 @@ def insert_lots(env, rows, lot_ids, batch, now, company):
         if product.lot_valuated
     }
     extra = env["stock.lot"]._serial_import_values(rows, now)
-    extra.update(
-        {
-            name: [None] * len(rows)
-            for name in EMPTY_AT_REGISTRATION
-            if name not in extra
-        }
-    )
+    for name, values in properties_values(env, rows).items():
+        extra.setdefault(name, values)
+    for name in EMPTY_AT_REGISTRATION:
+        extra.setdefault(name, [None] * len(rows))
     extra_columns = list(extra)
     extra_values = [extra[name] for name in extra_columns]
     defaults = default_values(env, set(LOT_COLUMNS) | set(extra_columns))
@@ -175,6 +172,28 @@ def insert_lots(env, rows, lot_ids, batch, now, company):
         lot_ids,
         set(LOT_COLUMNS) | set(extra_columns) | set(default_columns),
     )
+
+
+def properties_values(env, rows):
+    """{column: values} of the properties fields of stock.lot defined by the product
+    (core's lot_properties): the definition's default values, as the ORM's compute
+    gives them, once per product."""
+    Lot = env["stock.lot"]
+    columns = {}
+    for name, field in Lot._fields.items():
+        if not (field.type == "properties" and field.store) or (
+            field.definition_record != "product_id"
+        ):
+            continue
+        by_product = {
+            product_id: field.convert_to_column(
+                field._add_default_values(env, {name: {}, "product_id": product_id}),
+                Lot,
+            )
+            for product_id in {row.product_id for row in rows}
+        }
+        columns[name] = [by_product[row.product_id] for row in rows]
+    return columns
 
 
 def default_values(env, written):

@@ -182,6 +182,10 @@ class StockLotImportBatch(models.Model):
                     known=", ".join(sorted(OPTION_KEYS)),
                 )
             )
+        max_rows = reader.limits(self.env).max_rows
+        if len(rows) > max_rows:
+            problem = reader.FileProblem("too_many_rows", limit=max_rows)
+            raise UserError(messages.file_problem_message(self.env, problem))
         import_rows = [self._import_row(index, row) for index, row in enumerate(rows)]
         check, batch = self._import_rows(
             import_rows,
@@ -232,6 +236,7 @@ class StockLotImportBatch(models.Model):
         ImportCheck, the batch or an empty recordset). UserError, nothing written,
         when a row has a problem (unless valid_rows_only) or none is new. `batch`:
         the queued batch that records the import (default: a new one)."""
+        self.check_access("create")  # who may import, even to check a file
         if not dry_run:
             self.env["stock.lot"].check_access("create")
         self._check_import_target(options.company, options.location)

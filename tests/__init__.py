@@ -12,6 +12,8 @@ from . import test_stock_lot_import
 from . import test_serial_audit_privacy
 from . import test_pos_till_access
 from . import test_stock_lot_import_guards
+from . import test_stock_lot_import_service
+from . import test_stock_lot_import_extension
 from . import test_uninstall_hook
 from . import test_serial_conflict_resolution
 from . import test_serial_stock_paths
@@ -29,4 +31,5 @@ from . import test_serial_epcis
 from . import test_serial_certificate_report
 from . import test_serial_recall_tour
 from . import test_serial_compliance_reports
+from . import test_pos_serial_expiry
 from . import test_stock_lot_import_background

@@ -6,11 +6,9 @@ from odoo.exceptions import UserError
 
 from ..models import serial_import_columns as columns
 from ..models import serial_import_reader as reader
-from ..models.serial_import_messages import file_problem_message, row_problem_messages
+from ..models.serial_import_messages import file_problem_message, limits_message
 from ..models.stock_lot_import_batch import ImportOptions
 from . import stock_lot_import_workbooks as workbooks
-
-PREVIEW_PROBLEMS = 50  # shown on the wizard; the error report lists every one
 
 
 class StockLotImport(models.TransientModel):
@@ -94,26 +92,16 @@ class StockLotImport(models.TransientModel):
     limits_note = fields.Char(compute="_compute_limits_note")
 
     def _compute_limits_note(self):
-        max_rows, max_megabytes = reader.limits(self.env)
-        rows = (
-            f"{max_rows:,}"  # formatted apart: the term extractor evaluates arguments
-        )
-        for wizard in self:
-            wizard.limits_note = _(
-                "At most %(rows)s rows and %(megabytes)s MB per file.",
-                rows=rows,
-                megabytes=max_megabytes,
-            )
+        self.limits_note = limits_message(self.env)
 
     @api.onchange("sheet_id")
     def _onchange_sheet_id(self):
         """Another sheet: map its columns (from the file as saved)."""
         wizard = self._origin
-        if not self.sheet_id or not wizard.read_signature or not wizard.file:
-            return
-        with wizard._open_file() as source:
-            if self.read_signature != self._signature(source, self.sheet_id.name):
-                self.update(self._mapping_values(source))
+        if self.sheet_id and wizard.read_signature and wizard.file:
+            with wizard._open_file() as source:
+                if self.read_signature != self._signature(source, self.sheet_id.name):
+                    self.update(self._mapping_values(source))
 
     @api.onchange("column_ids", "product_id", "location_id", "valid_rows_only")
     def _onchange_mapping(self):
@@ -149,23 +137,11 @@ class StockLotImport(models.TransientModel):
         with self._open_file() as source:
             check, _batch = self._import(source, dry_run=True)
             report = self._error_report_values(check, source)
-        texts = row_problem_messages(self.env)
         self.write(
             {
                 "state": "checked",
-                **self._count_values(check),
-                "error_ids": [Command.clear()]
-                + [
-                    Command.create(
-                        {
-                            "row": problem.number,
-                            "serial": problem.serial,
-                            "product": problem.product,
-                            "reason": problem.message(texts),
-                        }
-                    )
-                    for problem in check.problems[:PREVIEW_PROBLEMS]
-                ],
+                **check.counts(),
+                "error_ids": self.env["stock.lot.import.error"]._preview(check),
                 **report,
             }
         )
@@ -181,15 +157,9 @@ class StockLotImport(models.TransientModel):
             check, batch = self._import(source)
             problems = check and check.problems
             report = self._error_report_values(check, source) if problems else {}
-        counts = self._count_values(check) if check else {}
+        counts = check.counts() if check else {}
         self.write({"state": "done", "batch_id": batch.id, **counts, **report})
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "stock.lot.import.batch",
-            "res_id": batch.id,
-            "view_mode": "form",
-            "target": "current",
-        }
+        return batch._get_records_action()
 
     def action_download_template(self):
         self.ensure_one()
@@ -243,11 +213,10 @@ class StockLotImport(models.TransientModel):
 
     def _mapping_values(self, source):
         """The column mapping of the chosen sheet, guessed from its header."""
-        mapping = columns.sheet_columns(
-            self.env, source, self.sheet_id.name, self._field_labels()
-        )
         return {
-            "column_ids": [Command.clear()] + [Command.create(v) for v in mapping],
+            "column_ids": self.env["stock.lot.import.column"]._guess(
+                source, self.sheet_id.name
+            ),
             "read_signature": self._signature(source, self.sheet_id.name),
         }
 
@@ -261,19 +230,13 @@ class StockLotImport(models.TransientModel):
         if self.state == "upload":
             self.state = "map"
 
-    def _field_labels(self):
-        Column = self.env["stock.lot.import.column"]
-        return Column._fields["field"]._description_selection(self.env)
-
     # --- the import -----------------------------------------------------------------
     def _import(self, source, dry_run=False):
         """The file's rows, as mapped, checked (and registered unless `dry_run`) by
         the import batch's service: (ImportCheck, batch)."""
         self._check_import_target()  # again: the request's companies may have changed
         self._ensure_read(source)
-        positions = columns.column_positions(
-            self.env, self.column_ids, self._field_labels(), bool(self.product_id)
-        )
+        positions = self.column_ids._positions(bool(self.product_id))
         options = ImportOptions(
             company=self.company_id,
             product=self.product_id,
@@ -286,23 +249,10 @@ class StockLotImport(models.TransientModel):
             source, positions, options, dry_run
         )
 
-    def _count_values(self, check):
-        return {
-            "row_count": check.row_count,
-            "new_count": len(check.new_rows),
-            "existing_count": check.existing_count,
-            "invalid_count": check.invalid_count,
-        }
-
     # --- files for the user -----------------------------------------------------------
     def _error_report_values(self, check, source):
-        """The error report fields of `check`, from the file's chosen sheet."""
         return workbooks.error_report_values(
-            self.env,
-            check,
-            columns.read_rows(self.env, source, self.sheet_id.name),
-            self.filename,
-            row_problem_messages(self.env),
+            self.env, check, source, self.sheet_id.name, self.filename
         )
 
     def _download(self, field, filename):
@@ -314,11 +264,4 @@ class StockLotImport(models.TransientModel):
         }
 
     def _reopen(self):
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Import Serials"),
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "new",
-        }
+        return self._get_records_action(name=_("Import Serials"), target="new")

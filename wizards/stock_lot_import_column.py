@@ -1,5 +1,6 @@
-from odoo import fields, models
+from odoo import Command, api, fields, models
 
+from ..models import serial_import_columns as columns
 from ..models.serial_import_columns import IMPORT_FIELDS
 
 
@@ -24,3 +25,22 @@ class StockLotImportColumn(models.TransientModel):
         help="The serial field this column fills; Ignore to leave it out. Empty: an "
         "unknown column, to be mapped before importing.",
     )
+
+    @api.model
+    def _guess(self, source, sheet_name):
+        """Commands replacing the mapping by the columns of a sheet, each mapped to the
+        field its header names."""
+        guessed = columns.sheet_columns(
+            self.env, source, sheet_name, self._field_labels()
+        )
+        return [Command.clear()] + [Command.create(values) for values in guessed]
+
+    def _positions(self, has_default_product):
+        """{field: column position} of this mapping; UserError saying what to fix."""
+        return columns.column_positions(
+            self.env, self, self._field_labels(), has_default_product
+        )
+
+    @api.model
+    def _field_labels(self):
+        return self._fields["field"]._description_selection(self.env)

@@ -1,4 +1,8 @@
-from odoo import fields, models
+from odoo import Command, api, fields, models
+
+from ..models.serial_import_messages import row_problem_messages
+
+PREVIEW_PROBLEMS = 50  # shown on the wizard; the error report lists every one
 
 
 class StockLotImportError(models.TransientModel):
@@ -14,3 +18,19 @@ class StockLotImportError(models.TransientModel):
     serial = fields.Char(readonly=True)
     product = fields.Char(readonly=True)
     reason = fields.Char(string="Problem", readonly=True)
+
+    @api.model
+    def _preview(self, check):
+        """Commands replacing the shown problems by the first ones of `check`."""
+        texts = row_problem_messages(self.env)
+        return [Command.clear()] + [
+            Command.create(
+                {
+                    "row": problem.number,
+                    "serial": problem.serial,
+                    "product": problem.product,
+                    "reason": problem.message(texts),
+                }
+            )
+            for problem in check.problems[:PREVIEW_PROBLEMS]
+        ]

@@ -11,7 +11,9 @@ import io
 import openpyxl
 from openpyxl.cell import WriteOnlyCell
 
+from ..models import serial_import_columns as columns
 from ..models import serial_import_reader as reader
+from ..models.serial_import_messages import row_problem_messages
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -24,11 +26,14 @@ def safe_cell(value):
     return value
 
 
-def error_report_values(env, check, rows, filename, messages):
+def error_report_values(env, check, source, sheet_name, filename):
     """The wizard's error report fields: the workbook of the rows `check` could not
-    import (none when every row is fine) and its file name, after the file's."""
+    import (none when every row is fine), read again from the file's sheet, and its
+    file name, after the file's."""
     if not check.problems:
         return {"error_report": False, "error_report_name": False}
+    rows = columns.read_rows(env, source, sheet_name)
+    messages = row_problem_messages(env)
     return {
         "error_report": base64.b64encode(error_workbook(env, check, rows, messages)),
         "error_report_name": "{}_errors.xlsx".format(

@@ -4,6 +4,17 @@ import { deserializeDate, formatDate } from "@web/core/l10n/dates";
 import { _t } from "@web/core/l10n/translation";
 
 patch(PosOrderline.prototype, {
+    /** A serial changed by hand no longer has the expiry scanned with the old one. */
+    setPackLotLines({ modifiedPackLotLines }) {
+        for (const lot of this.pack_lot_ids) {
+            const name = modifiedPackLotLines?.[lot.id];
+            if (name && name !== lot.lot_name) {
+                lot.serial_scanned_expiry = false;
+            }
+        }
+        return super.setPackLotLines(...arguments);
+    },
+
     /**
      * The receipt prints each serial with its warranty end as the server has it: the
      * unit's warranty end once the order is synced, before that the one the server

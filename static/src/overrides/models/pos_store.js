@@ -5,14 +5,20 @@ import { makeAwaitable } from "@point_of_sale/app/store/make_awaitable_dialog";
 import { AlertDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
 import { ConnectionLostError } from "@web/core/network/rpc";
 import { _t } from "@web/core/l10n/translation";
+import { deserializeDate, formatDate } from "@web/core/l10n/dates";
 import { askSerialCustomer } from "@pos_serial_tracking/app/serial_customer/serial_customer";
 
 const SNAPSHOT_REFRESH_MS = 5 * 60 * 1000;
+const { DateTime } = luxon;
 
 patch(PosStore.prototype, {
     async afterProcessServerData() {
         await super.afterProcessServerData(...arguments);
-        this.serialSnapshot = this.session._serial_snapshot || { serials: {}, complete: true };
+        this.serialSnapshot = this.session._serial_snapshot || {
+            serials: {},
+            expiries: {},
+            complete: true,
+        };
         // serials checked against the snapshot (offline), and the server's warranty end
         // of the serials it checked: both reach the lines holding those serials
         this.serialsCheckedOffline = new Set();
@@ -66,13 +72,26 @@ patch(PosStore.prototype, {
 
     async addLineToOrder(vals, order, opts = {}, configure = true) {
         const product = vals.product_id;
-        if (opts.code?.type === "lot" && this.isSerialProduct(product)) {
-            // a scanned serial (plain or GS1 AI 21): checked like a typed one
-            if (!(await this.checkSerials(product, [opts.code.code]))) {
+        const serial = opts.code?.type === "lot" && opts.code.code;
+        // the expiry of a GS1 code (AI 17), set by ProductScreen._barcodeGS1Action
+        const scannedExpiry = serial && opts.code.serial_expiry;
+        if (serial && this.isSerialProduct(product)) {
+            // a scanned serial (plain or GS1 AI 21): checked like a typed one, with
+            // the expiry the code gives
+            const expiries = scannedExpiry ? { [serial]: scannedExpiry } : {};
+            if (!(await this.checkSerials(product, [serial], new Set(), expiries))) {
                 return;
             }
         }
         const line = await super.addLineToOrder(...arguments);
+        if (scannedExpiry && this.isSerialProduct(product)) {
+            // kept with the serial: the server checks it again at sync
+            for (const lot of order.lines.flatMap((l) => l.pack_lot_ids)) {
+                if (lot.lot_name === serial) {
+                    lot.serial_scanned_expiry = scannedExpiry;
+                }
+            }
+        }
         // Odoo may merge the new line into another one and return the deleted line
         this.markSerialLines(order);
         return line;
@@ -103,10 +122,12 @@ patch(PosStore.prototype, {
     /**
      * The serials are sellable: not twice in this order, and checked by the server
      * (registered, sellable, in this shop, not sold, not in another open order), or,
-     * offline, found in this till's snapshot of sellable serials. Tells the cashier
-     * what is wrong and what to do; returns whether all passed.
+     * offline, found in this till's snapshot of sellable serials; not expired, and
+     * giving the registered expiry when scanned (`scannedExpiries`: {serial:
+     * "YYYY-MM-DD"}, from GS1 codes). Tells the cashier what is wrong and what to do;
+     * returns whether all passed.
      */
-    async checkSerials(product, names, ownPackLotIds = new Set()) {
+    async checkSerials(product, names, ownPackLotIds = new Set(), scannedExpiries = {}) {
         const order = this.get_order();
         const inOrder = new Set(
             order.lines
@@ -141,12 +162,13 @@ patch(PosStore.prototype, {
                 product.id,
                 names,
                 order.uuid,
+                scannedExpiries,
             ]);
         } catch (error) {
             if (!(error instanceof ConnectionLostError)) {
                 throw error;
             }
-            return this.checkSerialsOffline(product, names);
+            return this.checkSerialsOffline(product, names, scannedExpiries);
         }
         const refused = verdicts.find((verdict) => !verdict.ok);
         if (refused) {
@@ -162,7 +184,7 @@ patch(PosStore.prototype, {
         return true;
     },
 
-    async checkSerialsOffline(product, names) {
+    async checkSerialsOffline(product, names, scannedExpiries = {}) {
         const unknown = names.find((name) => this.serialSnapshot.serials[name] !== product.id);
         if (unknown) {
             await this.serialAlert(
@@ -174,12 +196,54 @@ patch(PosStore.prototype, {
             );
             return false;
         }
+        for (const name of names) {
+            const refusal = this.serialExpiryRefusal(
+                name,
+                this.serialSnapshot.expiries?.[name],
+                scannedExpiries[name]
+            );
+            if (refusal) {
+                await this.serialAlert(refusal.title, refusal.message, refusal.alert);
+                return false;
+            }
+        }
         // sold offline: no other till may sell it from this snapshot's point of view
         for (const name of names) {
             delete this.serialSnapshot.serials[name];
             this.serialsCheckedOffline.add(name);
         }
         return true;
+    },
+
+    /**
+     * Offline, the server's expiry rules (pos_config.py SerialVerdict._refuse_expiry)
+     * on the snapshot's registered expiry and the scanned one ("YYYY-MM-DD" each):
+     * {title, message, alert} when the unit is refused.
+     */
+    serialExpiryRefusal(serial, registered, scanned) {
+        const day = (date) => formatDate(deserializeDate(date));
+        if (scanned && registered && scanned !== registered) {
+            return {
+                title: _t("Do not sell: expiry does not match"),
+                message: _t(
+                    "The code scanned for serial %(serial)s gives the expiry %(scanned)s, but the unit is registered with %(registered)s: do not sell it; check the package (it may be falsified) and call a manager.",
+                    { serial, scanned: day(scanned), registered: day(registered) }
+                ),
+                alert: true,
+            };
+        }
+        const date = registered || scanned;
+        if (date && date < DateTime.local().toISODate()) {
+            return {
+                title: _t("Unit expired"),
+                message: _t(
+                    "Serial %(serial)s expired on %(date)s and cannot be sold. Put the unit aside for destruction or return.",
+                    { serial, date: day(date) }
+                ),
+                alert: false,
+            };
+        }
+        return null;
     },
 
     serialAlert(title, body, isAlert = false) {

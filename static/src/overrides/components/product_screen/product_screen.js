@@ -2,6 +2,8 @@ import { patch } from "@web/core/utils/patch";
 import { ProductScreen } from "@point_of_sale/app/screens/product_screen/product_screen";
 import { useBarcodeReader } from "@point_of_sale/app/barcode/barcode_reader_hook";
 
+const { DateTime } = luxon;
+
 patch(ProductScreen.prototype, {
     setup() {
         super.setup(...arguments);
@@ -16,6 +18,19 @@ patch(ProductScreen.prototype, {
             return;
         }
         return super._barcodeProductAction(...arguments);
+    },
+
+    /**
+     * A GS1 code with a serial (AI 21) and an expiry (AI 17): the expiry travels with
+     * the serial to its check (PosStore.addLineToOrder), as "YYYY-MM-DD".
+     */
+    async _barcodeGS1Action(parsedResults) {
+        const lot = parsedResults.find((element) => element.type === "lot");
+        const expiry = parsedResults.find((element) => element.type === "expiration_date");
+        if (lot && expiry?.value instanceof Date) {
+            lot.serial_expiry = DateTime.fromJSDate(expiry.value).toISODate();
+        }
+        return super._barcodeGS1Action(...arguments);
     },
 
     async _barcodeSerialAction(code) {
