@@ -47,6 +47,7 @@
         "report/serial_loss_templates.xml",
         "data/ir_sequence_data.xml",
         "data/mail_template_data.xml",
+        "data/ir_cron_data.xml",
     ],
     "demo": [
         "demo/serial_product_demo.xml",

@@ -16,6 +16,7 @@ from . import stock_picking
 from . import stock_quant
 from . import repair_order
 from . import stock_lot_import_batch
+from . import stock_lot_import_chunk
 from . import serial_count
 from . import serial_count_line
 from . import res_partner

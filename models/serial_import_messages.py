@@ -223,3 +223,59 @@ def file_problem_message(env, problem):
     if problem.code == "too_many_rows":
         params["limit"] = f"{params['limit']:,}"
     return messages[problem.code] % dict(params, known=known)
+
+
+# --- a file imported in the background (serial_import_job) ---------------------------
+def queue_by_wizard_message(env):
+    return env._(
+        "An import batch records an import once it is done, by its own user. To "
+        "import a large file in the background, use Import Serials: it queues the "
+        "file after checking it."
+    )
+
+
+def job_killed_message(env, attempts):
+    return env._(
+        "The import was stopped %(attempts)s times before it could finish (the "
+        "server's time limit for background jobs, or a restart). Nothing was "
+        "imported. Split the file into smaller files, or ask your administrator to "
+        "raise the limit (limit_time_real_cron), then import it again.",
+        attempts=attempts,
+    )
+
+
+def job_error_message(env):
+    return env._(
+        "The import stopped on an unexpected error. Nothing was imported. Import the "
+        "file again; if it fails again, send the file to your administrator (the "
+        "server log tells why)."
+    )
+
+
+def job_done_message(env, batch):
+    """(title, sentence) telling the user the queued import is done."""
+    return (
+        env._("Serial import %(batch)s done", batch=batch.name),
+        env._(
+            "%(file)s: %(created)s serials registered, %(received)s received in "
+            "stock, %(existing)s already registered and %(invalid)s invalid rows "
+            "skipped.",
+            file=batch.file_name or batch.name,
+            created=batch.created_count,
+            received=batch.received_count,
+            existing=batch.existing_count,
+            invalid=batch.invalid_count,
+        ),
+    )
+
+
+def job_failed_message(env, batch):
+    """(title, sentence) telling the user the queued import failed, and why."""
+    return (
+        env._("Serial import %(batch)s failed", batch=batch.name),
+        env._(
+            "%(file)s was not imported: %(reason)s",
+            file=batch.file_name or batch.name,
+            reason=batch.failure_reason,
+        ),
+    )

@@ -4,6 +4,7 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from . import serial_import_columns as columns
+from . import serial_import_job as job
 from . import serial_import_messages as messages
 from . import serial_import_reader as reader
 from . import serial_import_receipt as receipt
@@ -41,9 +42,12 @@ class ImportOptions:
 class StockLotImportBatch(models.Model):
     """The kept record of one import of serials: who imported which file, when, and what
     came of it. Every serial it registered links to it, and its audit lines carry its
-    name. Written once by the import wizard (stock.lot.import), never changed."""
+    name. Written once by the import wizard (stock.lot.import), never changed; a large
+    file is queued and imported in the background (serial_import_job), its progress
+    and outcome shown here."""
 
     _name = "stock.lot.import.batch"
+    _inherit = ("mail.thread",)
     _description = "Serial Import Batch"
     _order = "id desc"
     _check_company_auto = True
@@ -103,6 +107,44 @@ class StockLotImportBatch(models.Model):
         copy=False,
         help="The done stock moves that put the received serials in stock.",
     )
+    # --- a large file imported in the background (serial_import_job) ---------------
+    state = fields.Selection(
+        [
+            ("queued", "Queued"),
+            ("running", "Running"),
+            ("done", "Done"),
+            ("failed", "Failed"),
+        ],
+        default="done",
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    progress = fields.Float(readonly=True, help="How much of the import is done, in %.")
+    failure_reason = fields.Text(readonly=True)
+    product_id = fields.Many2one(
+        "product.product", string="Default Product", readonly=True, check_company=True
+    )
+    attachment_id = fields.Many2one(
+        "ir.attachment", string="Queued File", readonly=True, copy=False
+    )
+    column_positions = fields.Json(readonly=True, copy=False)
+    expected_rows = fields.Integer(readonly=True, copy=False)
+    staged_rows = fields.Integer(readonly=True, copy=False)
+    file_read = fields.Boolean(readonly=True, copy=False)
+    attempt_count = fields.Integer(readonly=True, copy=False)
+    chunk_ids = fields.One2many(
+        "stock.lot.import.chunk", "batch_id", readonly=True, groups="base.group_system"
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Over RPC a batch can only be the record of a finished import: a queued one
+        (its file, its user, its mapping) is made by the wizard's checks alone."""
+        if not self.env.su:
+            for vals in vals_list:
+                job.check_create_values(self.env, vals)
+        return super().create(vals_list)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_kept(self):
@@ -173,7 +215,11 @@ class StockLotImportBatch(models.Model):
     @api.model
     def _import_file(self, source, positions, options, dry_run=False):
         """_import_rows of the rows of an opened file (reader.SerialFile), the columns
-        at `positions` ({field: position}) of the options' sheet."""
+        at `positions` ({field: position}) of the options' sheet. A file of more rows
+        than the background threshold is queued instead: (None, the queued batch)."""
+        if not dry_run and job.should_queue(self.env, source, options.sheet_name):
+            options.file_sha256 = source.sha256
+            return None, job.queue(self.env, source, positions, options)
         rows = list(
             columns.import_rows(self.env, source, options.sheet_name, positions)
         )
@@ -185,10 +231,11 @@ class StockLotImportBatch(models.Model):
         return self._import_rows(rows, options, dry_run)
 
     @api.model
-    def _import_rows(self, rows, options, dry_run=False):
+    def _import_rows(self, rows, options, dry_run=False, batch=None):
         """Check `rows` (ImportRow) and, unless `dry_run`, register them: (the
         ImportCheck, the batch or an empty recordset). UserError, nothing written,
-        when a row has a problem (unless valid_rows_only) or none is new."""
+        when a row has a problem (unless valid_rows_only) or none is new. `batch`:
+        the queued batch that records the import (default: a new one)."""
         self.check_access("create")  # who may import, even to check a file
         if not dry_run:
             self.env["stock.lot"].check_access("create")
@@ -207,37 +254,44 @@ class StockLotImportBatch(models.Model):
         if check.received_count:
             self.env["stock.move"].check_access("create")
         with self.env.cr.savepoint():
-            batch = self._register_checked(check, options)
+            batch = self._register_checked(check, options, batch)
         return check, batch
 
     @api.model
-    def _register_checked(self, check, options):
+    def _register_checked(self, check, options, batch=None):
         """Create the serials of `check.new_rows`, their `imported` history lines, the
-        batch, and receive the rows with a location: set-based, in this transaction."""
+        batch (or fill in the queued `batch`), and receive the rows with a location:
+        set-based, in this transaction."""
         cr = self.env.cr
         rows = check.new_rows
         writer.lock_products(self.env, sorted({row.product_id for row in rows}))
         now = fields.Datetime.now()
-        name = self.env["ir.sequence"].next_by_code("stock.lot.import.batch")
-        moves = receipt.create_receipt_moves(self.env, rows, name, now)
-        batch = self.create(
-            {
-                "name": name,
-                "company_id": options.company.id,
-                "date": now,
-                "file_name": options.file_name,
-                "file_sha256": options.file_sha256,
-                "sheet_name": options.sheet_name,
-                "location_id": options.location.id,
-                "valid_rows_only": options.valid_rows_only,
-                "row_count": check.row_count,
-                "created_count": len(rows),
-                "received_count": check.received_count,
-                "existing_count": check.existing_count,
-                "invalid_count": check.invalid_count,
-                "move_ids": [Command.set([move.id for move in moves.values()])],
-            }
+        name = (
+            batch.name
+            if batch
+            else self.env["ir.sequence"].next_by_code("stock.lot.import.batch")
         )
+        moves = receipt.create_receipt_moves(self.env, rows, name, now)
+        values = {
+            "name": name,
+            "company_id": options.company.id,
+            "date": now,
+            "file_name": options.file_name,
+            "file_sha256": options.file_sha256,
+            "sheet_name": options.sheet_name,
+            "location_id": options.location.id,
+            "valid_rows_only": options.valid_rows_only,
+            "row_count": check.row_count,
+            "created_count": len(rows),
+            "received_count": check.received_count,
+            "existing_count": check.existing_count,
+            "invalid_count": check.invalid_count,
+            "move_ids": [Command.set([move.id for move in moves.values()])],
+        }
+        if batch:  # its own bookkeeping: the job checked the user's rights
+            batch.sudo().write(values)
+        else:
+            batch = self.create(values)
         self.env.flush_all()
         cr.execute(
             "SELECT nextval('stock_lot_id_seq') FROM generate_series(1, %s)",
@@ -313,6 +367,12 @@ class StockLotImportBatch(models.Model):
         for key in ("serial", "product", "location"):
             values[key] = str(values.get(key) or "").strip()
         return ImportRow(number=row.get("row") or index + 1, **values)
+
+    @api.model
+    def _cron_process_import_queue(self):
+        """The server action of the cron job "Serial imports: run the queued imports":
+        one slice of work on the oldest queued batch (see serial_import_job)."""
+        job.process_queue(self.env)
 
     def action_view_lots(self):
         self.ensure_one()

@@ -32,3 +32,4 @@ from . import test_serial_certificate_report
 from . import test_serial_recall_tour
 from . import test_serial_compliance_reports
 from . import test_pos_serial_expiry
+from . import test_stock_lot_import_background

@@ -149,13 +149,16 @@ class StockLotImport(models.TransientModel):
 
     def action_import(self):
         """Register the serials (and receive them when a location is given), all or
-        nothing unless `valid_rows_only`; opens the import batch."""
+        nothing unless `valid_rows_only`; opens the import batch. A large file is
+        queued and imported in the background: the batch shows its progress."""
         self.ensure_one()
         self.env["stock.lot"].check_access("create")
         with self._open_file() as source:
             check, batch = self._import(source)
-            report = self._error_report_values(check, source) if check.problems else {}
-        self.write({"state": "done", "batch_id": batch.id, **check.counts(), **report})
+            problems = check and check.problems
+            report = self._error_report_values(check, source) if problems else {}
+        counts = check.counts() if check else {}
+        self.write({"state": "done", "batch_id": batch.id, **counts, **report})
         return batch._get_records_action()
 
     def action_download_template(self):
