@@ -63,19 +63,6 @@ NO_LIMIT_BUDGET = 300  # seconds, when the server sets no time limit
 KILLED_SLICES = CONSECUTIVE_TIMEOUT_FOR_FAILURE - 1
 READ_SHARE = 25  # % of the progress bar for reading the file
 RUN_STARTED = "pos_serial_tracking.import_job_started"  # in the job cursor's cache
-# the fields of a queued batch that only the wizard's checks (queue) may set
-JOB_FIELDS = (
-    "state",
-    "progress",
-    "failure_reason",
-    "attachment_id",
-    "column_positions",
-    "expected_rows",
-    "staged_rows",
-    "file_read",
-    "attempt_count",
-    "chunk_ids",
-)
 
 
 # --- queueing (in the user's request) ---------------------------------------------
@@ -113,7 +100,7 @@ def queue(env, source, positions, options):
         options.product.check_access("read")
     check_whole_file(env, source)
     rows = estimated_rows(source, options.sheet_name)
-    batch = Batch.sudo().create(  # the job's fields: see check_create_values
+    batch = Batch.sudo().create(  # checked above (see the batch's create)
         {
             "name": env["ir.sequence"].next_by_code("stock.lot.import.batch"),
             "state": "queued",
@@ -156,18 +143,6 @@ def check_whole_file(env, source):
         reader.csv_encoding(source.data)
     except reader.FileProblem as problem:
         raise UserError(messages.file_problem_message(env, problem)) from problem
-
-
-def check_create_values(env, vals):
-    """A batch created over RPC is the record of a finished import, by its creator:
-    never a queued one with a file, a mapping or another user."""
-    queued = any(vals.get(name) for name in JOB_FIELDS if name != "state")
-    if (
-        queued
-        or vals.get("state", "done") != "done"
-        or vals.get("user_id", env.uid) != env.uid
-    ):
-        raise AccessError(messages.queue_by_wizard_message(env))
 
 
 # --- the job (the cron worker) -------------------------------------------------------

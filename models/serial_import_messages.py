@@ -226,11 +226,11 @@ def file_problem_message(env, problem):
 
 
 # --- a file imported in the background (serial_import_job) ---------------------------
-def queue_by_wizard_message(env):
+def batch_by_import_message(env):
     return env._(
-        "An import batch records an import once it is done, by its own user. To "
-        "import a large file in the background, use Import Serials: it queues the "
-        "file after checking it."
+        "An import batch is the record of an import and is written by the import "
+        "itself. Use Import Serials, or stock.lot.import.batch.register_serials from "
+        "code: they check the rows and write the batch."
     )
 
 

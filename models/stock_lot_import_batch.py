@@ -139,11 +139,11 @@ class StockLotImportBatch(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        """Over RPC a batch can only be the record of a finished import: a queued one
-        (its file, its user, its mapping) is made by the wizard's checks alone."""
+        """A batch is written by the import alone (register_serials, the wizard, the
+        queue), after their checks: created over RPC it would be a record of an import
+        that never was."""
         if not self.env.su:
-            for vals in vals_list:
-                job.check_create_values(self.env, vals)
+            raise AccessError(messages.batch_by_import_message(self.env))
         return super().create(vals_list)
 
     @api.ondelete(at_uninstall=False)
@@ -290,8 +290,8 @@ class StockLotImportBatch(models.Model):
         }
         if batch:  # its own bookkeeping: the job checked the user's rights
             batch.sudo().write(values)
-        else:
-            batch = self.create(values)
+        else:  # the rights were checked by _import_rows (see create)
+            batch = self.sudo().create(values).sudo(False)
         self.env.flush_all()
         cr.execute(
             "SELECT nextval('stock_lot_id_seq') FROM generate_series(1, %s)",

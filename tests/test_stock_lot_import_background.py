@@ -277,6 +277,7 @@ class TestStockLotImportBackground(SerialTrackingCommon):
     def test_no_crafted_batch_in_the_queue(self):
         Batch = self.env["stock.lot.import.batch"].with_user(self.serial_user)
         crafted = [
+            {"created_count": 100000},  # not even the record of a finished import
             {"state": "queued"},
             {"user_id": self.other_user.id},
             {"column_positions": {"serial": 0}},
