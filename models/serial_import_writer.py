@@ -125,6 +125,8 @@ def insert_lots(env, rows, lot_ids, batch, now, company):
         if product.lot_valuated
     }
     extra = env["stock.lot"]._serial_import_values(rows, now)
+    for name, column in property_values(env, rows).items():
+        extra.setdefault(name, column)
     extra.update(
         {
             name: [None] * len(rows)
@@ -175,6 +177,36 @@ def insert_lots(env, rows, lot_ids, batch, now, company):
         lot_ids,
         set(LOT_COLUMNS) | set(extra_columns) | set(default_columns),
     )
+
+
+def property_values(env, rows):
+    """{column: [one value per row]} of the properties fields of stock.lot defined on
+    the lot's product (core's lot_properties): the defaults of the product's
+    definition, as the field's compute gives them to a new lot, worked out once per
+    product rather than through the ORM for each lot."""
+    Lot = env["stock.lot"]
+    product_ids = {row.product_id for row in rows}
+    values = {}
+    for name, field in Lot._fields.items():
+        if not (
+            field.type == "properties"
+            and field.store
+            and field.definition_record == "product_id"
+        ):
+            continue
+        by_product = {
+            product_id: column_value(
+                field,
+                field._add_default_values(
+                    env(su=True),
+                    {name: False, "product_id": product_id},
+                ),
+                Lot,
+            )
+            for product_id in product_ids
+        }
+        values[name] = [by_product[row.product_id] for row in rows]
+    return values
 
 
 def default_values(env, written):
