@@ -199,7 +199,12 @@ def value_receipts(env, moves):
     then find them in the cache."""
     lines = moves.move_line_ids
     lines.fetch(VALUED_LINE_FIELDS)
-    moves.product_price_update_before_done()
+    # the average cost moves only for products not at standard price (the method
+    # skips the others after reading all their lines)
+    moves.filtered(
+        lambda move: move.with_company(move.company_id).product_id.cost_method
+        != "standard"
+    ).product_price_update_before_done()
     layers = moves._create_in_svl()
     layers._validate_accounting_entries()
     layers._validate_analytic_accounting_entries()
