@@ -202,8 +202,9 @@ def value_receipts(env, moves):
     # the average cost moves only for products not at standard price (the method
     # skips the others after reading all their lines)
     moves.filtered(
-        lambda move: move.with_company(move.company_id).product_id.cost_method
-        != "standard"
+        lambda move: (
+            move.with_company(move.company_id).product_id.cost_method != "standard"
+        )
     ).product_price_update_before_done()
     layers = moves._create_in_svl()
     layers._validate_accounting_entries()
