@@ -11,7 +11,6 @@ complete_stored_fields).
 """
 
 import json
-from itertools import islice
 
 from odoo import fields
 from odoo.tools import plaintext2html
@@ -19,7 +18,6 @@ from odoo.tools import plaintext2html
 from .serial_audit_line import copy_rows
 from .serial_split import split_serial
 
-COPY_CHUNK = 50000
 AUDIT_CHUNK = 20000  # serials per append to the ledger
 # the columns of a new lot written by insert_lots
 LOT_COLUMNS = [
@@ -264,9 +262,8 @@ def column_value(field, value, record):
 
 def insert(env, table, columns, rows):
     """Write `rows` (an iterable of tuples in `columns` order) into `table` with the
-    ledger's COPY helper, a chunk at a time (bounded memory). The values are the
-    import's own (ids it resolved, text from the file), escaped by COPY's text
-    format: nothing is interpolated into SQL."""
-    rows = iter(rows)
-    while chunk := list(islice(rows, COPY_CHUNK)):
-        copy_rows(env.cr, table, columns, chunk)
+    ledger's COPY helper, which streams them (bounded memory; PostgreSQL writes while
+    Python makes the next rows). The values are the import's own (ids it resolved,
+    text from the file), escaped by COPY's text format: nothing is interpolated into
+    SQL."""
+    copy_rows(env.cr, table, columns, rows)
