@@ -145,10 +145,7 @@ class TestStockLotImport(SerialTrackingCommon):
         self.env.invalidate_all()
         phone_lot, tablet_lot = self._lots("P1-0001", "TB-0001")
         self.assertEqual(tablet_lot.lot_properties, by_hand.lot_properties)
-        self.assertEqual(
-            [(p["string"], p["value"]) for p in tablet_lot.lot_properties],
-            [("Grade", "A")],
-        )
+        self.assertEqual(tablet_lot.lot_properties, {"grade": "A"})
         self.assertFalse(phone_lot.lot_properties)
 
     # --- dry run ----------------------------------------------------------------------
