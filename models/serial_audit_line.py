@@ -389,17 +389,17 @@ class SerialAuditLine(models.Model):
                 digest = chain.hash_row(previous, row)
                 heads[row["lot_id"]] = (length + 1, digest)
                 # as hashed: a missing or empty value is NULL
-                yield (
-                    *(row.get(name) or None for name in STORED_FIELDS),
+                yield [
+                    *[row.get(name) or None for name in STORED_FIELDS],
                     previous or None,
                     digest,
-                )
+                ]
 
         if len(rows) > COPY_THRESHOLD:
             # hashed as COPY sends them: PostgreSQL writes while Python hashes
             copy_rows(self.env.cr, "serial_audit_line", INSERT_COLUMNS, chained())
         else:
-            values = list(chained())
+            values = list(map(tuple, chained()))  # a tuple is a row of VALUES
             for start in range(0, len(values), INSERT_CHUNK):
                 self.env.cr.execute(
                     SQL(

@@ -69,9 +69,9 @@ def _text(element):
     """The text of a string item (<si> or <is>): its <t>, then its runs' <t>, not
     the phonetic hints (openpyxl's Text.content)."""
     plain = element.findtext(TEXT)
-    runs = [run.findtext(TEXT) for run in element.iterfind(RUN)]
-    if not runs:
+    if element.find(RUN) is None:  # plain text: nearly every string
         return plain or ""
+    runs = [run.findtext(TEXT) for run in element.iterfind(RUN)]
     return "".join(text for text in (plain, *runs) if text is not None)
 
 
