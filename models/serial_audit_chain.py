@@ -57,6 +57,12 @@ INTEGER_FIELDS = frozenset(
     }
 )
 
+# the canonical JSON of a row: sorted keys, no spaces, non-ASCII as is (one encoder for
+# every row: json.dumps with options builds a new one per call)
+CANONICAL_JSON = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False
+)
+
 
 class ChainProblem(NamedTuple):
     """A line failing the check, and why (a sentence for the auditor)."""
@@ -78,12 +84,7 @@ def hash_row(previous_hash, row):
     Odoo's string). HASHED_IF_SET are in the JSON only when set."""
     content = {name: row.get(name) or None for name in HASHED_FIELDS}
     content.update({name: row[name] for name in HASHED_IF_SET if row.get(name)})
-    canonical = json.dumps(
-        content,
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
+    canonical = CANONICAL_JSON.encode(content)
     return hashlib.sha256(((previous_hash or "") + canonical).encode()).hexdigest()
 
 

@@ -1,4 +1,3 @@
-import io
 import re
 
 from odoo import _, api, fields, models
@@ -12,6 +11,7 @@ from .serial_lifecycle import EVENTS, SERIAL_STATES
 
 INSERT_CHUNK = 5000
 COPY_THRESHOLD = 200  # rows; above it, COPY (bulk registration, install)
+COPY_READ_SIZE = 1 << 18  # characters sent to PostgreSQL at a time by a COPY
 INSERT_COLUMNS = (*STORED_FIELDS, "previous_hash", "hash")
 SPECIAL_CHARACTERS = re.compile(r"[\\\t\n\r]")
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -31,10 +31,47 @@ def copy_rows(cr, table, columns, rows):
             )
         return str(value)
 
-    buffer = io.StringIO()
-    buffer.writelines("\t".join(map(text, row)) + "\n" for row in rows)
-    buffer.seek(0)
-    cr.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+    tabs = len(columns) - 1
+
+    def line(row):
+        # nearly every row holds nothing to escape: joined as is, then checked once
+        # (a backslash beyond those of the NULLs, a tab beyond the separators, a
+        # line break); the others value by value
+        joined = "\t".join(["\\N" if value is None else str(value) for value in row])
+        if (
+            joined.count("\t") != tabs
+            or joined.count("\\") != row.count(None)
+            or "\n" in joined
+            or "\r" in joined
+        ):
+            joined = "\t".join(map(text, row))
+        return joined + "\n"
+
+    cr.copy_expert(
+        f"COPY {table} ({', '.join(columns)}) FROM STDIN",
+        _CopyStream(map(line, rows)),
+        size=COPY_READ_SIZE,
+    )
+
+
+class _CopyStream:
+    """The lines of a COPY as a file that makes them as they are read: PostgreSQL
+    writes the rows already sent while Python makes the next ones (its backend is
+    another process), and memory holds one read's lines, not the whole table's."""
+
+    def __init__(self, lines):
+        self.lines = lines
+
+    # a file's read (what psycopg2's copy_expert calls), not a model's
+    def read(self, size=-1):  # pylint: disable=method-required-super
+        chunk = []
+        length = 0
+        for line in self.lines:
+            chunk.append(line)
+            length += len(line)
+            if length >= size > 0:
+                break
+        return "".join(chunk)
 
 
 class SerialAuditLine(models.Model):
@@ -345,23 +382,25 @@ class SerialAuditLine(models.Model):
             for row, partner_id in zip(rows, partners, strict=True):
                 if partner_id:
                     row["partner_ref_id"] = refs[partner_id]
-        values = []
-        for row in rows:
-            length, previous = heads[row["lot_id"]]
-            row["chain_index"] = length + 1
-            digest = chain.hash_row(previous, row)
-            heads[row["lot_id"]] = (length + 1, digest)
-            # as hashed: a missing or empty value is NULL
-            values.append(
-                (
-                    *(row.get(name) or None for name in STORED_FIELDS),
+
+        def chained():
+            for row in rows:
+                length, previous = heads[row["lot_id"]]
+                row["chain_index"] = length + 1
+                digest = chain.hash_row(previous, row)
+                heads[row["lot_id"]] = (length + 1, digest)
+                # as hashed: a missing or empty value is NULL
+                yield [
+                    *[row.get(name) or None for name in STORED_FIELDS],
                     previous or None,
                     digest,
-                )
-            )
-        if len(values) > COPY_THRESHOLD:
-            copy_rows(self.env.cr, "serial_audit_line", INSERT_COLUMNS, values)
+                ]
+
+        if len(rows) > COPY_THRESHOLD:
+            # hashed as COPY sends them: PostgreSQL writes while Python hashes
+            copy_rows(self.env.cr, "serial_audit_line", INSERT_COLUMNS, chained())
         else:
+            values = list(map(tuple, chained()))  # a tuple is a row of VALUES
             for start in range(0, len(values), INSERT_CHUNK):
                 self.env.cr.execute(
                     SQL(

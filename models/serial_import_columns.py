@@ -114,6 +114,7 @@ HEADER_ALIASES = {
     "ignore": ["row", "problem"],
 }
 TEXT_FIELDS = ("serial", "product", "location", "lot_ref", "batch", "note")
+DATE_FIELDS = ("warranty_end", "expiry_date")
 
 
 def normalize_header(text):
@@ -227,24 +228,25 @@ def import_rows(env, source, sheet_name, positions):
     ({field: position}) read as text, the date columns as the cell holds them."""
     rows = read_rows(env, source, sheet_name)
     next(rows, None)  # the header
-    texts = [(name, positions.get(name)) for name in TEXT_FIELDS]
-    dates = [(name, positions.get(name)) for name in ("warranty_end", "expiry_date")]
+    # ImportRow's fields after the number, in order: (position, read as a date)
+    cells = [
+        (positions.get(name), name in DATE_FIELDS)
+        for name in ImportRow.__slots__
+        if name != "number"
+    ]
     for number, values in rows:
         width = len(values)
-        cells = {
-            name: cell_text(values[position])
-            if position is not None and position < width
-            else ""
-            for name, position in texts
-        }
-        cells.update(
-            (
-                name,
-                values[position] if position is not None and position < width else None,
-            )
-            for name, position in dates
+        yield ImportRow(
+            number,
+            *[
+                (None if is_date else "")
+                if position is None or position >= width
+                else values[position]
+                if is_date
+                else cell_text(values[position])
+                for position, is_date in cells
+            ],
         )
-        yield ImportRow(number=number, **cells)
 
 
 SERIAL_HEADERS = frozenset(normalize_header(name) for name in HEADER_ALIASES["serial"])

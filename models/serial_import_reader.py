@@ -4,8 +4,9 @@ model. A bad file raises FileProblem with a code and its details
 (serial_import_messages.file_problem_message turns it into a sentence for the user), and
 limits() says how big a file may be.
 
-Both formats are streamed: an XLSX sheet is read by openpyxl in read-only mode (one row
-in memory at a time), a CSV is decoded as it is parsed, so memory follows the row limit,
+Both formats are streamed: an XLSX workbook is opened by openpyxl in read-only mode and
+its sheet's rows parsed as they are read (serial_import_xlsx, one row in memory at a
+time), a CSV is decoded as it is parsed, so memory follows the row limit,
 not the size of the file."""
 
 import codecs
@@ -15,8 +16,9 @@ import io
 import re
 import zipfile
 from typing import NamedTuple
+from xml.parsers.expat import ExpatError
 
-import openpyxl
+from .serial_import_xlsx import load_workbook, sheet_values
 
 MAX_ROWS = 200000
 MAX_MEGABYTES = 50
@@ -149,9 +151,7 @@ def _open_workbook(data):
     if not data.startswith(XLSX_MAGIC):
         raise FileProblem("corrupt_xlsx")
     try:
-        return openpyxl.load_workbook(
-            io.BytesIO(data), read_only=True, data_only=True, keep_links=False
-        )
+        return load_workbook(data)
     except Exception as error:  # openpyxl raises about anything on a damaged file
         raise FileProblem("corrupt_xlsx", error=str(error)) from error
 
@@ -162,9 +162,8 @@ def _xlsx_rows(workbook, sheet):
     worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
     if not hasattr(worksheet, "iter_rows"):  # a chart sheet
         raise FileProblem("unknown_sheet", sheet=sheet, sheets=workbook.sheetnames)
-    # a file may declare a wrong size (some generators write A1:A1): read every cell
-    worksheet.reset_dimensions()
-    rows = worksheet.iter_rows(values_only=True)
+    # every cell, whatever size the file declares (some generators write A1:A1)
+    rows = sheet_values(worksheet)
     number = 0
     while True:
         try:
@@ -179,6 +178,7 @@ def _xlsx_rows(workbook, sheet):
             SyntaxError,
             EOFError,
             OSError,
+            ExpatError,
         ) as error:
             raise FileProblem("corrupt_xlsx", error=str(error)) from error
         number += 1

@@ -11,7 +11,6 @@ complete_stored_fields).
 """
 
 import json
-from itertools import islice
 
 from odoo import fields
 from odoo.tools import plaintext2html
@@ -19,7 +18,6 @@ from odoo.tools import plaintext2html
 from .serial_audit_line import copy_rows
 from .serial_split import split_serial
 
-COPY_CHUNK = 50000
 AUDIT_CHUNK = 20000  # serials per append to the ledger
 # the columns of a new lot written by insert_lots
 LOT_COLUMNS = [
@@ -125,8 +123,8 @@ def insert_lots(env, rows, lot_ids, batch, now, company):
         if product.lot_valuated
     }
     extra = env["stock.lot"]._serial_import_values(rows, now)
-    for name, values in properties_values(env, rows).items():
-        extra.setdefault(name, values)
+    for name, column in property_values(env, rows).items():
+        extra.setdefault(name, column)
     for name in EMPTY_AT_REGISTRATION:
         extra.setdefault(name, [None] * len(rows))
     extra_columns = list(extra)
@@ -174,26 +172,34 @@ def insert_lots(env, rows, lot_ids, batch, now, company):
     )
 
 
-def properties_values(env, rows):
-    """{column: values} of the properties fields of stock.lot defined by the product
-    (core's lot_properties): the definition's default values, as the ORM's compute
-    gives them, once per product."""
+def property_values(env, rows):
+    """{column: [one value per row]} of the properties fields of stock.lot defined on
+    the lot's product (core's lot_properties): the defaults of the product's
+    definition, as the field's compute gives them to a new lot, worked out once per
+    product rather than through the ORM for each lot."""
     Lot = env["stock.lot"]
-    columns = {}
+    product_ids = {row.product_id for row in rows}
+    values = {}
     for name, field in Lot._fields.items():
-        if not (field.type == "properties" and field.store) or (
-            field.definition_record != "product_id"
+        if not (
+            field.type == "properties"
+            and field.store
+            and field.definition_record == "product_id"
         ):
             continue
         by_product = {
-            product_id: field.convert_to_column(
-                field._add_default_values(env, {name: {}, "product_id": product_id}),
+            product_id: column_value(
+                field,
+                field._add_default_values(
+                    env(su=True),
+                    {name: False, "product_id": product_id},
+                ),
                 Lot,
             )
-            for product_id in {row.product_id for row in rows}
+            for product_id in product_ids
         }
-        columns[name] = [by_product[row.product_id] for row in rows]
-    return columns
+        values[name] = [by_product[row.product_id] for row in rows]
+    return values
 
 
 def default_values(env, written):
@@ -251,9 +257,8 @@ def column_value(field, value, record):
 
 def insert(env, table, columns, rows):
     """Write `rows` (an iterable of tuples in `columns` order) into `table` with the
-    ledger's COPY helper, a chunk at a time (bounded memory). The values are the
-    import's own (ids it resolved, text from the file), escaped by COPY's text
-    format: nothing is interpolated into SQL."""
-    rows = iter(rows)
-    while chunk := list(islice(rows, COPY_CHUNK)):
-        copy_rows(env.cr, table, columns, chunk)
+    ledger's COPY helper, which streams them (bounded memory; PostgreSQL writes while
+    Python makes the next rows). The values are the import's own (ids it resolved,
+    text from the file), escaped by COPY's text format: nothing is interpolated into
+    SQL."""
+    copy_rows(env.cr, table, columns, rows)

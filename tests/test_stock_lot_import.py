@@ -131,6 +131,23 @@ class TestStockLotImport(SerialTrackingCommon):
         self.assertEqual(self.env["stock.lot"].search_count([]), lots_before)
         self.assertFalse(self._batches())
 
+    def test_lot_properties_stored_as_the_orm_stores_them(self):
+        """A product's lot properties give an imported serial their defaults, as
+        they give them to a serial created by hand."""
+        self.tablet.lot_properties_definition = [
+            {"name": "grade", "string": "Grade", "type": "char", "default": "A"}
+        ]
+        by_hand = self.env["stock.lot"].create(
+            {"name": "TB-9000", "product_id": self.tablet.id}
+        )
+        data = csv_bytes([["Serial", "Product"], ["TB-0001", "T2"], ["P1-0001", "P1"]])
+        self._wizard(data, "serials.csv").action_import()
+        self.env.invalidate_all()
+        phone_lot, tablet_lot = self._lots("P1-0001", "TB-0001")
+        self.assertEqual(tablet_lot.lot_properties, by_hand.lot_properties)
+        self.assertEqual(tablet_lot.lot_properties, {"grade": "A"})
+        self.assertFalse(phone_lot.lot_properties)
+
     # --- dry run ----------------------------------------------------------------------
     def test_dry_run_counts_and_writes_nothing(self):
         self._receive_serials(self.phone, ["P1-OLD"])
