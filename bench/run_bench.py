@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from odoo_env import MODULE, ROOT, Odoo
+from odoo_env import ROOT, Odoo
 
 
 def main():
@@ -20,20 +20,7 @@ def main():
     dbname = os.environ.get("BENCH_DB", "pst_bench")
     serials = int(os.environ.get("BENCH_SERIALS", "1000000"))
     started = time.time()
-    odoo.fresh_db(dbname)
-    subprocess.run(
-        odoo.command(
-            "-d",
-            dbname,
-            "-i",
-            MODULE,
-            "--without-demo=all",
-            "--stop-after-init",
-            "--log-level=warn",
-            "--http-port=0",
-        ),
-        check=True,
-    )
+    odoo.install_addon(dbname)
     print(
         f"bench: database {dbname} with the addon ready in "
         f"{time.time() - started:.0f}s",

@@ -8,38 +8,17 @@ a paid order was refused or lost, or a unit was sold twice; the timings are prin
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from odoo_env import BUILD, MODULE, ROOT, Odoo
-
-
-def wait_until_up(port, server, seconds=120):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"race: the Odoo server stopped (exit code {server.returncode})")
-        try:
-            with urllib.request.urlopen(
-                f"http://127.0.0.1:{port}/web/health", timeout=2
-            ):
-                return
-        except OSError:
-            time.sleep(1)
-    sys.exit(f"race: no Odoo server on port {port} after {seconds} s")
+from odoo_env import BUILD, ROOT, Odoo
 
 
 def main():
     odoo = Odoo()
     dbname = os.environ.get("RACE_DB", "pst_race")
     port = os.environ.get("RACE_HTTP_PORT", "8269")
-    odoo.fresh_db(dbname)
-    install = ["-d", dbname, "--stop-after-init", "--log-level=warn", "--http-port=0"]
-    subprocess.run(
-        odoo.command(*install, "-i", MODULE, "--without-demo=all"), check=True
-    )
+    odoo.install_addon(dbname)
     env = dict(
         odoo.pg_env,
         RACE_DB=dbname,
@@ -66,7 +45,7 @@ def main():
         env=odoo.pg_env,
     )
     try:
-        wait_until_up(port, server)
+        odoo.wait_until_up(port, server, "race")
         return subprocess.run(
             [odoo.python, script, "race"], env=env, check=False
         ).returncode

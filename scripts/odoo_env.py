@@ -7,6 +7,8 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,3 +146,38 @@ class Odoo:
         self.psql(f'CREATE DATABASE "{dbname}" TEMPLATE "{template}"')
         if os.path.isdir(self.filestore(template)):
             shutil.copytree(self.filestore(template), self.filestore(dbname))
+
+    # --- servers ---------------------------------------------------------------------
+    def install_addon(self, dbname):
+        """A new database `dbname` with the addon installed (no demo data)."""
+        self.fresh_db(dbname)
+        subprocess.run(
+            self.command(
+                "-d",
+                dbname,
+                "-i",
+                MODULE,
+                "--without-demo=all",
+                "--stop-after-init",
+                "--log-level=warn",
+                "--http-port=0",
+            ),
+            check=True,
+        )
+
+    @staticmethod
+    def wait_until_up(port, server, what, seconds=120):
+        """Wait for the Odoo `server` (a Popen) to answer on `port`; exit saying so
+        (`what`: the run's name) when it stops or does not answer."""
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            if server.poll() is not None:
+                sys.exit(f"{what}: the Odoo server stopped ({server.returncode})")
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/web/health", timeout=2
+                ):
+                    return
+            except OSError:
+                time.sleep(0.5)
+        sys.exit(f"{what}: no Odoo server on port {port} after {seconds} s")

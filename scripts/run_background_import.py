@@ -28,7 +28,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from odoo_env import BUILD, MODULE, Odoo
+from odoo_env import BUILD, Odoo
 
 ROWS = int(os.environ.get("BG_IMPORT_ROWS", "40000"))
 LIMIT_REAL = int(os.environ.get("BG_LIMIT_REAL", "5"))
@@ -62,21 +62,6 @@ class Rpc:
         return answer["result"]
 
 
-def wait_until_up(port, server, seconds=120):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"background import: the server stopped ({server.returncode})")
-        try:
-            with urllib.request.urlopen(
-                f"http://127.0.0.1:{port}/web/health", timeout=2
-            ):
-                return
-        except OSError:
-            time.sleep(0.5)
-    sys.exit(f"background import: no Odoo server on port {port} after {seconds} s")
-
-
 def serials_csv(prefix, product):
     lines = ["Serial,Product"] + [f"{prefix}-{i:06d},{product}" for i in range(ROWS)]
     return base64.b64encode(("\n".join(lines) + "\n").encode()).decode()
@@ -87,20 +72,7 @@ def prepare(odoo, dbname, source):
         odoo.drop_db(dbname)
         odoo.psql(f'CREATE DATABASE "{dbname}" TEMPLATE "{source}"')
         return
-    odoo.fresh_db(dbname)
-    subprocess.run(
-        odoo.command(
-            "-d",
-            dbname,
-            "-i",
-            MODULE,
-            "--without-demo=all",
-            "--stop-after-init",
-            "--log-level=warn",
-            "--http-port=0",
-        ),
-        check=True,
-    )
+    odoo.install_addon(dbname)
 
 
 def scenario(rpc):
@@ -257,7 +229,7 @@ def main():
         env=odoo.pg_env,
     )
     try:
-        wait_until_up(port, server)
+        odoo.wait_until_up(port, server, "background import")
         problems = scenario(Rpc(port, dbname))
     finally:
         server.terminate()
