@@ -11,6 +11,7 @@ complete_stored_fields).
 """
 
 import json
+from datetime import datetime, time, timedelta
 
 from odoo import fields
 from odoo.tools import plaintext2html
@@ -170,6 +171,47 @@ def insert_lots(env, rows, lot_ids, batch, now, company):
         lot_ids,
         set(LOT_COLUMNS) | set(extra_columns) | set(default_columns),
     )
+
+
+def expiration_columns(env, rows, now):
+    """product_expiry's dates (stock.lot._serial_import_values gives them when it is
+    installed), as its computes give them to a lot created with
+    the row's expiry date as expiration date (or none: now plus the product's
+    expiration time), set-based instead of per lot."""
+    products = env["product.product"].browse({row.product_id for row in rows})
+    times = {
+        product.id: (
+            product.use_expiration_date,
+            product.expiration_time,
+            product.use_time,
+            product.removal_time,
+            product.alert_time,
+        )
+        for product in products
+    }
+    columns = {
+        "expiration_date": [],
+        "use_date": [],
+        "removal_date": [],
+        "alert_date": [],
+    }
+    for row in rows:
+        use, expiration, use_days, removal_days, alert_days = times[row.product_id]
+        expires = None
+        if row.expiry_date:
+            expires = datetime.combine(row.expiry_date, time.min)
+        elif use:
+            expires = now + timedelta(days=expiration)
+        columns["expiration_date"].append(expires)
+        for column, days in (
+            ("use_date", use_days),
+            ("removal_date", removal_days),
+            ("alert_date", alert_days),
+        ):
+            columns[column].append(
+                expires - timedelta(days=days) if use and expires else None
+            )
+    return columns
 
 
 def property_values(env, rows):

@@ -1,5 +1,4 @@
 import re
-from datetime import datetime, time, timedelta
 
 import pytz
 from dateutil.relativedelta import relativedelta
@@ -11,6 +10,7 @@ from odoo.tools.sql import column_exists, create_column
 
 from . import serial_epcis as epcis
 from . import serial_event_writer as writer
+from . import serial_import_writer as import_writer
 from . import serial_lifecycle as lifecycle
 from .serial_event_writer import PROTECTED_FIELDS
 from .serial_recall_line import TRACKED_EVENTS
@@ -455,45 +455,5 @@ class StockLot(models.Model):
         on large files)."""
         values = {}
         if "expiration_date" in self._fields:
-            values.update(self._serial_import_expiration_values(rows, now))
+            values.update(import_writer.expiration_columns(self.env, rows, now))
         return values
-
-    @api.model
-    def _serial_import_expiration_values(self, rows, now):
-        """product_expiry's dates, as its computes give them to a lot created with
-        the row's expiry date as expiration date (or none: now plus the product's
-        expiration time), set-based instead of per lot."""
-        products = self.env["product.product"].browse({row.product_id for row in rows})
-        times = {
-            product.id: (
-                product.use_expiration_date,
-                product.expiration_time,
-                product.use_time,
-                product.removal_time,
-                product.alert_time,
-            )
-            for product in products
-        }
-        columns = {
-            "expiration_date": [],
-            "use_date": [],
-            "removal_date": [],
-            "alert_date": [],
-        }
-        for row in rows:
-            use, expiration, use_days, removal_days, alert_days = times[row.product_id]
-            expires = None
-            if row.expiry_date:
-                expires = datetime.combine(row.expiry_date, time.min)
-            elif use:
-                expires = now + timedelta(days=expiration)
-            columns["expiration_date"].append(expires)
-            for column, days in (
-                ("use_date", use_days),
-                ("removal_date", removal_days),
-                ("alert_date", alert_days),
-            ):
-                columns[column].append(
-                    expires - timedelta(days=days) if use and expires else None
-                )
-        return columns
