@@ -96,6 +96,10 @@ def bench_import(env, report, count=IMPORT_SERIALS):
     product = env["product.product"].search([("default_code", "=", "BENCH01")])
     location = env.ref("stock.warehouse0").lot_stock_id
     data = serials_xlsx(count, product.default_code)
+    # the import itself, in the request: not queued for the background job
+    env["ir.config_parameter"].set_param(
+        "pos_serial_tracking.import_background_rows", "0"
+    )
     user_env = env(user=env.ref("base.user_admin"))
     print(
         f"bench: import file of {count:,} serials, {len(data) / 1024 / 1024:.1f} MB",
