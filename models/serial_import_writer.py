@@ -74,7 +74,7 @@ def append_audit_lines(env, rows, lot_ids, batch, moves, now, filename):
     # marker cannot be in the file name (PostgreSQL text holds no NUL, and the batch
     # already stores the name)
     marker = "\0"
-    note = env._("Row %(row)s of %(file)s") % {"row": marker, "file": filename or ""}
+    note = env._("Row %(row)s of %(file)s", row=marker, file=filename or "")
     if moves:
         receipts = SQL(
             "(VALUES %s)",
