@@ -6,7 +6,7 @@ from odoo.tools import SQL
 
 from . import serial_audit_chain as chain
 from . import serial_audit_fingerprint as fingerprints
-from .serial_audit_chain import STORED_FIELDS
+from .serial_audit_chain import INTEGER_FIELDS, STORED_FIELDS
 from .serial_lifecycle import EVENTS, SERIAL_STATES
 
 INSERT_CHUNK = 5000
@@ -416,6 +416,49 @@ class SerialAuditLine(models.Model):
             {row["lot_id"]: heads[row["lot_id"]] for row in rows}, new_chains
         )
         self.invalidate_model()
+
+    @api.model
+    def _insert_new_chains(self, lines):
+        """Insert the first line of new chains and their heads in one statement, the
+        hashes computed by PostgreSQL with the verifier's own expression
+        (serial_audit_chain.digest_sql), so that they are byte for byte what
+        _insert_chained writes. `lines`: an SQL query of one row per serial created
+        by this transaction (bulk registration: no head yet, nothing to merge with),
+        a column per STORED_FIELDS but chain_index (a partner as partner_ref_id)."""
+        given = [name for name in STORED_FIELDS if name != "chain_index"]
+
+        def column(name):
+            value = SQL.identifier("given", name)
+            if name in INTEGER_FIELDS:
+                value = SQL("NULLIF(%s::int, 0)", value)
+            elif name == "date":
+                value = SQL("%s::timestamp", value)
+            else:
+                value = SQL("NULLIF(%s::varchar, '')", value)
+            return SQL("%s AS %s", value, SQL.identifier(name))
+
+        self.env.cr.execute(
+            SQL(
+                """WITH line AS (
+                     SELECT 1 AS chain_index, NULL::varchar AS previous_hash, %s
+                       FROM (%s) given
+                   ), written AS (
+                     INSERT INTO serial_audit_line (%s)
+                     SELECT %s, line.previous_hash, %s FROM line
+                     RETURNING lot_id, hash
+                   )
+                   INSERT INTO serial_audit_head (lot_id, length, hash)
+                   SELECT lot_id, 1, hash FROM written""",
+                # as hashed: a missing or empty value is NULL
+                SQL(", ").join(column(name) for name in given),
+                lines,
+                SQL(", ").join(SQL.identifier(name) for name in INSERT_COLUMNS),
+                SQL(", ").join(SQL.identifier("line", name) for name in STORED_FIELDS),
+                chain.digest_sql("line"),
+            )
+        )
+        self.invalidate_model()
+        self.env["serial.audit.head"].invalidate_model()
 
     def _save_heads(self, heads, new_chains=False):
         cr = self.env.cr

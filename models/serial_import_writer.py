@@ -13,13 +13,11 @@ complete_stored_fields).
 import json
 from datetime import datetime, time, timedelta
 
-from odoo import fields
-from odoo.tools import plaintext2html
+from odoo.tools import SQL, plaintext2html
 
 from .serial_audit_line import copy_rows
 from .serial_split import split_serial
 
-AUDIT_CHUNK = 20000  # serials per append to the ledger
 # the columns of a new lot written by insert_lots
 LOT_COLUMNS = [
     "id",
@@ -66,52 +64,73 @@ def lock_products(env, product_ids):
     )
 
 
-def audit_lines(env, rows, lot_ids, batch, moves, now, filename):
-    """Yield the first audit line of each new serial (dicts for serial.audit.line's
-    _insert_chained): `imported` with the batch, straight into `in_stock` when the
-    unit is received (the line names the receipt's move)."""
-    date_text = fields.Datetime.to_string(now)
-    note = env._("Row %(row)s of %(file)s")
-    for row, lot_id in zip(rows, lot_ids, strict=True):
-        location_id = row.location_id
-        row_note = note % {"row": row.number, "file": filename or ""}
-        source_id = None
-        if location_id:
-            move = moves[row.product_id, location_id]
-            row_note += " · " + move.reference
-            source_id = move.source_id
-        yield {
-            "lot_id": lot_id,
-            "lot_name": row.serial,
-            "product_id": row.product_id,
-            "company_id": row.company_id,
-            "event": "imported",
-            "old_state": None,
-            "new_state": "in_stock" if location_id else None,
-            "user_id": env.uid,
-            "date": date_text,
-            "res_model": batch._name,
-            "res_id": batch.id,
-            "reference": batch.name,
-            "location_id": source_id,
-            "location_dest_id": location_id,
-            "note": row_note,
-        }
-
-
 def append_audit_lines(env, rows, lot_ids, batch, moves, now, filename):
-    """The history of the new serials, through the ledger's own bulk append
-    (hash-chained lines and their chain heads), a chunk of serials at a time: every
-    chain starts empty."""
-    audit = env["serial.audit.line"]
-    for start in range(0, len(rows), AUDIT_CHUNK):
-        chunk_rows = rows[start : start + AUDIT_CHUNK]
-        chunk_lots = lot_ids[start : start + AUDIT_CHUNK]
-        audit._insert_chained(
-            dict.fromkeys(chunk_lots, (0, None)),
-            list(audit_lines(env, chunk_rows, chunk_lots, batch, moves, now, filename)),
-            new_chains=True,
+    """The first audit line of each new serial, through the ledger's set-based append
+    of new chains (hashed by PostgreSQL): `imported` with the batch, straight into
+    `in_stock` when the unit is received (the line names the receipt's move). Written
+    from the new lots, joined to their row numbers and to the receipt moves: nothing
+    but the row numbers goes through Python per serial."""
+    # the note's text around the row number, as the translation orders them; the
+    # marker cannot be in the file name (PostgreSQL text holds no NUL, and the batch
+    # already stores the name)
+    marker = "\0"
+    note = env._("Row %(row)s of %(file)s", row=marker, file=filename or "")
+    if moves:
+        receipts = SQL(
+            "(VALUES %s)",
+            SQL(", ").join(
+                SQL(
+                    "(%s::int, %s::int, %s::int, %s::varchar)",
+                    product_id,
+                    location_id,
+                    move.source_id,
+                    move.reference,
+                )
+                for (product_id, location_id), move in moves.items()
+            ),
         )
+    else:
+        receipts = SQL(
+            "(SELECT NULL::int, NULL::int, NULL::int, NULL::varchar LIMIT 0)"
+        )
+    env["serial.audit.line"]._insert_new_chains(
+        SQL(
+            """SELECT lot.id AS lot_id, lot.name AS lot_name,
+                      lot.product_id, lot.company_id, 'imported' AS event,
+                      NULL AS old_state,
+                      CASE WHEN lot.location_id IS NOT NULL THEN 'in_stock' END
+                          AS new_state,
+                      %(uid)s AS user_id, %(now)s AS date, %(model)s AS res_model,
+                      %(batch)s AS res_id, %(reference)s AS reference,
+                      NULL AS partner_ref_id, NULL AS pos_config_id,
+                      array_to_string(%(note)s::text[], numbered.number::text)
+                          || COALESCE(' · ' || move.reference, '') AS note,
+                      move.source_id AS location_id,
+                      lot.location_id AS location_dest_id
+                 FROM unnest(%(lots)s::int[], %(numbers)s::int[])
+                          AS numbered(lot_id, number)
+                 JOIN stock_lot lot ON lot.id = numbered.lot_id
+                 LEFT JOIN %(receipts)s
+                           AS move(product_id, location_id, source_id, reference)
+                        ON move.product_id = lot.product_id
+                       AND move.location_id = lot.location_id""",
+            uid=env.uid,
+            now=now,
+            model=batch._name,
+            batch=batch.id,
+            reference=batch.name,
+            note=note.split(marker),
+            receipts=receipts,
+            lots=int_array(lot_ids),
+            numbers=int_array(row.number for row in rows),
+        )
+    )
+
+
+def int_array(values):
+    """PostgreSQL's text of an int[]: parsed at once, where a list of parameters
+    makes an expression per value."""
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def insert_lots(env, rows, lot_ids, batch, now, company):
