@@ -17,6 +17,33 @@ LOOKUP_CHUNK = 100000  # serials per look-up of the registered ones
 DISPLAY_NAME_CODE = re.compile(r"^\[([^\]]+)\]")
 
 
+@dataclass
+class ImportOptions:
+    """How to register the rows: for which company, with which default product, into
+    which location (none: registered only), and what the batch records."""
+
+    company: object  # res.company
+    product: object  # product.product, the default of rows naming none
+    location: object  # stock.location, where rows naming none are received
+    valid_rows_only: bool = False
+    file_name: str | None = None
+    file_sha256: str | None = None
+    sheet_name: str | None = None
+
+    @classmethod
+    def of_batch(cls, batch):
+        """The options a queued batch keeps (serial_import_job)."""
+        return cls(
+            company=batch.company_id,
+            product=batch.product_id,
+            location=batch.location_id,
+            valid_rows_only=batch.valid_rows_only,
+            file_name=batch.file_name,
+            file_sha256=batch.file_sha256,
+            sheet_name=batch.sheet_name,
+        )
+
+
 @dataclass(slots=True)
 class ImportRow:
     """One row to register, as written: texts, or dates for the date columns."""

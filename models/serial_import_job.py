@@ -49,7 +49,7 @@ from odoo.addons.base.models.ir_cron import CONSECUTIVE_TIMEOUT_FOR_FAILURE
 from . import serial_import_columns as columns
 from . import serial_import_messages as messages
 from . import serial_import_reader as reader
-from .serial_import_check import ImportRow
+from .serial_import_check import ImportOptions, ImportRow
 
 _logger = logging.getLogger(__name__)
 
@@ -286,17 +286,7 @@ def register(batch, as_user):
         raise UserError(
             messages.file_problem_message(as_user.env, reader.FileProblem("no_rows"))
         )
-    from .stock_lot_import_batch import ImportOptions
-
-    options = ImportOptions(
-        company=as_user.company_id,
-        product=as_user.product_id,
-        location=as_user.location_id,
-        valid_rows_only=as_user.valid_rows_only,
-        file_name=as_user.file_name,
-        file_sha256=as_user.file_sha256,
-        sheet_name=as_user.sheet_name,
-    )
+    options = ImportOptions.of_batch(as_user)
     as_user.env["stock.lot.import.batch"]._import_rows(rows, options, batch=as_user)
     finish(batch, "done")
     return len(rows)

@@ -1,5 +1,3 @@
-from dataclasses import dataclass
-
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
@@ -9,7 +7,7 @@ from . import serial_import_messages as messages
 from . import serial_import_reader as reader
 from . import serial_import_receipt as receipt
 from . import serial_import_writer as writer
-from .serial_import_check import ImportRow, RowValidator
+from .serial_import_check import ImportOptions, ImportRow, RowValidator
 
 # the keys of a row given to register_serials, and of its options
 ROW_KEYS = {f for f in ImportRow.__slots__ if f != "number"} | {"row"}
@@ -23,20 +21,6 @@ OPTION_KEYS = {
     "file_sha256",
     "sheet_name",
 }
-
-
-@dataclass
-class ImportOptions:
-    """How to register the rows: for which company, with which default product, into
-    which location (none: registered only), and what the batch records."""
-
-    company: object  # res.company
-    product: object  # product.product, the default of rows naming none
-    location: object  # stock.location, where rows naming none are received
-    valid_rows_only: bool = False
-    file_name: str | None = None
-    file_sha256: str | None = None
-    sheet_name: str | None = None
 
 
 class StockLotImportBatch(models.Model):
