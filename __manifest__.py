@@ -61,6 +61,9 @@
             "pos_serial_tracking/static/src/app/**/*",
             "pos_serial_tracking/static/src/overrides/**/*",
         ],
+        "web.assets_backend": [
+            "pos_serial_tracking/static/src/search/**/*",
+        ],
         "web.assets_backend_lazy": [
             "pos_serial_tracking/static/src/views/**/*",
         ],
