@@ -28,9 +28,9 @@ class TestSerialIntegrityRun(SerialTrackingCommon):
         views = Run.get_views([(False, "list")])
         arch = etree.fromstring(views["views"]["list"]["arch"])
         names = [field.get("name") for field in arch.iter("field")]
-        return Run.web_search_read(
-            [], {name: {} for name in names}, order="id"
-        )["records"]
+        return Run.web_search_read([], {name: {} for name in names}, order="id")[
+            "records"
+        ]
 
     def _company_lines(self, company):
         return self.env["serial.audit.line"].search_count(
@@ -65,7 +65,9 @@ class TestSerialIntegrityRun(SerialTrackingCommon):
         self.assertEqual(run["verdict"], "broken")
         self.assertEqual(run["broken_line_id"], sold.id)
         record = self.env["serial.integrity.run"].with_user(self.serial_auditor)
-        self.assertIn("was changed after it was written", record.browse(run["id"]).problems)
+        self.assertIn(
+            "was changed after it was written", record.browse(run["id"]).problems
+        )
 
     def test_runs_are_read_only_for_everyone(self):
         self._verify(self.serial_manager)
@@ -122,7 +124,9 @@ class TestSerialIntegrityRun(SerialTrackingCommon):
 
     def test_fingerprint_check_is_primary_once_pasted(self):
         Check = self.env["serial.fingerprint.check"].with_user(self.serial_auditor)
-        arch = etree.fromstring(Check.get_views([(False, "form")])["views"]["form"]["arch"])
+        arch = etree.fromstring(
+            Check.get_views([(False, "form")])["views"]["form"]["arch"]
+        )
         primary = {
             button.get("name"): button.get("invisible")
             for button in arch.iter("button")
