@@ -15,6 +15,7 @@
         "security/ir.model.access.csv",
         "views/stock_lot_views.xml",
         "views/serial_audit_line_views.xml",
+        "views/serial_integrity_run_views.xml",
         "views/product_template_views.xml",
         "views/serial_conflict_views.xml",
         "views/stock_lot_import_batch_views.xml",
@@ -59,6 +60,9 @@
         "point_of_sale._assets_pos": [
             "pos_serial_tracking/static/src/app/**/*",
             "pos_serial_tracking/static/src/overrides/**/*",
+        ],
+        "web.assets_backend": [
+            "pos_serial_tracking/static/src/search/**/*",
         ],
         "web.assets_backend_lazy": [
             "pos_serial_tracking/static/src/views/**/*",

@@ -7,6 +7,7 @@ from . import product_product
 from . import product_template
 from . import serial_audit_head
 from . import serial_audit_line
+from . import serial_integrity_run
 from . import serial_conflict
 from . import serial_partner_ref
 from . import stock_lot

@@ -191,6 +191,7 @@ class SerialAuditLine(models.Model):
         self._check_integrity_rights()
         rows, lots = chain.count_chains(self.env)
         problems = chain.find_chain_problems(self.env, limit=20)
+        self.env["serial.integrity.run"]._record(rows, lots, problems)
         if not problems:
             return {
                 "type": "ir.actions.client",
@@ -200,7 +201,8 @@ class SerialAuditLine(models.Model):
                     "title": _("Serial history intact"),
                     "message": _(
                         "%(rows)s audit lines of %(lots)s serials checked: every hash "
-                        "matches and no line is missing.",
+                        "matches and no line is missing. The run is kept in Audit > "
+                        "Integrity Runs.",
                         rows=rows,
                         lots=lots,
                     ),

@@ -12,6 +12,11 @@ from datetime import date, datetime
 
 from odoo.tools.misc import get_lang
 
+ISO_DATE = "%Y-%m-%d"
+ISO_DATETIME = "%Y-%m-%d %H:%M:%S"
+DATE_EXAMPLE = date(2027, 12, 31)
+# strftime directives of a res.lang date format, as a person writes them
+DATE_DIRECTIVES = {"%d": "DD", "%m": "MM", "%Y": "YYYY", "%y": "YY", "%b": "MMM"}
 SEARCH_CHUNK = 10000  # values per ORM search of products
 LOOKUP_CHUNK = 100000  # serials per look-up of the registered ones
 DISPLAY_NAME_CODE = re.compile(r"^\[([^\]]+)\]")
@@ -146,6 +151,37 @@ def cell_text(value):
     return str(value).strip()
 
 
+def user_date_format(env):
+    """The date format of the user's language (res.lang), as strptime reads it: the
+    user's own even where the request's context says another language (a queued
+    import runs in the background); the context's, or the company's, when the user's
+    language is not active."""
+    return (
+        env["res.lang"]._get_data(code=env.user.lang).date_format
+        or get_lang(env).date_format
+    )
+
+
+def date_hint(env):
+    """The dates a row may hold, for the user's messages: {"formats": "DD/MM/YYYY or
+    YYYY-MM-DD", "example": "31/12/2027"} (the user's language first)."""
+    date_format = user_date_format(env)
+    language = readable_date_format(date_format)
+    return {
+        "formats": language
+        if language == "YYYY-MM-DD"
+        else env._("%(language)s or %(iso)s", language=language, iso="YYYY-MM-DD"),
+        "example": DATE_EXAMPLE.strftime(date_format),
+    }
+
+
+def readable_date_format(date_format):
+    """A strftime date format as a person writes it: "%d/%m/%Y" -> "DD/MM/YYYY"."""
+    return re.sub(
+        r"%.", lambda match: DATE_DIRECTIVES.get(match[0], match[0]), date_format
+    )
+
+
 def pg_array(values):
     """A list as the text of a PostgreSQL array ('{"a","b"}'), a query parameter that
     array_in parses at once: much faster than the ARRAY[...] expression of one element
@@ -172,7 +208,9 @@ class RowValidator:
         self.company = company
         self.default_product = default_product or env["product.product"]
         self.location = location or env["stock.location"]
-        self.date_formats = ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", get_lang(env).date_format]
+        self.date_formats = [ISO_DATE, ISO_DATETIME, user_date_format(env)]
+        # what a row with a date that is none of these is told to write
+        self.date_hint = date_hint(env)
 
     def check(self, rows):
         """An ImportCheck of `rows` (ImportRow, any iterable)."""
@@ -215,12 +253,13 @@ class RowValidator:
             if not code:
                 warranty_end = self._parse_date(row.warranty_end)
                 if warranty_end is False:
-                    code, params = "bad_date", {"value": cell_text(row.warranty_end)}
+                    code = "bad_date"
+                    params = {"value": cell_text(row.warranty_end), **self.date_hint}
             if not code:
                 expiry_date = self._parse_date(row.expiry_date)
                 if expiry_date is False:
                     code = "bad_expiry_date"
-                    params = {"value": cell_text(row.expiry_date)}
+                    params = {"value": cell_text(row.expiry_date), **self.date_hint}
             location_id = self.location.id or None
             if not code and row.location:
                 location, code, params = locations[row.location]

@@ -40,12 +40,12 @@ def row_problem_messages(env):
             "(%(format)s): check the serial."
         ),
         "bad_date": _(
-            "The warranty end %(value)s is not a date: write it as YYYY-MM-DD, for "
-            "example 2027-12-31."
+            "The warranty end %(value)s is not a date: write it as %(formats)s, for "
+            "example %(example)s."
         ),
         "bad_expiry_date": _(
-            "The expiry date %(value)s is not a date: write it as YYYY-MM-DD, for "
-            "example 2027-12-31."
+            "The expiry date %(value)s is not a date: write it as %(formats)s, for "
+            "example %(example)s."
         ),
         "unknown_location": _(
             "No internal location is named %(location)s: write its full name, for "

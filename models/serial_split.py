@@ -13,12 +13,16 @@ is one index range scan.
 A range typed as FIRST..LAST (the `serial_range` search of stock.lot) is parsed here
 too, and the split fields follow the serial's name: nobody writes them."""
 
+import re
 from typing import NamedTuple
 
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 DIGITS = "0123456789"
+# a typed serial: what stands before its digits, and its digits
+TYPED_SERIAL = re.compile(r"(\D*?)(\d+)")
+DEFAULT_RANGE_EXAMPLE = "SN-0090..SN-0110"
 # follow the serial's name (computed from it), never written by hand
 SPLIT_FIELDS = {"serial_prefix", "serial_trailing_number"}
 
@@ -126,12 +130,12 @@ def parse_serial_range(env, text):
             env._(
                 "%(text)s is not a serial range. Type the first and the last "
                 "serial separated by two dots, both ending in digits, for example "
-                "SN-0090..SN-0110; to find one serial, search Serial Number.",
+                "%(example)s; to find one serial, search Serial Number.",
                 text=text if isinstance(text, str) else repr(text),
+                example=range_example(text),
             )
         )
     if first_prefix != last_prefix:
-        last_digits = last[len(last_prefix or "") :]
         raise UserError(
             env._(
                 "%(first)s and %(last)s have different prefixes (%(first_prefix)s "
@@ -141,7 +145,7 @@ def parse_serial_range(env, text):
                 last=last,
                 first_prefix=first_prefix or env._("none"),
                 last_prefix=last_prefix or env._("none"),
-                example=f"{first}..{first_prefix or ''}{last_digits}",
+                example=range_example(text),
             )
         )
     if (len(first_number), first_number) > (len(last_number), last_number):
@@ -155,3 +159,26 @@ def parse_serial_range(env, text):
             )
         )
     return SerialRange(first_prefix, first_number, last_number)
+
+
+def range_example(text):
+    """A range to show for what was typed: the typed serials' first real prefix (one
+    holding a letter) at both ends, the first two typed numbers in order (the first
+    and 8 more when one was typed): "0002..NVX-0010" and "NVX-0002-0010" give
+    NVX-0002..NVX-0010. SN-0090..SN-0110 when nothing typed ends in digits."""
+    typed = TYPED_SERIAL.findall(text) if isinstance(text, str) else []
+    if not typed:
+        return DEFAULT_RANGE_EXAMPLE
+    # what stands before a number, less the words and separators before the prefix
+    stems = [
+        (stem.split() or [""])[-1].lstrip(".,;:-_/") if stem[-1:].strip() else ""
+        for stem, _digits in typed
+    ]
+    prefix = next(
+        (stem for stem in stems if any(char.isalpha() for char in stem)), "SN-"
+    )
+    numbers = [digits for _stem, digits in typed[:2]]
+    if len(numbers) == 1:
+        numbers.append(str(int(numbers[0]) + 8).zfill(len(numbers[0])))
+    numbers.sort(key=lambda digits: int(digits))
+    return f"{prefix}{numbers[0]}..{prefix}{numbers[1]}"

@@ -333,6 +333,19 @@ class StockLot(models.Model):
         self.env["serial.audit.line"].check_access("read")
         return epcis.build_document(self.env, self)
 
+    @api.model
+    @api.readonly
+    def serial_range_problem(self, text):
+        """What is wrong with `text` as a serial range search (the sentence the
+        search would raise, with an example built from what was typed), or False
+        when it is a range: the search view checks a range before adding it."""
+        self.check_access("read")
+        try:
+            serial_range_domain(self.env, "=", text)
+        except UserError as error:
+            return error.args[0]
+        return False
+
     def _mark_serial_state(self, event, reason):
         """A Serial Manager's explicit action (lost, stolen, found, recall, recall
         closed), with the reason written to each serial's history."""

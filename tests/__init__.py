@@ -25,6 +25,7 @@ from . import test_serial_repair_warranty
 from . import test_serial_recall_pos
 from . import test_serial_recall
 from . import test_serial_audit_integrity
+from . import test_serial_integrity_run
 from . import test_serial_recall_outreach
 from . import test_serial_recall_flow
 from . import test_serial_epcis
@@ -34,3 +35,4 @@ from . import test_serial_compliance_reports
 from . import test_pos_serial_expiry
 from . import test_stock_lot_import_background
 from . import test_stock_lot_import_ledger
+from . import test_stock_lot_import_form

@@ -1,16 +1,19 @@
 import base64
+import re
 from datetime import date, timedelta
 
 from lxml import etree
 
 from odoo import fields
+from odoo.exceptions import AccessError
+from odoo.tests import HttpCase, tagged
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.pos_serial_tracking.hooks import initialize_serial_states
 from odoo.addons.pos_serial_tracking.models.serial_split import split_serial_sql
 
-from .common import SerialTrackingCommon
+from .common import SerialDataMixin, SerialTrackingCommon
 from .test_stock_lot_import import csv_bytes
 
 # names and the (prefix, trailing number) a search sees
@@ -305,8 +308,35 @@ class TestSerialSearch(SerialTrackingCommon):
             r"range stays within one prefix, for example SN-0090..SN-0110"
         ):
             self._range("SN-0090..XY-0110")
-        with self.assertRefused(r"different prefixes \(none and SN-\)"):
+        # the example holds the real prefix at both ends, whichever end has it
+        for text in ("0002..NVX-0010", "NVX-0002..0010", "NVX-0002...NVX-0010"):
+            with self.assertRefused(
+                r"a serial range stays within one prefix, for example "
+                r"NVX-0002\.\.NVX-0010\."
+            ):
+                self._range(text)
+        with self.assertRefused(
+            r"different prefixes \(none and SN-\).*for example SN-0090\.\.SN-0110\."
+        ):
             self._range("0090..SN-0110")
+
+    def test_search_view_checks_a_range_first(self):
+        """The search view asks what is wrong with a range before adding its facet:
+        the sentence the search would raise, or nothing for a range."""
+        Lot = self.env["stock.lot"].with_user(self.serial_user)
+        self.assertFalse(Lot.serial_range_problem("SN-0090..SN-0110"))
+        self.assertEqual(
+            Lot.serial_range_problem("0002..NVX-0010"),
+            "0002 and NVX-0010 have different prefixes (none and NVX-): a serial "
+            "range stays within one prefix, for example NVX-0002..NVX-0010. Search "
+            "each prefix on its own.",
+        )
+        self.assertIn(
+            "for example NVX-0002..NVX-0010;", Lot.serial_range_problem("NVX-0002")
+        )
+        cashier = self._create_user("range_cashier", "base.group_portal")
+        with self.assertRaises(AccessError):
+            self.env["stock.lot"].with_user(cashier).serial_range_problem("SN-1..SN-2")
 
     def test_reversed_refused(self):
         with self.assertRefused(
@@ -318,17 +348,23 @@ class TestSerialSearch(SerialTrackingCommon):
             self._range("SN-1000..SN-999")
 
     def test_not_a_range_refused(self):
-        for text in (
-            "SN-0100",
-            "SN-A..SN-B",
-            "..",
-            "SN-1..SN-2..SN-3",
-            "",
-            "SN-1.SN-2",
+        """The example is built from what was typed: its prefix at both ends."""
+        for text, example in (
+            ("SN-0100", "SN-0100..SN-0108"),
+            ("SN-A..SN-B", "SN-0090..SN-0110"),
+            ("..", "SN-0090..SN-0110"),
+            ("SN-1..SN-2..SN-3", "SN-1..SN-2"),
+            ("", "SN-0090..SN-0110"),
+            ("SN-1.SN-2", "SN-1..SN-2"),
+            ("NVX-0002-0010", "NVX-0002..NVX-0010"),
+            ("NVX-0002 NVX-0010", "NVX-0002..NVX-0010"),
+            ("NVX-0002..NVX-A", "NVX-0002..NVX-0010"),
         ):
             with self.assertRefused(
                 "is not a serial range. Type the first and the last serial separated "
-                "by two dots, both ending in digits, for example SN-0090..SN-0110"
+                "by two dots, both ending in digits, for example "
+                + re.escape(example)
+                + ";"
             ):
                 self._range(text)
         with self.assertRefused("Search a serial range with 'is equal to'"):
@@ -440,3 +476,28 @@ class TestSerialSearch(SerialTrackingCommon):
         self.assertEqual(counts["XY-"], 1)
         self.assertEqual(counts[False], 1)
         self.assertEqual(counts["IMEI"], 4)
+
+
+@tagged("post_install", "-at_install")
+class TestSerialRangeSearchTour(SerialDataMixin, HttpCase):
+    """In a real browser, a Serial User searches a bad serial range, then a good one:
+    the bad one is told and leaves no facet, the good one filters the list."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        product = cls._create_serial_product("Range Tour Phone", "NVXP")
+        cls.env["stock.lot"].create(
+            [
+                {"name": f"NVX-{number:04d}", "product_id": product.id}
+                for number in (1, 2, 5, 10, 11)
+            ]
+        )
+        cls._create_user("range_tour_user", "pos_serial_tracking.group_serial_user")
+
+    def test_bad_range_leaves_no_facet(self):
+        self.start_tour(
+            "/odoo/action-pos_serial_tracking.stock_lot_action",
+            "serial_range_search_tour",
+            login="range_tour_user",
+        )

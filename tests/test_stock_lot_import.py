@@ -238,7 +238,7 @@ class TestStockLotImport(SerialTrackingCommon):
                 9: "Serial TB-12 does not match the serial format of [T2] Tablet T2 "
                 "(TB-[0-9]{4}): check the serial.",
                 10: "The warranty end 31/31/2027 is not a date: write it as "
-                "YYYY-MM-DD, for example 2027-12-31.",
+                "MM/DD/YYYY or YYYY-MM-DD, for example 12/31/2027.",
                 11: "No internal location is named Nowhere/Stock: write its full name, "
                 "for example WH/Stock.",
                 12: "Product FP1 belongs to another company: switch to that company to "

@@ -1,4 +1,5 @@
 import base64
+from datetime import date
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
@@ -183,6 +184,23 @@ class TestStockLotImportBackground(SerialTrackingCommon):
         self.assertFalse(batch.attachment_id, "and the file")
         self.assertIn("8 serials registered", self._inbox(batch).body)
         self.assertIn("simple_notification", self._screen_notification(batch))
+
+    def test_dates_in_the_users_language(self):
+        """The job reads the dates as its user writes them, whatever the language of
+        the cron that runs it."""
+        self.env["res.lang"]._activate_lang("en_GB")
+        self.serial_user.lang = "en_GB"
+        data = csv_bytes(
+            [["Serial", "Product", "Warranty End"]]
+            + [[f"BG-{i:04d}", "P1", "31/12/2028"] for i in range(6)]
+        )
+        batch = self._queue(data)
+        self._run_until_finished(batch)
+        self.assertEqual(batch.sudo().state, "done", batch.sudo().failure_reason)
+        self.assertEqual(
+            self._lots("BG").mapped("vendor_warranty_end_date"),
+            [date(2028, 12, 31)] * 6,
+        )
 
     def test_refused_file_fails_and_registers_nothing(self):
         data = csv_bytes(

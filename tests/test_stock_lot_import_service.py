@@ -161,8 +161,8 @@ class TestSerialImportService(SerialTrackingCommon):
         self.assertEqual((wizard.new_count, wizard.invalid_count), (3, 1))
         self.assertEqual(
             wizard.error_ids.reason,
-            "The expiry date end of March is not a date: write it as YYYY-MM-DD, for "
-            "example 2027-12-31.",
+            "The expiry date end of March is not a date: write it as MM/DD/YYYY or "
+            "YYYY-MM-DD, for example 12/31/2027.",
         )
         wizard.action_import()
         lots = self.env["stock.lot"].search(

@@ -103,6 +103,13 @@ class StockLotImport(models.TransientModel):
                 if self.read_signature != self._signature(source, self.sheet_id.name):
                     self.update(self._mapping_values(source))
 
+    @api.onchange("file")
+    def _onchange_file(self):
+        """Another file: the previous file's mapping, counts and problems are gone
+        (read it again)."""
+        if self.state != "upload":
+            self.update(self._file_changed_values())
+
     @api.onchange("column_ids", "product_id", "location_id", "valid_rows_only")
     def _onchange_mapping(self):
         if self.state == "checked":
@@ -119,7 +126,7 @@ class StockLotImport(models.TransientModel):
 
     def write(self, vals):
         if "file" in vals:
-            vals = dict(vals, read_signature=False, state="upload")
+            vals = {**self._file_changed_values(), **vals}
         return super().write(vals)
 
     # --- actions ----------------------------------------------------------------------
@@ -186,6 +193,20 @@ class StockLotImport(models.TransientModel):
         data = base64.b64decode(self.with_context(bin_size=False).file)
         with columns.open_file(self.env, data, self.filename) as source:
             yield source
+
+    def _file_changed_values(self):
+        """What another file resets: back to reading it, nothing checked yet."""
+        return {
+            "state": "upload",
+            "read_signature": False,
+            "row_count": 0,
+            "new_count": 0,
+            "existing_count": 0,
+            "invalid_count": 0,
+            "error_ids": [Command.clear()],
+            "error_report": False,
+            "error_report_name": False,
+        }
 
     def _signature(self, source, sheet_name):
         return f"{source.sha256}:{sheet_name or ''}"

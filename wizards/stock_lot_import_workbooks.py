@@ -13,6 +13,7 @@ from openpyxl.cell import WriteOnlyCell
 
 from ..models import serial_import_columns as columns
 from ..models import serial_import_reader as reader
+from ..models.serial_import_check import date_hint
 from ..models.serial_import_messages import row_problem_messages
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -82,6 +83,7 @@ def template_workbook(env):
         sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = width
     help_sheet = workbook.create_sheet(env._("Help"))
     help_sheet.append([env._("Column"), env._("What to write")])
+    dates = date_hint(env)["formats"]
     for column, text in (
         ("Serial", env._("The serial number, one unit per row (required).")),
         (
@@ -103,7 +105,8 @@ def template_workbook(env):
             "Warranty End",
             env._(
                 "Optional: the end of the warranty the unit came with, as a "
-                "date (YYYY-MM-DD)."
+                "date (%(formats)s).",
+                formats=dates,
             ),
         ),
         ("Note", env._("Optional: a note kept on the serial.")),
@@ -111,7 +114,8 @@ def template_workbook(env):
             "Expiry Date",
             env._(
                 "Optional: the date after which the unit may not be sold (GS1 AI "
-                "17), as a date (YYYY-MM-DD); the till refuses it afterwards."
+                "17), as a date (%(formats)s); the till refuses it afterwards.",
+                formats=dates,
             ),
         ),
         (
