@@ -4,9 +4,9 @@ Builds the demo database as `make run` does (Odoo's demo data and the addon's), 
 Odoo, and over JSON-RPC, logged in as each ready user with their README password:
 - each user has only their role's groups (and what those imply) with Internal User,
   and opens on their dashboard;
-- the cashier (Point of Sale: User only) finds the demo's serial products in the
-  Furniture Shop till as it loads them, scans a demo serial, and sells it with no
-  setting changed: the order is paid and the unit sold, with no conflict;
+- the cashier (Point of Sale: User only), and the POS manager, find the demo's serial
+  products in the Furniture Shop till as it loads them, scan a demo serial, and sell
+  it with no setting changed: the order is paid and the unit sold, with no conflict;
 - the demo serial products have a warranty, and the sold unit gets one.
 Exits 1 saying what failed.
 
@@ -164,14 +164,16 @@ def check_users(rpc, admin, check):
         )
 
 
-def check_cashier_sells(rpc, admin, check):
-    cashier = rpc.login("cashier")
+def check_sells(rpc, admin, check, login, offset=0):
+    """`login` opens the Furniture Shop till, finds the serial products there and
+    sells the in-stock phone `offset` from the last, with no setting changed."""
+    cashier = rpc.login(login)
     config_id = admin.ref("point_of_sale.pos_config_main")
     # the cashier opens the till from the Point of Sale dashboard (its page joins
     # the open session, or opens one), then the till loads its data
     status, url = cashier.get(f"/pos/ui?config_id={config_id}")
     check.that(
-        status == 200 and "/pos/ui" in url, "the cashier opens the Furniture Shop till"
+        status == 200 and "/pos/ui" in url, f"{login} opens the Furniture Shop till"
     )
     [config] = cashier("pos.config", "read", [config_id], ["current_session_id"])
     session_id = config["current_session_id"][0]
@@ -180,7 +182,7 @@ def check_cashier_sells(rpc, admin, check):
     products = {xmlid: admin.ref(f"{MODULE}.{xmlid}") for xmlid in SERIAL_PRODUCTS}
     check.that(
         set(products.values()) <= loaded,
-        "the Furniture Shop till loads the demo serial products for the cashier",
+        f"the Furniture Shop till loads the demo serial products for {login}",
     )
     categories = {category["name"] for category in data["pos.category"]["data"]}
     check.that(
@@ -207,13 +209,14 @@ def check_cashier_sells(rpc, admin, check):
             ("location_id", "=", stock_location),
         ],
         fields=["name"],
+        offset=offset,
         limit=1,
         order="name desc",
     )
     found = cashier("pos.config", "find_pos_serial", [config_id], lot["name"])
     check.that(
         bool(found) and found["product_id"] == phone and found["ok"],
-        f"the cashier's scan of {lot['name']} finds the phone, sellable",
+        f"{login}'s scan of {lot['name']} finds the phone, sellable",
     )
     order_uuid = str(uuid.uuid4())
     [verdict] = cashier(
@@ -224,7 +227,7 @@ def check_cashier_sells(rpc, admin, check):
         [lot["name"]],
         order_uuid=order_uuid,
     )
-    check.that(verdict["ok"], f"the till accepts {lot['name']} for the cashier")
+    check.that(verdict["ok"], f"the till accepts {lot['name']} for {login}")
     try:
         sync = cashier(
             "pos.order",
@@ -236,11 +239,11 @@ def check_cashier_sells(rpc, admin, check):
             ],
         )
     except RuntimeError as error:
-        check.that(False, f"the cashier's paid order syncs: {error}")
+        check.that(False, f"{login}'s paid order syncs: {error}")
         return
     [order] = sync["pos.order"]
     [state] = admin("pos.order", "read", [order["id"]], ["state"])
-    check.that(state["state"] == "paid", "the cashier's order is paid")
+    check.that(state["state"] == "paid", f"{login}'s order is paid")
     [sold] = admin(
         "stock.lot", "read", [lot["id"]], ["serial_state", "warranty_end_date"]
     )
@@ -334,7 +337,8 @@ def main():
         rpc = Rpc(port, dbname)
         admin = rpc.login("admin")
         check_users(rpc, admin, check)
-        check_cashier_sells(rpc, admin, check)
+        check_sells(rpc, admin, check, "cashier")
+        check_sells(rpc, admin, check, "posmanager", offset=1)
     finally:
         server.terminate()
         server.wait()
