@@ -146,6 +146,20 @@ class SerialRecallNotice(models.Model):
         for notice in self:
             notice.product_names = ", ".join(notice.line_ids.product_id.mapped("name"))
 
+    def action_resend(self):
+        """Mail these notices again, for their units the mail server refused."""
+        lines = self.line_ids.filtered(
+            lambda line: line.outreach_state == "not_delivered"
+        )
+        if not lines:
+            raise UserError(
+                _(
+                    "Only a notice the mail server refused can be resent: its units "
+                    "say Not Delivered."
+                )
+            )
+        return lines.action_resend_notice()
+
     @api.model
     def mail_allowed_qweb_expressions(self):
         # the notice template's subject, sender and recipients: rendered without

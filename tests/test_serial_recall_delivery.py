@@ -104,6 +104,18 @@ class TestSerialRecallDelivery(
         with self.assertRefused("Only the units whose notice was not delivered"):
             self.line_b1.with_user(self.serial_manager).action_resend_notice()
 
+    def test_refused_notice_resent_from_the_notice(self):
+        notices = self._send_refused_to_bob()
+        bob_notice = notices.filtered(lambda n: n.partner_id == self.bob)
+        alice_notice = notices - bob_notice
+        with self.assertRefused("Only a notice the mail server refused"):
+            alice_notice.with_user(self.serial_manager).action_resend()
+        with self.assertRaises(AccessError):
+            bob_notice.with_user(self.serial_auditor).action_resend()
+        bob_notice.with_user(self.serial_manager).action_resend()
+        self.assertEqual(bob_notice.state, "queued")
+        self.assertEqual(self.line_b1.outreach_state, "notified")
+
     def test_not_delivered_unit_marked_unreachable(self):
         self._send_refused_to_bob()
         self.line_b1.with_user(self.serial_manager).action_mark_unreachable()
