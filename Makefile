@@ -2,13 +2,17 @@
 SHELL := /bin/bash
 PYTHON3 ?= python3
 
-.PHONY: setup run test test-uninstall test-odoo-pos bench race lint clean
+.PHONY: setup run check-demo test test-uninstall test-odoo-pos bench race lint clean
 
 setup:
 	@./scripts/setup.sh
 
 run: setup
 	@$(PYTHON3) scripts/run_demo.py
+
+# make run's demo, checked over RPC as each ready user of the README (about 2 minutes)
+check-demo: setup
+	@$(PYTHON3) scripts/check_demo.py
 
 test: setup
 	@$(PYTHON3) scripts/run_tests.py

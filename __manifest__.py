@@ -53,6 +53,7 @@
     "demo": [
         "demo/serial_product_demo.xml",
         "demo/serial_dashboard_demo.xml",
+        "demo/res_users_demo.xml",
     ],
     "post_init_hook": "_post_init_hook",
     "uninstall_hook": "_uninstall_hook",

@@ -27,4 +27,5 @@ from . import serial_recall
 from . import serial_recall_line
 from . import serial_mail_batch
 from . import serial_recall_notice
+from . import mail_mail
 from . import res_config_settings

@@ -154,6 +154,20 @@ class SerialCount(models.Model):
         help="Matched / expected, in %.",
     )
     note = fields.Text()
+    apply_summary = fields.Text(
+        string="What Applying Does",
+        compute="_compute_apply_summary",
+        help="How many units applying the compared count adjusts out of stock "
+        "(lost), brings here, finds again, and leaves as they are.",
+    )
+
+    def _compute_apply_summary(self):
+        for count in self:
+            count.apply_summary = (
+                count._apply_summary_text(apply.plan_of(count))
+                if count.id and count.state == "compared"
+                else False
+            )
 
     @api.constrains("location_id")
     def _check_location_internal(self):
@@ -224,14 +238,7 @@ class SerialCount(models.Model):
         through Odoo's inventory adjustment: missing units adjusted out (lost),
         unexpected units brought to the location; each change in the serials' history
         with the count as its document. Unknown serials are not created."""
-        self.check_access("write")
-        if not self.env.user.has_group("pos_serial_tracking.group_serial_manager"):
-            raise AccessError(
-                _(
-                    "Only Serial Managers can apply a count: ask one to check the "
-                    "count and apply it."
-                )
-            )
+        self._check_can_apply()
         for count in self:
             apply.lock_compared(count)
             count._compare()
@@ -245,6 +252,28 @@ class SerialCount(models.Model):
             )
         return True
 
+    def action_confirm_apply(self):
+        """Apply's confirmation: the count compared again, and a dialog saying what
+        applying it does (apply_summary), whose button applies it."""
+        self.ensure_one()
+        self._check_can_apply()
+        self._check_open()
+        self._compare()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Apply %(count)s", count=self.name),
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [
+                (
+                    self.env.ref("pos_serial_tracking.serial_count_view_form_apply").id,
+                    "form",
+                )
+            ],
+            "target": "new",
+        }
+
     def action_cancel(self):
         self.check_access("write")
         for count in self:
@@ -255,9 +284,10 @@ class SerialCount(models.Model):
     # --- business methods ------------------------------------------------------------
     @api.model
     def accuracy_summary(self, location_ids=None):
-        """Inventory accuracy by serial, for dashboards: the latest compared or applied
-        count of each location (by Counted On, then id) among the counts the user may
-        read, optionally only of `location_ids`, and the overall rate over them.
+        """Inventory accuracy by serial, for dashboards: the latest applied count
+        of each location (by Counted On, then id) among the counts the user may read,
+        optionally only of `location_ids`, and the overall rate over them. A count
+        compared but not applied does not count: it may still be recounted.
 
         Returns a dict: `overall` {`accuracy_rate` (float %, or None without any
         count), `expected`, `matched`, `missing`, `unexpected`, `unknown`,
@@ -266,7 +296,7 @@ class SerialCount(models.Model):
         (ISO string, UTC), `expected`, `matched`, `missing`, `unexpected`, `unknown`,
         `accuracy_rate`}."""
         self.check_access("read")
-        domain = [("state", "in", ("compared", "applied"))]
+        domain = [("state", "=", "applied")]
         if location_ids:
             domain.append(("location_id", "in", list(location_ids)))
         return compare.accuracy_summary(self.search(domain, order="date desc, id desc"))
@@ -293,6 +323,52 @@ class SerialCount(models.Model):
         return added
 
     # --- private helpers -------------------------------------------------------------
+    def _check_can_apply(self):
+        self.check_access("write")
+        if not self.env.user.has_group("pos_serial_tracking.group_serial_manager"):
+            raise AccessError(
+                _(
+                    "Only Serial Managers can apply a count: ask one to check the "
+                    "count and apply it."
+                )
+            )
+
+    def _apply_summary_text(self, plan):
+        """What applying does, a line per kind of change, from apply.plan_of()."""
+        self.ensure_one()
+        lines = [
+            _(
+                "Become lost: %(count)s (not found here, adjusted out of stock)",
+                count=len(plan["adjusted_out"]),
+            ),
+            _(
+                "Brought in to %(location)s: %(count)s (in stock elsewhere or in no "
+                "stock)",
+                count=len(plan["brought_here"]),
+                location=self.location_id.display_name,
+            ),
+        ]
+        if plan["received"]:
+            lines.append(
+                _(
+                    "Back in stock: %(count)s (lost or stolen, found here)",
+                    count=len(plan["received"]),
+                )
+            )
+        if plan["left"]:
+            lines.append(
+                _(
+                    "Left as they are: %(count)s (sold, in repair, scrapped, recalled "
+                    "or another company's: their own operation settles them)",
+                    count=len(plan["left"]),
+                )
+            )
+        if self.unknown_count:
+            lines.append(
+                _("Unknown serials, not created: %(count)s", count=self.unknown_count)
+            )
+        return "\n".join(lines)
+
     def _write_results(self, vals):
         """Write the state and figures (RESULT_FIELDS), which write() refuses to
         anyone else."""

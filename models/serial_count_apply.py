@@ -48,12 +48,7 @@ def apply_differences(count):
     return, the end of the repair). Each line gets its apply_result."""
     env = count.env
     Line = env["serial.count.line"]
-    lines = Line.search(
-        [("count_id", "=", count.id), ("status", "in", ("missing", "unexpected"))]
-    )
-    plan = {result: Line for result, _label in APPLY_RESULTS}
-    for line in lines:
-        plan[apply_result(line, count.company_id)] |= line
+    plan = plan_of(count)
     out_here, bring = plan["adjusted_out"], plan["brought_here"]
     document = {"res_model": count._name, "res_id": count.id, "reference": count.name}
     context = {
@@ -108,6 +103,19 @@ def apply_differences(count):
                 [result, result_lines.ids],
             )
     Line.invalidate_model(["apply_result"])
+
+
+def plan_of(count):
+    """What applying the compared `count` does to each missing or unexpected line's
+    unit: {APPLY_RESULTS key: its lines}."""
+    Line = count.env["serial.count.line"]
+    lines = Line.search(
+        [("count_id", "=", count.id), ("status", "in", ("missing", "unexpected"))]
+    )
+    plan = {result: Line for result, _label in APPLY_RESULTS}
+    for line in lines:
+        plan[apply_result(line, count.company_id)] |= line
+    return plan
 
 
 def apply_result(line, company):

@@ -1,3 +1,4 @@
+import math
 import random
 import time
 
@@ -192,12 +193,27 @@ class SerialPrefixSummary(models.Model):
             order="chain_index",
         )
         milliseconds = (time.perf_counter() - start) * 1000
-        return {"serial": serial, "events": len(events), "milliseconds": milliseconds}
+        return {
+            "serial": serial,
+            "events": len(events),
+            "milliseconds": milliseconds,
+            "label": self._duration_words(milliseconds),
+        }
+
+    @api.model
+    def _duration_words(self, milliseconds):
+        """A duration as a manager reads it: "under 2 ms" (the next whole
+        millisecond up to 10 ms), "about 40 ms", "about 1.2 s"."""
+        if milliseconds < 10:
+            return _("under %(ms)s ms", ms=max(1, math.floor(milliseconds) + 1))
+        if milliseconds < 1000:
+            return _("about %(ms)s ms", ms=round(milliseconds))
+        return _("about %(s)s s", s=f"{milliseconds / 1000:.1f}")
 
     def _inventory_accuracy(self):
         """The inventory accuracy by serial of the serial counts (matched / expected
-        units, in %, over the latest compared or applied count of each location the
-        user may read) and how many locations it covers; None without any count."""
+        units, in %, over the latest applied count of each location the user may
+        read) and how many locations it covers; None without any applied count."""
         Count = self.env["serial.count"]
         if not Count.has_access("read"):
             return None

@@ -158,8 +158,8 @@ class SerialRecall(models.Model):
     open_count = fields.Integer(
         string="Waiting for Customers",
         compute="_compute_counts",
-        help="Units still waiting for their customer: to notify, notified or "
-        "unreachable.",
+        help="Units still waiting for their customer: to notify, notified, not "
+        "delivered or unreachable.",
     )
 
     @api.model_create_multi
@@ -322,7 +322,7 @@ class SerialRecall(models.Model):
         released (back to the state it had, `recall_closed`) or scrapped (through a
         stock scrap when it is in stock); the lines get their resolution. `resolution`:
         "released" or "scrapped"; `reason` is required while units wait for their
-        customer (to notify, notified, unreachable)."""
+        customer (to notify, notified, not delivered, unreachable)."""
         self._check_manageable("active")
         if resolution not in ("released", "scrapped"):
             raise UserError(_("Choose whether to release or to scrap the units."))
@@ -335,8 +335,8 @@ class SerialRecall(models.Model):
                 raise UserError(
                     _(
                         "%(count)s units of %(recall)s still wait for their customer "
-                        "(to notify, notified or unreachable): give the reason for "
-                        "closing the recall anyway.",
+                        "(to notify, notified, not delivered or unreachable): give the "
+                        "reason for closing the recall anyway.",
                         count=len(open_lines),
                         recall=recall.name,
                     )

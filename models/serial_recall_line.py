@@ -28,6 +28,7 @@ BUCKET_OF_STATE = {
 OUTREACH_STATES = [
     ("to_notify", "To Notify"),
     ("notified", "Notified"),
+    ("not_delivered", "Not Delivered"),
     ("acknowledged", "Acknowledged"),
     ("returned", "Returned"),
     ("remedied", "Remedied"),
@@ -40,7 +41,7 @@ ANSWERS = [
 ]
 RESOLUTIONS = [("released", "Released"), ("scrapped", "Scrapped")]
 # the lines still waiting for the customer: closing with any of them needs a reason
-OPEN_OUTREACH = ("to_notify", "notified", "unreachable")
+OPEN_OUTREACH = ("to_notify", "notified", "not_delivered", "unreachable")
 # the unit is back or answered for (see serial.recall.recovery_rate)
 ACCOUNTED_OUTREACH = ("acknowledged", "returned", "remedied")
 # events after which a recall's line may change by itself (the others cost no query)
@@ -108,11 +109,32 @@ class SerialRecallLine(models.Model):
     # --- actions ---------------------------------------------------------------------
     def action_mark_remedied(self):
         """The customer's unit was remedied another way (replaced, refunded)."""
-        self._set_outreach("remedied", ("to_notify", "notified", "acknowledged"))
+        self._set_outreach(
+            "remedied", ("to_notify", "notified", "not_delivered", "acknowledged")
+        )
 
     def action_mark_unreachable(self):
         """Nobody could reach the customer holding this unit."""
-        self._set_outreach("unreachable", ("to_notify", "notified"))
+        self._set_outreach("unreachable", ("to_notify", "notified", "not_delivered"))
+
+    def action_resend_notice(self):
+        """Mail the notice again to the customers of these units, whose last notice
+        the mail server refused (for example once their address is corrected)."""
+        self.check_access("write")
+        delivered = self.filtered(lambda line: line.outreach_state != "not_delivered")
+        if delivered:
+            raise UserError(
+                _(
+                    "Only the units whose notice was not delivered can be resent: "
+                    "the outreach of serial %(serial)s is %(state)s.",
+                    serial=delivered[0].lot_id.name,
+                    state=dict(OUTREACH_STATES).get(delivered[0].outreach_state, "-"),
+                )
+            )
+        self._set_outreach("to_notify", ("not_delivered",))
+        return self.env["serial.recall.notice"]._queue_recall_notices(
+            self.recall_id, lines=self
+        )
 
     # --- business methods ------------------------------------------------------------
     def _set_outreach(self, outreach_state, from_states):
@@ -136,6 +158,32 @@ class SerialRecallLine(models.Model):
                 )
             )
         self.write({"outreach_state": outreach_state})
+
+    def _active_recall_notes(self, lots):
+        """{lot id: what its form, history and certificate say} for the `lots` (read
+        by the caller) that are part of an active recall: the recall, its reason and,
+        for a unit at a customer, how the outreach goes."""
+        lines = self.sudo().search(
+            [("lot_id", "in", lots.ids), ("recall_id.state", "=", "active")],
+            order="id",
+        )
+        outreach = dict(self._fields["outreach_state"]._description_selection(self.env))
+        notes = {}
+        for line in lines:
+            if line.lot_id.id in notes:
+                continue  # the first recall that listed the unit
+            note = _(
+                "Under active recall %(recall)s: %(reason)s",
+                recall=line.recall_id.name,
+                reason=(line.recall_id.reason or "").strip(),
+            )
+            if line.outreach_state:
+                note += " " + _(
+                    "(customer notice: %(outreach)s)",
+                    outreach=outreach[line.outreach_state],
+                )
+            notes[line.lot_id.id] = note
+        return notes
 
     def _track_serial_events(self, events):
         """After stock.lot._apply_serial_events: the units of an active recall coming

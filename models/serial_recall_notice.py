@@ -146,6 +146,20 @@ class SerialRecallNotice(models.Model):
         for notice in self:
             notice.product_names = ", ".join(notice.line_ids.product_id.mapped("name"))
 
+    def action_resend(self):
+        """Mail these notices again, for their units the mail server refused."""
+        lines = self.line_ids.filtered(
+            lambda line: line.outreach_state == "not_delivered"
+        )
+        if not lines:
+            raise UserError(
+                _(
+                    "Only a notice the mail server refused can be resent: its units "
+                    "say Not Delivered."
+                )
+            )
+        return lines.action_resend_notice()
+
     @api.model
     def mail_allowed_qweb_expressions(self):
         # the notice template's subject, sender and recipients: rendered without
@@ -164,12 +178,13 @@ class SerialRecallNotice(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _queue_recall_notices(self, recalls):
-        """Notify every customer holding units of `recalls` still to notify: one
-        notice per recall and customer (kept across runs), one mail per customer
-        naming only their units, queued for the `mail` cron (nothing is sent here).
-        Customers without a usable email address get none: their units become
-        unreachable, noted on the recall. Returns the notices mailed."""
+    def _queue_recall_notices(self, recalls, lines=None):
+        """Notify every customer holding units of `recalls` still to notify (of
+        `lines` only, when given): one notice per recall and customer (kept across
+        runs), one mail per customer naming only their units, queued for the `mail`
+        cron (nothing is sent here). Customers without a usable email address get
+        none: their units become unreachable, noted on the recall. Returns the
+        notices mailed."""
         # the gate: writing on the recalls is a Serial Manager's right, in their
         # companies (record rules); everything after acts on these recalls only
         recalls.check_access("write")
@@ -183,8 +198,14 @@ class SerialRecallNotice(models.Model):
                 )
             )
         Line = self.env["serial.recall.line"]
+        domain = [
+            ("recall_id", "in", recalls.ids),
+            ("outreach_state", "=", "to_notify"),
+        ]
+        if lines is not None:
+            domain.append(("id", "in", lines.ids))
         groups = Line._read_group(
-            [("recall_id", "in", recalls.ids), ("outreach_state", "=", "to_notify")],
+            domain,
             ["recall_id", "partner_id"],
             ["id:array_agg"],
         )
@@ -318,6 +339,31 @@ class SerialRecallNotice(models.Model):
                     "(%(units)s units).",
                     customers=len(mailed),
                     units=sum(mailed.mapped("unit_count")),
+                ),
+            )
+
+    @api.model
+    def _note_not_delivered(self, mails, failure_reason=False):
+        """After the mail queue's try: the notices whose mail the mail server
+        refused are not delivered, and so are their units still counted as
+        notified; noted on the recall, with the server's reason."""
+        notices = self.sudo().search([("mail_id", "in", mails.ids)])
+        if not notices:
+            return
+        lines = notices.line_ids.filtered(
+            lambda line: line.outreach_state == "notified"
+        )
+        lines.outreach_state = "not_delivered"
+        for notice in notices:
+            notice.recall_id._message_log(
+                body=_(
+                    "The notice to %(customer)s was not delivered (%(reason)s): "
+                    "correct their address and resend it, or mark their units "
+                    "unreachable.",
+                    customer=notice.partner_id.display_name,
+                    reason=failure_reason
+                    or notice.mail_id.failure_reason
+                    or _("refused by the mail server"),
                 ),
             )
 

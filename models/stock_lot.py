@@ -73,6 +73,12 @@ class StockLot(models.Model):
     audit_line_ids = fields.One2many(
         "serial.audit.line", "lot_id", string="History", readonly=True
     )
+    recall_note = fields.Char(
+        string="Active Recall",
+        compute="_compute_recall_note",
+        help="The active recall this unit is part of, and how its customer's "
+        "outreach goes.",
+    )
     history_intact = fields.Boolean(
         compute="_compute_history_verdict",
         groups=SERIAL_READERS,
@@ -159,6 +165,11 @@ class StockLot(models.Model):
 
     def _search_serial_range(self, operator, value):
         return serial_range_domain(self.env, operator, value)
+
+    def _compute_recall_note(self):
+        notes = self.env["serial.recall.line"]._active_recall_notes(self)
+        for lot in self:
+            lot.recall_note = notes.get(lot.id, False)
 
     def _compute_history_verdict(self):
         """The serial's own chain verified (serial.audit.line's check, for one serial):

@@ -34,6 +34,7 @@ class Certificate(NamedTuple):
     events: list
     intact: bool
     verdict: str
+    recall: str  # the active recall the unit is part of, or ""
 
 
 class ReportStockLotCertificate(models.AbstractModel):
@@ -78,6 +79,7 @@ class ReportStockLotCertificate(models.AbstractModel):
             events=[self._event(lot, line, tz) for line in lines],
             intact=verdict.intact,
             verdict=verdict.message or "",
+            recall=lot.recall_note or "",
         )
 
     def _origin(self, lot, lines):

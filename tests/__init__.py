@@ -27,9 +27,11 @@ from . import test_serial_recall
 from . import test_serial_audit_integrity
 from . import test_serial_integrity_run
 from . import test_serial_recall_outreach
+from . import test_serial_recall_delivery
 from . import test_serial_recall_flow
 from . import test_serial_epcis
 from . import test_serial_certificate_report
+from . import test_serial_document_names
 from . import test_serial_recall_tour
 from . import test_serial_compliance_reports
 from . import test_pos_serial_expiry

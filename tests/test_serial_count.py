@@ -139,8 +139,13 @@ class TestSerialCount(SerialTrackingCommon):
         empty = self.env["serial.count"].create({"location_id": self.other_shelf.id})
         empty.action_compare()
         self.assertEqual((empty.expected_count, empty.missing_count), (1, 1))
-        summary = self.env["serial.count"].with_user(self.serial_auditor)
-        summary = summary.accuracy_summary()
+        Summary = self.env["serial.count"].with_user(self.serial_auditor)
+        # compared, not applied: they may still be recounted, they do not count
+        summary = Summary.accuracy_summary()
+        self.assertEqual(summary["locations"], [])
+        self.assertIsNone(summary["overall"]["accuracy_rate"])
+        (count | empty).with_user(self.serial_manager).action_apply()
+        summary = Summary.accuracy_summary()
         self.assertEqual(
             [row["location_name"] for row in summary["locations"]],
             ["WH/Stock/Shelf 1", "WH/Stock/Shelf 2"],
@@ -165,13 +170,21 @@ class TestSerialCount(SerialTrackingCommon):
         with self.assertRaises(AccessError):
             self.env["serial.count"].with_user(self.cashier).accuracy_summary()
         # a serial scanned twice into the list is refused, naming it
+        again = self.env["serial.count"].create(
+            {
+                "location_id": self.shelf.id,
+                "line_ids": [Command.create({"serial": "CNT-H1"})],
+            }
+        )
+        again.action_compare()
+        self.assertTrue(again.missing_line_ids)
         with self.assertRefused("CNT-H1 is already in this count"):
-            count.write({"line_ids": [Command.create({"serial": " CNT-H1 "})]})
+            again.write({"line_ids": [Command.create({"serial": " CNT-H1 "})]})
         with self.assertRefused("written by its comparison"):
-            count.line_ids[0].write({"status": "matched"})
-        count.write({"line_ids": [Command.create({"serial": "CNT-E1"})]})
-        self.assertEqual(count.state, "draft")
-        self.assertFalse(count.missing_line_ids)
+            again.line_ids[0].write({"status": "matched"})
+        again.write({"line_ids": [Command.create({"serial": "CNT-E1"})]})
+        self.assertEqual(again.state, "draft")
+        self.assertFalse(again.missing_line_ids)
 
     def test_apply_through_the_inventory_adjustment(self):
         count = self._count()
@@ -247,6 +260,44 @@ class TestSerialCount(SerialTrackingCommon):
             count.action_compare()
         with self.assertRefused("kept"):
             count.unlink()
+
+    def test_apply_confirmation_says_what_changes(self):
+        count = self._count()
+        count.action_compare()
+        # a Serial User compares, only a manager gets to apply
+        with self.assertRaises(AccessError):
+            count.with_user(self.serial_user).action_confirm_apply()
+        form = count.with_user(self.serial_manager).get_views([(False, "form")])
+        self.assertIn('name="action_confirm_apply"', form["views"]["form"]["arch"])
+        action = count.with_user(self.serial_manager).action_confirm_apply()
+        self.assertEqual(
+            (action["res_model"], action["res_id"], action["target"]),
+            ("serial.count", count.id, "new"),
+        )
+        dialog = self.env["ir.ui.view"].browse(action["views"][0][0])
+        self.assertIn('name="apply_summary"', dialog.arch)
+        self.assertIn('name="action_apply"', dialog.arch)
+        self.assertEqual(count.state, "compared", "compared again, nothing applied")
+        self.assertEqual(
+            count.with_user(self.serial_manager).apply_summary.splitlines(),
+            [
+                "Become lost: 1 (not found here, adjusted out of stock)",
+                "Brought in to WH/Stock/Shelf 1: 1 (in stock elsewhere or in no stock)",
+                "Back in stock: 1 (lost or stolen, found here)",
+                (
+                    "Left as they are: 1 (sold, in repair, scrapped, recalled or "
+                    "another company's: their own operation settles them)"
+                ),
+                "Unknown serials, not created: 1",
+            ],
+        )
+        self.assertEqual(self.here.mapped("serial_state"), ["in_stock"] * 4)
+        # what the dialog said is what applying does
+        count.with_user(self.serial_manager).action_apply()
+        results = count.line_ids.mapped("apply_result")
+        self.assertEqual(results.count("adjusted_out"), 1)
+        self.assertEqual(results.count("brought_here"), 1)
+        self.assertFalse(count.apply_summary, "applied: nothing more to say")
 
     def test_apply_needs_a_compared_count(self):
         count = self._count()

@@ -256,10 +256,30 @@ class TestSerialDashboard(DashboardMixin, SerialTrackingCommon):
         )
         count.action_compare()
         self.assertLess(count.accuracy_rate, 100)
+        # compared, not applied: it may still be recounted, it does not count
+        self.assertIsNone(Summary.retrieve_dashboard()["accuracy"])
+        count.with_user(self.serial_manager).action_apply()
         data = Summary.retrieve_dashboard()
         self.assertEqual(
             data["accuracy"], {"rate": count.accuracy_rate, "locations": 1}
         )
+
+    def test_time_to_locate_in_words(self):
+        self._live_life()
+        Summary = self.env["serial.prefix.summary"].with_user(self.serial_manager)
+        locate = Summary.retrieve_dashboard()["locate"]
+        self.assertEqual(
+            locate["label"], Summary._duration_words(locate["milliseconds"])
+        )
+        self.assertRegex(locate["label"], r"^(under|about) \d+(\.\d)? m?s$")
+        for milliseconds, words in (
+            (0.23, "under 1 ms"),
+            (1.3, "under 2 ms"),
+            (9.99, "under 10 ms"),
+            (42.4, "about 42 ms"),
+            (1234, "about 1.2 s"),
+        ):
+            self.assertEqual(Summary._duration_words(milliseconds), words)
 
     def test_roles(self):
         menu = self.env.ref("pos_serial_tracking.serial_prefix_summary_menu")

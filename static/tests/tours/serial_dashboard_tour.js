@@ -6,7 +6,7 @@ registry.category("web_tour.tours").add("serial_dashboard_tour", {
     steps: () => [
         {
             content: "the time to locate a unit, measured as the dashboard loads",
-            trigger: ".o_serial_dashboard_kpis .o_serial_kpi_locate:contains(ms)",
+            trigger: ".o_serial_dashboard_kpis .o_serial_kpi_locate .fs-2:contains(ms)",
         },
         {
             content: "the compliance reports, linked for the auditor",
