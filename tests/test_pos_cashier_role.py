@@ -1,4 +1,6 @@
-from .common import SerialPosSyncCommon
+from odoo.tests import tagged
+
+from .common import SerialPosHttpCommon, SerialPosSyncCommon
 
 POS_USER = ("base.group_user", "point_of_sale.group_pos_user")
 POS_MANAGER = ("base.group_user", "point_of_sale.group_pos_manager")
@@ -195,3 +197,48 @@ class TestPosCashierRole(SerialPosSyncCommon):
         refund = self._sync_as(self.pos_manager, self._refund_data(sale))
         self.assertEqual(refund.state, "paid")
         self.assertEqual(lots.mapped("serial_state"), ["returned", "in_stock"])
+
+
+@tagged("post_install", "-at_install")
+class TestPosCashierTour(SerialPosHttpCommon):
+    """The cashier with Point of Sale: User rights only, in a real POS (Chromium):
+    sells, is refused a repeated and an already sold serial (back in the popup each
+    time), refunds; then the database."""
+
+    def test_cashier_sells_is_refused_and_refunds(self):
+        for group in ("stock.group_stock_user", "pos_serial_tracking.group_serial_user"):
+            self.assertFalse(self.pos_user.has_group(group), group)
+        lots = self._receive_serials(self.phone, ["SPH-C1", "SPH-C2", "SPH-SOLD"])
+        sold_elsewhere = lots[2]
+        sold_elsewhere._apply_serial_events([{"lot": sold_elsewhere, "event": "sold"}])
+        self.main_pos_config.with_user(self.pos_user).open_ui()
+
+        self.start_pos_tour("pos_serial_cashier_tour", login="pos_user")
+
+        sale, refund = self.env["pos.order"].search(
+            [("session_id", "=", self.main_pos_config.current_session_id.id)],
+            order="id",
+        )
+        self.assertEqual((sale.state, refund.state), ("paid", "paid"))
+        self.assertEqual(sale.user_id, self.pos_user)
+        self.assertEqual(
+            sorted(sale.lines.pack_lot_ids.mapped("lot_name")), ["SPH-C1", "SPH-C2"]
+        )
+        self.assertEqual(sale.lines.qty, 2)
+        self.assertEqual(sale.picking_ids.state, "done")
+        self.assertEqual(refund.lines.qty, -1)
+        self.assertEqual(refund.lines.refunded_orderline_id, sale.lines)
+        self.assertEqual(refund.lines.pack_lot_ids.mapped("lot_name"), ["SPH-C2"])
+        self.assertEqual(refund.picking_ids.state, "done")
+        self.assertEqual(lots.mapped("serial_state"), ["sold", "returned", "sold"])
+        # SPH-C1 left with the customer, SPH-C2 is back in the shop's stock
+        self.assertEqual(lots[0].location_id, sale.picking_ids.location_dest_id)
+        self.assertEqual(lots[1].location_id, self.stock_location)
+        history = (lots[0] | lots[1]).sudo().audit_line_ids.filtered(
+            lambda line: line.event in ("sold", "returned")
+        )
+        self.assertEqual(history.user_id, self.pos_user)
+        self.assertEqual(
+            sorted(history.mapped("reference")), sorted([sale.name] * 2 + [refund.name])
+        )
+        self.assertFalse(self.env["serial.conflict"].sudo().search([]))
