@@ -63,13 +63,17 @@ class TestPosCashierRole(SerialPosSyncCommon):
         return lot.sudo().audit_line_ids.filtered(lambda line: line.event == "sold")
 
     def _conflicts(self, order):
-        return self.env["serial.conflict"].sudo().search([("pos_order_id", "=", order.id)])
+        return (
+            self.env["serial.conflict"].sudo().search([("pos_order_id", "=", order.id)])
+        )
 
     def _on_hand(self, lot):
         return sum(
             self.env["stock.quant"]
             .sudo()
-            .search([("lot_id", "=", lot.id), ("location_id", "=", self.stock_location.id)])
+            .search(
+                [("lot_id", "=", lot.id), ("location_id", "=", self.stock_location.id)]
+            )
             .mapped("quantity")
         )
 
@@ -155,7 +159,9 @@ class TestPosCashierRole(SerialPosSyncCommon):
         second = self._sync_as(self.cashier, again)
         self.assertEqual(second.state, "paid")
         conflict = self._conflicts(second)
-        self.assertEqual((conflict.reason, conflict.checked_offline), ("already_sold", True))
+        self.assertEqual(
+            (conflict.reason, conflict.checked_offline), ("already_sold", True)
+        )
 
     def test_cashier_unknown_serial_is_not_created(self):
         order = self._sync_as(self.cashier, self._order([(self.phone, ["ROLE-NEW"])]))
@@ -172,6 +178,24 @@ class TestPosCashierRole(SerialPosSyncCommon):
         self.assertTrue(result.get("successful"), result)
         self.assertEqual(self.pos_session.state, "closed")
         self.assertEqual(lot.serial_state, "sold")
+
+    def test_cashier_closes_a_session_updating_stock_at_closing(self):
+        """A shop whose stock moves at the session's closing: the cashier's closing
+        makes the session's transfer of the serials sold."""
+        self.pos_session.update_stock_at_closing = True
+        lot = self._receive_serials(self.phone, ["ROLE-7"])
+        order = self._sync_as(self.cashier, self._order([(self.phone, ["ROLE-7"])]))
+        self.assertFalse(order.picking_ids)
+        self.assertEqual(lot.serial_state, "sold")  # claimed at sync
+        session = self._as(self.cashier, self.pos_session)
+        session.post_closing_cash_details(session.cash_register_balance_end)
+        result = session.close_session_from_ui()
+        self.assertTrue(result.get("successful"), result)
+        self.assertEqual(self.pos_session.picking_ids.state, "done")
+        self.assertEqual(self.pos_session.picking_ids.move_line_ids.lot_id, lot)
+        self.assertEqual(self._on_hand(lot), 0)
+        self.assertEqual(lot.serial_state, "sold")
+        self.assertEqual(len(self._sold_line(lot)), 1)
 
     def test_cashier_loads_the_till(self):
         self._receive_serials(self.phone, ["ROLE-6"])
@@ -206,7 +230,10 @@ class TestPosCashierTour(SerialPosHttpCommon):
     time), refunds; then the database."""
 
     def test_cashier_sells_is_refused_and_refunds(self):
-        for group in ("stock.group_stock_user", "pos_serial_tracking.group_serial_user"):
+        for group in (
+            "stock.group_stock_user",
+            "pos_serial_tracking.group_serial_user",
+        ):
             self.assertFalse(self.pos_user.has_group(group), group)
         lots = self._receive_serials(self.phone, ["SPH-C1", "SPH-C2", "SPH-SOLD"])
         sold_elsewhere = lots[2]
@@ -234,8 +261,10 @@ class TestPosCashierTour(SerialPosHttpCommon):
         # SPH-C1 left with the customer, SPH-C2 is back in the shop's stock
         self.assertEqual(lots[0].location_id, sale.picking_ids.location_dest_id)
         self.assertEqual(lots[1].location_id, self.stock_location)
-        history = (lots[0] | lots[1]).sudo().audit_line_ids.filtered(
-            lambda line: line.event in ("sold", "returned")
+        history = (
+            (lots[0] | lots[1])
+            .sudo()
+            .audit_line_ids.filtered(lambda line: line.event in ("sold", "returned"))
         )
         self.assertEqual(history.user_id, self.pos_user)
         self.assertEqual(
