@@ -24,7 +24,10 @@ registry.category("web_tour.tours").add("pos_serial_cashier_tour", {
             ProductScreen.clickNumpad("2"),
             ProductScreen.selectedOrderlineHas("Serial Phone", "2.00"),
             ProductScreen.clickLotIcon(),
-            { trigger: ".modal .edit-list-inputs .input-group:last-child input", run: "edit SPH-C1" },
+            {
+                trigger: ".modal .edit-list-inputs .input-group:last-child input",
+                run: "edit SPH-C1",
+            },
             Dialog.confirm(),
             Serial.refused("Serial already in this order", "SPH-C1 is already in this order"),
             Serial.backInPopupWithSelected("SPH-C1"),
@@ -48,7 +51,10 @@ registry.category("web_tour.tours").add("pos_serial_cashier_tour", {
             ReceiptScreen.clickNextOrder(),
             // SPH-C2 comes back
             ...Serial.refundOneUnit("-0001"),
-            { trigger: `${refundPopup} .o_pos_serial_refund_option:contains('SPH-C2')`, run: "click" },
+            {
+                trigger: `${refundPopup} .o_pos_serial_refund_option:contains('SPH-C2')`,
+                run: "click",
+            },
             { trigger: ".modal .o_pos_serial_refund_popup .btn-primary:enabled", run: "click" },
             ProductScreen.isShown(),
             Serial.lineHasSerial("SPH-C2"),
