@@ -64,12 +64,20 @@ class PosOrder(models.Model):
         return {}
 
     def _create_order_picking(self):
+        # sync_from_ui saved this paid order as the cashier, within their rights. Its
+        # stock part (the serials' claim, the transfer, the lots Odoo looks up) needs
+        # rights a Point of Sale User does not have (stock.lot, stock.move...): it runs
+        # as the superuser once the cashier's right to the order is checked, as Odoo
+        # does for an order shipped later. sudo() keeps the user: the serials' history
+        # names the cashier.
+        self.check_access("write")
+        order = self.sudo()
         # the paid order has its name now; its serials are claimed before any transfer
-        self._claim_pos_serials()
+        order._claim_pos_serials()
         # Odoo links the picking to its order only after validating it: tell the
         # serials' history which order (and till) sells them
         return super(
-            PosOrder, self.with_context(serial_pos_order_id=self.id)
+            PosOrder, order.with_context(serial_pos_order_id=self.id)
         )._create_order_picking()
 
     def _claim_pos_serials(self):

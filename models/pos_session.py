@@ -29,3 +29,11 @@ class PosSession(models.Model):
         # the shop's sellable serials, for the till's checks while it is offline
         result["data"][0]["_serial_snapshot"] = self.config_id.sudo()._serial_snapshot()
         return result
+
+    def _create_picking_at_end_of_session(self):
+        # a till that updates the stock at the session's closing: the cashier closing
+        # it (Point of Sale: User) may not read the serials Odoo looks up for its
+        # transfers; they are made as the superuser once the cashier's right to this
+        # session is checked, as for each order's transfer (pos.order)
+        self.check_access("write")
+        return super(PosSession, self.sudo())._create_picking_at_end_of_session()

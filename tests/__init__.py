@@ -38,3 +38,4 @@ from . import test_pos_serial_expiry
 from . import test_stock_lot_import_background
 from . import test_stock_lot_import_ledger
 from . import test_stock_lot_import_form
+from . import test_pos_cashier_role

@@ -371,6 +371,16 @@ class SerialPosHttpCommon(SerialDataMixin, TestPointOfSaleHttpCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # Odoo's pos_user also has Inventory rights; the tours run as the cashier a
+        # careful shop gives only Point of Sale: User (the manager is pos_admin)
+        cls.pos_user.groups_id = [
+            Command.set(
+                [
+                    cls.env.ref("base.group_user").id,
+                    cls.env.ref("point_of_sale.group_pos_user").id,
+                ]
+            )
+        ]
         cls.stock_location = cls.main_pos_config.picking_type_id.default_location_src_id
         cls.phone = cls._create_serial_product(
             "Serial Phone", "SPHONE", list_price=500.0, taxes_id=False

@@ -5,7 +5,9 @@ from .common import SerialPosHttpCommon
 
 @tagged("post_install", "-at_install")
 class TestPosSerialTours(SerialPosHttpCommon):
-    """The cashier's side in a real POS (Chromium), then the database after the tour."""
+    """The cashier's side in a real POS (Chromium), then the database after the tour.
+    The cashier (pos_user) has Point of Sale: User rights only; the GS1 tour runs as
+    the POS manager (pos_admin)."""
 
     def _session_orders(self):
         return self.env["pos.order"].search(
@@ -80,13 +82,17 @@ class TestPosSerialTours(SerialPosHttpCommon):
         )
         self.phone.barcode = "08431673020125"
         lot = self._receive_serials(self.phone, ["GS1-0001"])
-        self.main_pos_config.with_user(self.pos_user).open_ui()
+        # this one at the till of the POS manager (Point of Sale: Administrator)
+        self.main_pos_config.with_user(self.pos_admin).open_ui()
 
-        self.start_pos_tour("pos_serial_gs1_tour")
+        self.start_pos_tour("pos_serial_gs1_tour", login="pos_admin")
 
         order = self._session_orders()
         self.assertEqual(order.lines.pack_lot_ids.mapped("lot_name"), ["GS1-0001"])
+        self.assertEqual(order.user_id, self.pos_admin)
         self.assertEqual(lot.serial_state, "sold")
+        sale = lot.sudo().audit_line_ids.filtered(lambda line: line.event == "sold")
+        self.assertEqual(sale.user_id, self.pos_admin)
 
     def test_refund_and_resell(self):
         lot = self._receive_serials(self.phone, ["SPH-0003"])

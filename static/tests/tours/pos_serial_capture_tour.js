@@ -6,21 +6,26 @@ import { scan_barcode } from "@point_of_sale/../tests/tours/utils/common";
 import * as Serial from "@pos_serial_tracking/../tests/tours/utils/serial_util";
 import { registry } from "@web/core/registry";
 
-// Unknown, already sold and stolen serials are refused, each with its own message;
-// nothing is added to the order.
+// Unknown, already sold and stolen serials are refused, each with its own message, and
+// the cashier is back in the serial popup with the serial selected; left, nothing is
+// added to the order.
 registry.category("web_tour.tours").add("pos_serial_refusals_tour", {
     steps: () =>
         [
             Chrome.startPoS(),
             Dialog.confirm("Open Register"),
             Serial.sellTyped("Serial Phone", "NOPE-404"),
-            Serial.refused("Unknown serial", "is not registered for"),
+            Serial.refusedTyped("NOPE-404", "Unknown serial", "is not registered for"),
             ProductScreen.orderIsEmpty(),
             Serial.sellTyped("Serial Phone", "SPH-SOLD"),
-            Serial.refused("Serial already sold", "can be sold only once"),
+            Serial.refusedTyped("SPH-SOLD", "Serial already sold", "can be sold only once"),
             ProductScreen.orderIsEmpty(),
             Serial.sellTyped("Serial Phone", "SPH-STOLEN"),
-            Serial.refused("Do not sell: unit reported stolen", "call your manager"),
+            Serial.refusedTyped(
+                "SPH-STOLEN",
+                "Do not sell: unit reported stolen",
+                "call your manager"
+            ),
             ProductScreen.orderIsEmpty(),
         ].flat(),
 });

@@ -82,7 +82,11 @@ registry.category("web_tour.tours").add("pos_serial_snapshot_refresh_tour", {
             ),
             Serial.goOffline(),
             Serial.sellTyped("Serial Phone", "SPH-0001"),
-            Serial.refused("Serial cannot be checked offline", "SPH-0001"),
+            Serial.refusedTyped(
+                "SPH-0001",
+                "Serial cannot be checked offline",
+                "SPH-0001"
+            ),
             ProductScreen.orderIsEmpty(),
             Serial.sellTyped("Serial Phone", "SPH-0002"),
             Serial.lineHasSerial("SPH-0002"),

@@ -17,7 +17,11 @@ registry.category("web_tour.tours").add("pos_serial_recalled_tour", {
             Serial.refused("Serial recalled", "SPH-RCL-1 is recalled and cannot be sold"),
             ProductScreen.orderIsEmpty(),
             Serial.sellTyped("Serial Phone", "SPH-RCL-1"),
-            Serial.refused("Serial recalled", "Put the unit aside for the recall"),
+            Serial.refusedTyped(
+                "SPH-RCL-1",
+                "Serial recalled",
+                "Put the unit aside for the recall"
+            ),
             ProductScreen.orderIsEmpty(),
             scan_barcode("SPH-0001"),
             Serial.lineHasSerial("SPH-0001"),

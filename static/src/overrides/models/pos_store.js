@@ -1,12 +1,12 @@
 import { patch } from "@web/core/utils/patch";
 import { PosStore } from "@point_of_sale/app/store/pos_store";
-import { EditListPopup } from "@point_of_sale/app/store/select_lot_popup/select_lot_popup";
 import { makeAwaitable } from "@point_of_sale/app/store/make_awaitable_dialog";
 import { AlertDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
 import { ConnectionLostError } from "@web/core/network/rpc";
 import { _t } from "@web/core/l10n/translation";
 import { deserializeDate, formatDate } from "@web/core/l10n/dates";
 import { askSerialCustomer } from "@pos_serial_tracking/app/serial_customer/serial_customer";
+import { SerialLotPopup } from "@pos_serial_tracking/app/serial_lot_popup/serial_lot_popup";
 
 const SNAPSHOT_REFRESH_MS = 5 * 60 * 1000;
 const { DateTime } = luxon;
@@ -36,38 +36,51 @@ patch(PosStore.prototype, {
         return product?.tracking === "serial" && product.isTracked();
     },
 
-    /** Serials entered for one unit each: the popup, then one server check for all. */
+    /**
+     * Serials entered for one unit each: the popup, then one server check for all. A
+     * refused serial (repeated, or refused by the check) brings the cashier back to
+     * the popup, that serial selected, to type the right one.
+     */
     async editLots(product, packLotLinesToEdit) {
         if (!this.isSerialProduct(product)) {
             return super.editLots(...arguments);
         }
-        const payload = await makeAwaitable(this.dialog, EditListPopup, {
-            title: _t("Serial Number(s) Required"),
-            name: product.display_name,
-            isSingleItem: false,
-            array: packLotLinesToEdit,
-            options: [],
-            customInput: true,
-            uniqueValues: true,
-            isLotNameUsed: () => false,
-        });
-        if (!payload) {
-            return null;
-        }
         const kept = new Set(packLotLinesToEdit.map((item) => item.text));
-        const toCheck = payload.map((item) => item.text).filter((name) => !kept.has(name));
         const ownIds = new Set(packLotLinesToEdit.filter((i) => i.id).map((i) => i.id));
-        if (!(await this.checkSerials(product, toCheck, ownIds))) {
-            return null;
+        let entries = packLotLinesToEdit;
+        let refused = null;
+        for (;;) {
+            const payload = await makeAwaitable(this.dialog, SerialLotPopup, {
+                title: _t("Serial Number(s) Required"),
+                name: product.display_name,
+                isSingleItem: false,
+                array: entries,
+                ...(refused ? { selectedText: refused } : {}),
+            });
+            if (!payload) {
+                return null;
+            }
+            const names = payload.map((item) => item.text);
+            refused = names.find((name, index) => names.indexOf(name) !== index);
+            if (refused) {
+                await this.alertSerialInOrder(refused);
+            } else {
+                const toCheck = names.filter((name) => !kept.has(name));
+                refused = await this.refusedSerial(product, toCheck, ownIds);
+            }
+            if (!refused) {
+                return {
+                    modifiedPackLotLines: Object.fromEntries(
+                        payload.filter((item) => item.id).map((item) => [item.id, item.text])
+                    ),
+                    newPackLotLines: payload
+                        .filter((item) => !item.id)
+                        .map((item) => ({ lot_name: item.text })),
+                };
+            }
+            // the popup numbers its entries itself: give it back what was typed
+            entries = payload.map(({ id, text }) => (id ? { id, text } : { text }));
         }
-        return {
-            modifiedPackLotLines: Object.fromEntries(
-                payload.filter((item) => item.id).map((item) => [item.id, item.text])
-            ),
-            newPackLotLines: payload
-                .filter((item) => !item.id)
-                .map((item) => ({ lot_name: item.text })),
-        };
     },
 
     async addLineToOrder(vals, order, opts = {}, configure = true) {
@@ -128,6 +141,11 @@ patch(PosStore.prototype, {
      * returns whether all passed.
      */
     async checkSerials(product, names, ownPackLotIds = new Set(), scannedExpiries = {}) {
+        return !(await this.refusedSerial(product, names, ownPackLotIds, scannedExpiries));
+    },
+
+    /** As checkSerials, returning the first serial refused (null when all passed). */
+    async refusedSerial(product, names, ownPackLotIds = new Set(), scannedExpiries = {}) {
         const order = this.get_order();
         const inOrder = new Set(
             order.lines
@@ -138,19 +156,13 @@ patch(PosStore.prototype, {
         const seen = new Set();
         for (const name of names) {
             if (inOrder.has(name) || seen.has(name)) {
-                await this.serialAlert(
-                    _t("Serial already in this order"),
-                    _t(
-                        "Serial %s is already in this order. Each unit has its own serial: scan the next unit.",
-                        name
-                    )
-                );
-                return false;
+                await this.alertSerialInOrder(name);
+                return name;
             }
             seen.add(name);
         }
         if (!names.length) {
-            return true;
+            return null;
         }
         let verdicts;
         try {
@@ -168,12 +180,12 @@ patch(PosStore.prototype, {
             if (!(error instanceof ConnectionLostError)) {
                 throw error;
             }
-            return this.checkSerialsOffline(product, names, scannedExpiries);
+            return this.refusedSerialOffline(product, names, scannedExpiries);
         }
         const refused = verdicts.find((verdict) => !verdict.ok);
         if (refused) {
             await this.serialAlert(refused.title, refused.message, refused.alert);
-            return false;
+            return refused.serial;
         }
         for (const verdict of verdicts) {
             this.serialsCheckedOffline.delete(verdict.serial);
@@ -181,10 +193,21 @@ patch(PosStore.prototype, {
                 this.serialWarrantyEnds[verdict.serial] = verdict.warranty_end;
             }
         }
-        return true;
+        return null;
     },
 
-    async checkSerialsOffline(product, names, scannedExpiries = {}) {
+    alertSerialInOrder(name) {
+        return this.serialAlert(
+            _t("Serial already in this order"),
+            _t(
+                "Serial %s is already in this order. Each unit has its own serial: scan the next unit.",
+                name
+            )
+        );
+    },
+
+    /** Offline, against the snapshot: the first serial refused, or null. */
+    async refusedSerialOffline(product, names, scannedExpiries = {}) {
         const unknown = names.find((name) => this.serialSnapshot.serials[name] !== product.id);
         if (unknown) {
             await this.serialAlert(
@@ -194,7 +217,7 @@ patch(PosStore.prototype, {
                     unknown
                 )
             );
-            return false;
+            return unknown;
         }
         for (const name of names) {
             const refusal = this.serialExpiryRefusal(
@@ -204,7 +227,7 @@ patch(PosStore.prototype, {
             );
             if (refusal) {
                 await this.serialAlert(refusal.title, refusal.message, refusal.alert);
-                return false;
+                return name;
             }
         }
         // sold offline: no other till may sell it from this snapshot's point of view
@@ -212,7 +235,7 @@ patch(PosStore.prototype, {
             delete this.serialSnapshot.serials[name];
             this.serialsCheckedOffline.add(name);
         }
-        return true;
+        return null;
     },
 
     /**

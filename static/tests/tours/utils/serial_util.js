@@ -100,3 +100,72 @@ export function noCustomerAsked() {
 export function receiptShown() {
     return { content: "receipt screen is shown", trigger: ".pos .receipt-screen", timeout: 30000 };
 }
+
+/**
+ * After a refusal the cashier is back in the serial popup, the refused serial selected
+ * (focused, all its text selected) to type the right one over it.
+ */
+export function backInPopupWithSelected(serial) {
+    return {
+        content: `back in the serial popup, ${serial} selected`,
+        trigger: `.modal .edit-list-inputs .list-line-input`,
+        run: () => {
+            const input = document.activeElement;
+            const selected =
+                input?.classList.contains("list-line-input") &&
+                input.value === serial &&
+                input.selectionStart === 0 &&
+                input.selectionEnd === serial.length;
+            if (!selected) {
+                throw new Error(`${serial} is not selected in the serial popup`);
+            }
+        },
+    };
+}
+
+/** Types over the selected (refused) serial in the popup, then confirms. */
+export function retypeSelected(serial) {
+    return [
+        { trigger: ".modal .list-line-input:focus", run: `edit ${serial}` },
+        Dialog.confirm(),
+    ];
+}
+
+/** Leaves the serial popup without adding anything (Escape). */
+export function leavePopup() {
+    return [
+        { trigger: ".modal .edit-list-inputs .list-line-input", run: "press Escape" },
+        { content: "the serial popup is closed", trigger: negate(".modal .edit-list-inputs") },
+    ];
+}
+
+/** A refusal of a typed serial: the alert, then the popup again with it selected, left. */
+export function refusedTyped(serial, title, bodyContains) {
+    return [
+        ...refused(title, bodyContains),
+        backInPopupWithSelected(serial),
+        ...leavePopup(),
+    ];
+}
+
+/**
+ * Types a valid serial in the popup: while it is typed, no "No existing serial/lot
+ * number matching..." under it (the server checks it); then confirms.
+ */
+export function typeValidSerial(serial, inputSelector = ".list-line-input:last") {
+    return [
+        { content: `type ${serial}`, trigger: `.modal ${inputSelector}`, run: `edit ${serial}` },
+        {
+            content: "no 'No existing serial/lot number matching' while typing",
+            trigger: ".modal .list-line-input:focus",
+            run: async () => {
+                // the popup renders its dropdown on the next frames
+                await new Promise((resolve) => setTimeout(resolve, 300));
+                if (document.querySelector(".modal .options-dropdown .no-match")) {
+                    throw new Error("the popup says no serial matches a valid serial");
+                }
+            },
+        },
+        Dialog.confirm(),
+    ];
+}
