@@ -34,3 +34,4 @@ from . import test_serial_compliance_reports
 from . import test_pos_serial_expiry
 from . import test_stock_lot_import_background
 from . import test_stock_lot_import_ledger
+from . import test_serial_role_menus
