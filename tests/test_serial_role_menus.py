@@ -16,7 +16,10 @@ ROOT_MENU = "pos_serial_tracking.serial_numbers_menu"
 # sale_stock's sale orders that delivered a unit, repair's repairs that used the unit
 # as a spare part
 REFUND = ("serial.conflict", "action_refund", "Refund")
-NO_RECORD_FOR = {("stock.lot", "action_view_so", ""), ("stock.lot", "action_view_ro", "")}
+NO_RECORD_FOR = {
+    ("stock.lot", "action_view_so", ""),
+    ("stock.lot", "action_view_ro", ""),
+}
 
 
 class RoleWebClientMixin:
@@ -278,7 +281,9 @@ class TestSerialRoleMenus(RoleWebClientMixin, SerialPosSyncCommon):
         super().setUpClass()
         env = cls.env
         cls.serial_user = cls._create_user(
-            "menu_serial_user", "base.group_user", "pos_serial_tracking.group_serial_user"
+            "menu_serial_user",
+            "base.group_user",
+            "pos_serial_tracking.group_serial_user",
         )
         cls.serial_manager = cls._create_user(
             "menu_serial_manager",
@@ -304,11 +309,11 @@ class TestSerialRoleMenus(RoleWebClientMixin, SerialPosSyncCommon):
             {"name": "Menu Customer", "email": "menu.customer@example.com"}
         )
         names = [f"MN-{n:04d}" for n in range(1, 9)]
-        cls.lots = dict(
-            zip(names, cls._receive_serials(cls.phone, names), strict=True)
-        )
+        cls.lots = dict(zip(names, cls._receive_serials(cls.phone, names), strict=True))
         cls.lost = cls.lots["MN-0003"]
-        cls.lost.with_user(cls.serial_manager)._mark_serial_state("marked_lost", "Not on the shelf")
+        cls.lost.with_user(cls.serial_manager)._mark_serial_state(
+            "marked_lost", "Not on the shelf"
+        )
         # a recalled unit in our hands, a sold one under the recall, an active recall
         cls.recall_phone = cls._create_serial_product(
             "Recall Phone",
@@ -347,8 +352,10 @@ class TestSerialRoleMenus(RoleWebClientMixin, SerialPosSyncCommon):
         self.conflict_order = self._sync(
             self._order([(self.phone, ["MN-0002"])], customer=self.customer)
         )
-        self.conflict = self.env["serial.conflict"].sudo().search(
-            [("pos_order_id", "=", self.conflict_order.id)]
+        self.conflict = (
+            self.env["serial.conflict"]
+            .sudo()
+            .search([("pos_order_id", "=", self.conflict_order.id)])
         )
         self.assertEqual(self.conflict.reason, "already_sold")
         # counts: one to compare, one compared
@@ -362,7 +369,7 @@ class TestSerialRoleMenus(RoleWebClientMixin, SerialPosSyncCommon):
         )
         self.compared_count.action_compare()
         # an import batch that received its units, by the Serial User
-        data = "Serial,Product\nMN-0100,SYNC\nMN-0101,SYNC\n".encode()
+        data = b"Serial,Product\nMN-0100,SYNC\nMN-0101,SYNC\n"
         wizard = (
             self.env["stock.lot.import"]
             .with_user(self.serial_user)
@@ -380,7 +387,10 @@ class TestSerialRoleMenus(RoleWebClientMixin, SerialPosSyncCommon):
 
     def _assert_every_button_pressed(self, not_for_this_role=()):
         self.assertFalse(
-            self.hidden_buttons - self.seen_buttons - NO_RECORD_FOR - set(not_for_this_role),
+            self.hidden_buttons
+            - self.seen_buttons
+            - NO_RECORD_FOR
+            - set(not_for_this_role),
             "every button shown should be pressed on a record where it is visible",
         )
 
@@ -470,23 +480,33 @@ class TestSerialRoleMenus(RoleWebClientMixin, SerialPosSyncCommon):
         ):
             self.assertNotIn(manager_menu, menus)
         self._assert_every_button_pressed()
-        self.assertNotIn(("stock.lot", "action_mark_lost", "Mark Lost"), self.seen_buttons)
+        self.assertNotIn(
+            ("stock.lot", "action_mark_lost", "Mark Lost"), self.seen_buttons
+        )
         self.assertNotIn(("serial.count", "action_apply", "Apply"), self.seen_buttons)
         self.env["serial.prefix.summary"].with_user(user).retrieve_dashboard([])
         # search by range, import, count
         Lot = self.env["stock.lot"].with_user(user)
         found = Lot.search([("serial_range", "=", "MN-0002..MN-0004")])
         self.assertEqual(found.mapped("name"), ["MN-0002", "MN-0003", "MN-0004"])
-        wizard = self.env["stock.lot.import"].with_user(user).create(
-            {
-                "file": base64.b64encode(b"Serial,Product\nMN-0200,SYNC\n"),
-                "filename": "more.csv",
-            }
+        wizard = (
+            self.env["stock.lot.import"]
+            .with_user(user)
+            .create(
+                {
+                    "file": base64.b64encode(b"Serial,Product\nMN-0200,SYNC\n"),
+                    "filename": "more.csv",
+                }
+            )
         )
         wizard.action_import()
         self.assertTrue(Lot.search([("name", "=", "MN-0200")]))
-        count = self.env["serial.count"].with_user(user).create(
-            {"location_id": self.stock_location.id, "scanned_serials": "MN-0001"}
+        count = (
+            self.env["serial.count"]
+            .with_user(user)
+            .create(
+                {"location_id": self.stock_location.id, "scanned_serials": "MN-0001"}
+            )
         )
         count.action_compare()
         self.assertEqual(count.state, "compared")
@@ -535,7 +555,15 @@ class TestSerialRoleMenus(RoleWebClientMixin, SerialPosSyncCommon):
         self._reset()
         action = self.env.ref("stock.action_production_lot_form")
         self._load_action(user, f"ir.actions.act_window,{action.id}")
-        self.assertNotIn(("stock.lot", "action_mark_lost", "Mark Lost"), self.seen_buttons)
+        self.assertNotIn(
+            ("stock.lot", "action_mark_lost", "Mark Lost"), self.seen_buttons
+        )
+        self.assertNotIn(
+            ("stock.lot", "action_view_audit_lines", "History"), self.seen_buttons
+        )
+        # their orders, the sold serial's among them (read, not pressed)
+        orders = self.env.ref("point_of_sale.action_pos_pos_form")._get_action_dict()
+        self._open_window_action(user, orders, follow=True)
 
     def test_other_company_sees_none_of_these_serials(self):
         other = self.env["res.company"].create({"name": "Menu Other Co"})
@@ -567,3 +595,23 @@ class TestSerialRoleMenus(RoleWebClientMixin, SerialPosSyncCommon):
                 .retrieve_dashboard([])
             )
             self.assertEqual(data["lost"], 0)
+
+    def test_product_form_labels_serial_format_and_warranty(self):
+        """The product's serial format and warranty have their own labelled group, not
+        a box inside the Track Inventory row, for the roles that read them."""
+        for user in (self.serial_user, self.auditor):
+            Product = self.env["product.template"].with_user(user)
+            arch = etree.fromstring(
+                Product.get_views([[False, "form"]])["views"]["form"]["arch"]
+            )
+            group = arch.xpath("//group[@name='serial_tracking']")
+            self.assertEqual(len(group), 1, user.login)
+            self.assertEqual(group[0].get("string"), "Serial Numbers")
+            labels = [field.get("string") for field in group[0].iter("field")]
+            self.assertEqual(labels, ["Serial Format", "Warranty Months"])
+            row = arch.xpath("//field[@name='is_storable']/..")[0]
+            self.assertFalse(row.xpath(".//field[@name='serial_format']"))
+            values = Product.browse(self.phone.product_tmpl_id.id).web_read(
+                {"serial_format": {}, "warranty_months": {}}
+            )
+            self.assertIn("warranty_months", values[0])
