@@ -264,6 +264,19 @@ class RoleWebClientMixin:
                     self.fail(f"{user.login} running {bound.get('name')}: {error}")
         return set(actions)
 
+    def _open_dashboard(self, user):
+        """What the dashboard's client code calls: the indicators, the chart of the
+        units registered per day, and the serials behind each count."""
+        Summary = self.env["serial.prefix.summary"].with_user(user)
+        data = Summary.retrieve_dashboard([])
+        Lot = self.env["stock.lot"].with_user(user)
+        Lot.get_views([[data["registered_view_id"], "graph"], [False, "search"]])
+        Lot.read_group(data["registered_domain"], [], ["create_date:day"], lazy=False)
+        for measure in ("active_count", "sold_count", "lost_count", "recalled_count"):
+            action = Summary.action_open_lots([], measure)
+            self._open_window_action(user, action, follow=True)
+        return data
+
     def _reset(self):
         self.toolbar = []
         self.rendered = []
@@ -428,11 +441,10 @@ class TestSerialRoleMenus(RoleWebClientMixin, SerialPosSyncCommon):
         )
         self.assertIn("pos_serial_tracking.report_stock_lot_certificate", self.rendered)
         # the dashboard, the history, the integrity check, EPCIS, the reports
-        dashboard = self.env["serial.prefix.summary"].with_user(auditor)
-        data = dashboard.retrieve_dashboard([])
+        data = self._open_dashboard(auditor)
         self.assertEqual(data["lost"], 1)
+        self.assertEqual(data["open_conflicts"], 1)
         self.assertTrue(data["can_print_reports"])
-        dashboard.action_open_lots([], "sold_count")
         sold = self.lots["MN-0002"].with_user(auditor)
         self.assertEqual(sold.serial_state, "sold")
         self.assertIn("sold", sold.audit_line_ids.mapped("event"))
@@ -447,6 +459,21 @@ class TestSerialRoleMenus(RoleWebClientMixin, SerialPosSyncCommon):
         ):
             content, _kind = Report._render_qweb_pdf(report, ids)
             self.assertTrue(content)
+        # the ledger fingerprint, the integrity and loss prevention reports
+        check = self.env["serial.fingerprint.check"].with_user(auditor).create({})
+        check.action_take()
+        check.action_check()
+        self.assertEqual(check.state, "intact")
+        self._run_action(auditor, check.action_print_integrity_report(), check)
+        loss = self.env["serial.loss.report"].with_user(auditor).create({})
+        self._run_action(auditor, loss.action_print(), loss)
+        self.assertLessEqual(
+            {
+                "pos_serial_tracking.report_serial_integrity",
+                "pos_serial_tracking.report_serial_loss",
+            },
+            set(self.rendered),
+        )
         # and changes nothing
         with self.assertRaises(AccessError):
             sold.write({"note": "tampered"})
@@ -484,7 +511,9 @@ class TestSerialRoleMenus(RoleWebClientMixin, SerialPosSyncCommon):
             ("stock.lot", "action_mark_lost", "Mark Lost"), self.seen_buttons
         )
         self.assertNotIn(("serial.count", "action_apply", "Apply"), self.seen_buttons)
-        self.env["serial.prefix.summary"].with_user(user).retrieve_dashboard([])
+        data = self._open_dashboard(user)
+        self.assertIsNone(data["open_conflicts"])
+        self.assertFalse(data["can_print_reports"])
         # search by range, import, count
         Lot = self.env["stock.lot"].with_user(user)
         found = Lot.search([("serial_range", "=", "MN-0002..MN-0004")])
@@ -545,7 +574,8 @@ class TestSerialRoleMenus(RoleWebClientMixin, SerialPosSyncCommon):
             ("serial.conflict", "action_accept", "Accept Sale"),
         ):
             self.assertIn(button, self.seen_buttons)
-        self.env["serial.prefix.summary"].with_user(manager).retrieve_dashboard([])
+        data = self._open_dashboard(manager)
+        self.assertEqual(data["open_conflicts"], 1)
 
     def test_pos_manager_sees_no_serials_app_but_opens_lots(self):
         """A POS manager (Inventory user by Odoo's design) has no Serials app; the lots
