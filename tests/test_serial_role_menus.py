@@ -1,4 +1,5 @@
 import base64
+import json
 from contextlib import closing
 from datetime import date, datetime
 
@@ -81,11 +82,13 @@ class RoleWebClientMixin:
             ids = (action.get("context") or {}).get("active_ids") or (
                 records.ids if records else []
             )
-            self._render(user, action["report_name"], ids)
+            # the client sends the report's data as JSON
+            data = json.loads(json.dumps(action.get("data")))
+            self._render(user, action["report_name"], ids, data)
 
-    def _render(self, user, report_name, ids):
+    def _render(self, user, report_name, ids, data=None):
         report = self.env["ir.actions.report"].with_user(user)
-        content, _kind = report._render_qweb_pdf(report_name, ids)
+        content, _kind = report._render_qweb_pdf(report_name, ids, data=data)
         self.assertTrue(content)
         self.rendered.append(report_name)
 
@@ -114,11 +117,7 @@ class RoleWebClientMixin:
             model: info["fields"] for model, info in loaded["models"].items()
         }
         if action.get("target") == "new" and "form" in arches:
-            spec = self._spec(arches["form"], Model._name, fields_info)
-            if action.get("res_id"):
-                Model.browse(action["res_id"]).web_read(spec)
-            else:
-                Model.onchange({}, [], spec)
+            self._open_wizard(user, Model, action, arches["form"], fields_info)
             return
         if "pivot" in arches:
             self._read_pivot(Model, arches["pivot"], domain)
@@ -143,6 +142,22 @@ class RoleWebClientMixin:
                 self.toolbar.append((Model._name, "print", bound, ids))
             for bound in toolbar.get("action", []):
                 self.toolbar.append((Model._name, "action", bound, ids))
+
+    def _open_wizard(self, user, Model, action, arch, fields_info):
+        """A dialog: its defaults loaded as the client loads them, then the record
+        saved with what the user types (`_wizard_input`) and its buttons pressed."""
+        spec = self._spec(arch, Model._name, fields_info)
+        if action.get("res_id"):
+            record = Model.browse(action["res_id"])
+        else:
+            Model.onchange({}, [], spec)
+            record = Model.create(self._wizard_input(Model._name))
+        rows = record.web_read(spec)
+        self._press_buttons(user, Model, arch, rows, track_hidden=False)
+
+    def _wizard_input(self, model):
+        """What the user types in a dialog before pressing its buttons."""
+        return {}
 
     def _read_pivot(self, Model, arch, domain):
         rows = [f.get("name") for f in arch.iter("field") if f.get("type") == "row"]
@@ -205,7 +220,7 @@ class RoleWebClientMixin:
             values[name] = value
         return values
 
-    def _press_buttons(self, user, Model, arch, rows):
+    def _press_buttons(self, user, Model, arch, rows, track_hidden=True):
         for button in self._nodes(arch, "button"):
             if button.get("type") != "object":
                 continue
@@ -219,7 +234,8 @@ class RoleWebClientMixin:
                     self._press(user, Model.browse(row["id"]), button, values)
                 break
             else:
-                self.hidden_buttons.add(key)
+                if track_hidden:
+                    self.hidden_buttons.add(key)
 
     def _press(self, user, record, button, values):
         extra = button.get("context")
@@ -234,7 +250,7 @@ class RoleWebClientMixin:
             except AccessError as error:
                 self.fail(f"{user.login} pressing {button.get('name')}: {error}")
             except UserError as error:
-                self.refusals.append((button.get("name"), str(error)))
+                self.refusals.append((record._name, button.get("name"), str(error)))
             self.env.flush_all()
         self.env.invalidate_all()
 
@@ -398,7 +414,23 @@ class TestSerialRoleMenus(RoleWebClientMixin, SerialPosSyncCommon):
         self.batch = wizard.batch_id
         self.assertEqual(self.batch.state, "done")
 
+    def _wizard_input(self, model):
+        return {
+            "stock.lot.import": {
+                "file": base64.b64encode(b"Serial,Product\nMN-0300,SYNC\n"),
+                "filename": "menu.csv",
+            },
+            "serial.count.import": {
+                "file": base64.b64encode(b"Serial\nMN-0001\n"),
+                "filename": "count.csv",
+            },
+            "serial.state.change": {"reason": "Checked on the shelf"},
+            "serial.conflict.resolve": {"lot_id": self.lots["MN-0006"].id},
+            "serial.recall.close": {"reason": "Every customer was told"},
+        }.get(model, {})
+
     def _assert_every_button_pressed(self, not_for_this_role=()):
+        self.assertEqual(self.refusals, [], "a button shown should not be refused")
         self.assertFalse(
             self.hidden_buttons
             - self.seen_buttons
@@ -511,6 +543,15 @@ class TestSerialRoleMenus(RoleWebClientMixin, SerialPosSyncCommon):
             ("stock.lot", "action_mark_lost", "Mark Lost"), self.seen_buttons
         )
         self.assertNotIn(("serial.count", "action_apply", "Apply"), self.seen_buttons)
+        for button in (
+            ("stock.lot.import", "action_read_file", "Next"),
+            ("stock.lot.import", "action_dry_run", "Dry Run"),
+            ("stock.lot.import", "action_import", "Import"),
+            ("stock.lot.import", "action_download_template", "Download Template"),
+            ("serial.count", "action_compare", "Compare"),
+            ("serial.count.import", "action_import", "Import"),
+        ):
+            self.assertIn(button, self.seen_buttons)
         data = self._open_dashboard(user)
         self.assertIsNone(data["open_conflicts"])
         self.assertFalse(data["can_print_reports"])
@@ -572,6 +613,13 @@ class TestSerialRoleMenus(RoleWebClientMixin, SerialPosSyncCommon):
             ("serial.count", "action_apply", "Apply"),
             ("serial.recall", "action_send_notices", "Send Notices"),
             ("serial.conflict", "action_accept", "Accept Sale"),
+            # the dialogs those buttons open
+            ("serial.state.change", "action_confirm", "Confirm"),
+            ("serial.conflict.resolve", "action_confirm", "Deliver with this serial"),
+            ("serial.recall.close", "action_confirm", "Close the Recall"),
+            ("serial.count.import", "action_import", "Import"),
+            ("serial.fingerprint.check", "action_check", "Check Fingerprint"),
+            ("serial.loss.report", "action_print", "Print"),
         ):
             self.assertIn(button, self.seen_buttons)
         data = self._open_dashboard(manager)
