@@ -411,3 +411,36 @@ class TestSerialRoleMenus(RoleWebClientMixin, SerialPosSyncCommon):
                 {"serial_format": {}, "warranty_months": {}}
             )
             self.assertIn("warranty_months", values[0])
+
+    def test_lot_form_shows_inventory_values_to_inventory_users_only(self):
+        """The unit's transfers, valuation, repairs and sales (Inventory rights) are
+        not in the auditor's form, not an error; the Serial User keeps them."""
+        inventory_only = [
+            "//button[@name='action_lot_open_transfers']",
+            "//button[@name='action_lot_open_repairs']",
+            "//button[@type='action'][@icon='oi-arrow-up']",
+            "//field[@name='total_value']",
+            "//label[@for='avg_cost']",
+            "//field[@name='sale_order_ids']",
+        ]
+        for user, shown in ((self.auditor, False), (self.serial_user, True)):
+            views = (
+                self.env["stock.lot"]
+                .with_user(user)
+                .get_views([[False, "form"], [False, "list"]])["views"]
+            )
+            form = etree.fromstring(views["form"]["arch"])
+            for path in inventory_only:
+                self.assertEqual(bool(form.xpath(path)), shown, (user.login, path))
+            self.assertTrue(form.xpath("//page[@name='serial_history']"), user.login)
+            self.assertTrue(form.xpath("//field[@name='serial_partner_id']"))
+            listed = etree.fromstring(views["list"]["arch"])
+            self.assertEqual(
+                bool(listed.xpath("//field[@name='last_delivery_partner_id']")), shown
+            )
+        sold = self.lots["MN-0002"].with_user(self.auditor)
+        row = sold.web_read(
+            {"serial_state": {}, "audit_line_ids": {"fields": {"event": {}}}}
+        )[0]
+        self.assertEqual(row["serial_state"], "sold")
+        self.assertIn("sold", [line["event"] for line in row["audit_line_ids"]])
