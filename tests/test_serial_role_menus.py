@@ -342,6 +342,16 @@ class TestSerialRoleMenus(RoleWebClientMixin, SerialPosSyncCommon):
             self.assertIn(button, self.seen_buttons)
         data = self._open_dashboard(manager)
         self.assertEqual(data["open_conflicts"], 1)
+        # with Point of Sale rights too, the Refund button is theirs
+        cashier_manager = self._create_user(
+            "menu_serial_manager_pos",
+            "base.group_user",
+            "pos_serial_tracking.group_serial_manager",
+            "point_of_sale.group_pos_user",
+        )
+        self.assertFalse(self.conflict.with_user(manager).refund_allowed)
+        self.assertTrue(self.conflict.with_user(cashier_manager).refund_allowed)
+        self.assertFalse(self.conflict.with_user(self.auditor).refund_allowed)
 
     def test_pos_manager_sees_no_serials_app_but_opens_lots(self):
         """A POS manager (Inventory user by Odoo's design) has no Serials app; the lots
