@@ -92,11 +92,23 @@ class SerialConflict(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, readonly=True, index=True
     )
+    refund_allowed = fields.Boolean(
+        compute="_compute_refund_allowed",
+        help="The user may refund the unit: a Serial Manager who may also create "
+        "Point of Sale orders.",
+    )
 
     @api.depends("pos_order_id.name", "serial")
     def _compute_name(self):
         for conflict in self:
             conflict.name = f"{conflict.pos_order_id.name} / {conflict.serial or '?'}"
+
+    @api.depends_context("uid")
+    def _compute_refund_allowed(self):
+        allowed = self.env.user.has_group(
+            "pos_serial_tracking.group_serial_manager"
+        ) and self.env["pos.order"].has_access("create")
+        self.refund_allowed = allowed
 
     @api.model_create_multi
     def create(self, vals_list):

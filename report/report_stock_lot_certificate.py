@@ -120,7 +120,8 @@ class ReportStockLotCertificate(models.AbstractModel):
             for location in (line.location_id, line.location_dest_id)
             if location
         ]
-        where = " → ".join(places) or line.pos_config_id.name or ""
+        # the till's name only: a Serial Auditor or Manager may not read POS settings
+        where = " → ".join(places) or line.pos_config_id.sudo().name or ""
         what = lot._event_label(line.event)
         if line.old_state != line.new_state:
             what += f" ({lot._state_label(line.old_state)} → "

@@ -39,3 +39,4 @@ from . import test_stock_lot_import_background
 from . import test_stock_lot_import_ledger
 from . import test_stock_lot_import_form
 from . import test_pos_cashier_role
+from . import test_serial_role_menus
