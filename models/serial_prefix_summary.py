@@ -208,7 +208,9 @@ class SerialPrefixSummary(models.Model):
             return _("under %(ms)s ms", ms=max(1, math.floor(milliseconds) + 1))
         if milliseconds < 1000:
             return _("about %(ms)s ms", ms=round(milliseconds))
-        return _("about %(s)s s", s=f"{milliseconds / 1000:.1f}")
+        # a value, not an f-string, in the call: Odoo's term extraction evaluates it
+        seconds = round(milliseconds / 1000, 1)
+        return _("about %(s)s s", s=seconds)
 
     def _inventory_accuracy(self):
         """The inventory accuracy by serial of the serial counts (matched / expected
