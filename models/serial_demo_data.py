@@ -81,8 +81,26 @@ class SerialDemoData(models.AbstractModel):
                 for lot in meters_b[:12]
             ]
         )
+        self._recall_meters(meters_a[14:40])
         self._sell_at_the_till(phones[80], customers[4])
         self._count_shelf(meters_b, meters_a[60])
+
+    def _recall_meters(self, meters):
+        """An active recall of a run of batch A meters: the units in stock are
+        blocked, the sold ones wait for their notice and say so on their form, their
+        history and their certificate."""
+        recall = self.env["serial.recall"].create(
+            {
+                "reason": "Test strips of this run may read 10% high after a year.",
+                "recall_class": "2",
+                "customer_instructions": "Bring the meter back to the shop for a "
+                "free replacement.",
+                "product_ids": [Command.set(meters.product_id.ids)],
+                "serial_ranges": f"{meters[0].name}..{meters[-1].name}",
+            }
+        )
+        recall.action_locate()
+        recall.action_activate()
 
     def _count_shelf_applied(self, meters_b):
         """An earlier count of the batch B shelf, applied by the administrator: one
