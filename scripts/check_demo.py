@@ -8,6 +8,12 @@ Odoo, and over JSON-RPC, logged in as each ready user with their README password
   products in the Furniture Shop till as it loads them, scan a demo serial, and sell
   it with no setting changed: the order is paid and the unit sold, with no conflict;
 - the demo serial products have a warranty, and the sold unit gets one.
+Then, in a real POS (Chromium), the cashier's tour on that database (the test class
+tagged `pos_serial_demo`, tests/test_pos_serial_demo_tour.py): the Furniture Shop till
+opened, a demo serial sold from the Serialized Goods category, its receipt, the same
+serial refused; then the order paid, the unit sold, its history in the cashier's name.
+Odoo runs it in a transaction rolled back at its end: the database stays as it was.
+A failed, erroring or skipped test, an error logged, or no test run fails the check.
 Exits 1 saying what failed.
 
 Environment: DB_NAME (default pst_demo_check), HTTP_PORT (default 8183); KEEP=1 to
@@ -22,7 +28,8 @@ import sys
 import urllib.request
 import uuid
 
-from odoo_env import MODULE, Odoo
+from odoo_env import BUILD, MODULE, Odoo
+from run_tests import run_logged
 
 # login (= password), role group(s) beside Internal User, home action
 READY_USERS = (
@@ -52,6 +59,9 @@ READY_USERS = (
         f"{MODULE}.serial_prefix_summary_action",
     ),
 )
+# the serial README.md gives the cashier to try: the Chromium tour sells it, the RPC
+# checks leave it in stock (tests/test_pos_serial_demo_tour.py)
+TOUR_SERIAL = "NVX-0100"
 SERIAL_PRODUCTS = (
     "product_phone_demo",
     "product_watch_demo",
@@ -207,6 +217,7 @@ def check_sells(rpc, admin, check, login, offset=0):
             ("product_id", "=", phone),
             ("serial_state", "=", "in_stock"),
             ("location_id", "=", stock_location),
+            ("name", "!=", TOUR_SERIAL),
         ],
         fields=["name"],
         offset=offset,
@@ -302,6 +313,34 @@ def _paid_order(admin, cashier, config_id, session_id, product_id, lot, order_uu
     }
 
 
+def check_tour(odoo, dbname, port, check):
+    """The cashier's Chromium tour on the demo database, read as `make test` reads
+    its log: a skipped tour proves nothing."""
+    tags = "pos_serial_demo"
+    log_path = BUILD / "check_demo_tour.log"
+    print(
+        f"check-demo: the cashier's tour in Chromium (--test-tags={tags})", flush=True
+    )
+    cmd = odoo.command(
+        "-d",
+        dbname,
+        "--test-enable",
+        f"--test-tags={tags}",
+        "--stop-after-init",
+        f"--http-port={port}",
+        f"--db-filter=^{dbname}$",
+        "--log-level=info",
+        "--max-cron-threads=0",
+    )
+    reader, returncode = run_logged(cmd, log_path)
+    passed, failed = reader.report(returncode, log_path, tags)
+    check.that(
+        passed and not failed,
+        f"the cashier sells a demo serial in the POS, in Chromium ({passed} passed,"
+        f" {failed} failed)",
+    )
+
+
 def main():
     odoo = Odoo()
     dbname = os.environ.get("DB_NAME", "pst_demo_check")
@@ -342,6 +381,7 @@ def main():
     finally:
         server.terminate()
         server.wait()
+    check_tour(odoo, dbname, port, check)
     if check.failures:
         print(f"check-demo: {len(check.failures)} failed", flush=True)
         return 1

@@ -113,6 +113,21 @@ class LogReader:
         return max(passed, 0), failures
 
 
+def run_logged(cmd, log_path):
+    """Run the Odoo test command `cmd`, its log kept in `log_path` and read as it
+    comes; (the LogReader, Odoo's return code)."""
+    reader = LogReader()
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+        )
+        for line in proc.stdout:
+            log.write(line)
+            reader.read(line)
+        returncode = proc.wait()
+    return reader, returncode
+
+
 def main():
     odoo = Odoo()
     dbname = os.environ.get("TEST_DB", "pst_test")
@@ -139,15 +154,7 @@ def main():
         "--log-handler=odoo.tests.stats:DEBUG",
         "--max-cron-threads=0",
     )
-    reader = LogReader()
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
-        )
-        for line in proc.stdout:
-            log.write(line)
-            reader.read(line)
-        returncode = proc.wait()
+    reader, returncode = run_logged(cmd, log_path)
     passed, failed = reader.report(returncode, log_path, tags)
     if not os.environ.get("TESTS") or "background_server" in tags:
         # on a multi-worker server, outside Odoo's test runner: see the script
