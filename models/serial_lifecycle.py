@@ -118,8 +118,9 @@ TRANSITIONS = {
 }
 
 # the events a Serial Manager applies by hand, with the name of their action, in the
-# order of the serial form's buttons: the buttons shown (stock.lot.serial_allowed_events)
-# and the state change wizard (serial.state.change) read them with TRANSITIONS
+# order of the serial form's buttons: the buttons shown (the allowed events of
+# stock.lot) and the state change wizard (serial.state.change) read them with
+# TRANSITIONS
 MANAGER_EVENTS = [
     ("marked_lost", "Mark Lost"),
     ("marked_stolen", "Mark Stolen"),

@@ -3,7 +3,6 @@ from odoo import fields, models
 from ..models.serial_lifecycle import MANAGER_EVENTS
 
 
-
 class SerialStateChange(models.TransientModel):
     """A Serial Manager's explicit change of state, with the reason kept in the
     history."""
