@@ -3,12 +3,13 @@ from datetime import date
 from freezegun import freeze_time
 from lxml import etree
 
+from odoo.tests import HttpCase, tagged
 from odoo.tools.misc import file_open
 from odoo.tools.safe_eval import safe_eval
 from odoo.tools.translate import code_translations
 
 from ..models import serial_lifecycle as lifecycle
-from .common import SerialPosSyncCommon, SerialTrackingCommon
+from .common import SerialDataMixin, SerialPosSyncCommon, SerialTrackingCommon
 
 POS_USER = ("base.group_user", "point_of_sale.group_pos_user")
 MANAGER_EVENTS = [event for event, _label in lifecycle.MANAGER_EVENTS]
@@ -191,3 +192,33 @@ class TestTillOfflineRulesFromTheServer(SerialPosSyncCommon):
         for refusal in self.config._serial_expiry_refusals().values():
             self.assertNotIn(refusal["title"], code)
             self.assertNotIn(refusal["message"][:40], code)
+
+
+@tagged("post_install", "-at_install")
+class TestSerialFormButtonsTour(SerialDataMixin, HttpCase):
+    """In a real browser, the Serial Manager sees on a serial's form the actions the
+    lifecycle allows from its state, and they follow the state."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.stock_location = cls.env.ref("stock.warehouse0").lot_stock_id
+        product = cls._create_serial_product("Buttons Tour Phone", "BTOURP")
+        cls.lot = cls._receive_serials(product, ["BTOUR-0001"])
+        cls.manager = cls._create_user(
+            "tour_buttons_manager", "pos_serial_tracking.group_serial_manager"
+        )
+        cls.lot.with_user(cls.manager)._mark_serial_state("marked_lost", "Not here")
+
+    def test_manager_sees_the_actions_of_the_state(self):
+        self.start_tour(
+            f"/odoo/action-pos_serial_tracking.stock_lot_action/{self.lot.id}",
+            "serial_state_buttons_tour",
+            login="tour_buttons_manager",
+        )
+        self.assertEqual(self.lot.serial_state, "in_stock")
+        found = self.lot.audit_line_ids.sorted("chain_index")[-1]
+        self.assertEqual(
+            (found.event, found.note, found.user_id),
+            ("found", "Behind the counter", self.manager),
+        )
