@@ -2,6 +2,7 @@ from datetime import date
 
 from freezegun import freeze_time
 from lxml import etree
+from odoo_test_helper import FakeModelLoader
 
 from odoo.tests import HttpCase, tagged
 from odoo.tools.misc import file_open
@@ -222,3 +223,42 @@ class TestSerialFormButtonsTour(SerialDataMixin, HttpCase):
             (found.event, found.note, found.user_id),
             ("found", "Behind the counter", self.manager),
         )
+
+
+@tagged("post_install", "-at_install")
+class TestSerialAllowedEventsExtension(SerialTrackingCommon):
+    """A module overriding stock.lot._serial_allowed_events changes the form's buttons
+    and what the state change wizard accepts, at once."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.loader = FakeModelLoader(cls.env, cls.__module__)
+        cls.loader.backup_registry()
+        from .fake_serial_rules import StockLot
+
+        cls.loader.update_registry((StockLot,))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.loader.restore_registry()
+        super().tearDownClass()
+
+    def test_override_narrows_the_buttons_and_the_wizard(self):
+        lot = self._receive_serials(self.phone, ["RULE-EXT"])
+        self._deliver(lot, self.customer)
+        as_manager = lot.with_user(self.serial_manager)
+        read = as_manager.web_read({"serial_allowed_events": {}})[0]
+        self.assertEqual(read["serial_allowed_events"], ["marked_stolen", "recalled"])
+        action = as_manager.action_mark_lost()
+        wizard = (
+            self.env[action["res_model"]]
+            .with_user(self.serial_manager)
+            .with_context(**action["context"])
+            .create({"reason": "The customer lost it"})
+        )
+        with self.assertRefused("Serial RULE-EXT is (?i:sold): it cannot be"):
+            wizard.action_confirm()
+        self.assertEqual(lot.serial_state, "sold")
+        as_manager._mark_serial_state("marked_stolen", "Police report 12")
+        self.assertEqual(lot.serial_state, "stolen")
