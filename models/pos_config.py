@@ -486,7 +486,12 @@ class SerialVerdict:
         refusal = config._serial_expiry_refusals()[reason]
         self.reason, self.alert = reason, refusal["alert"]
         self.title = refusal["title"]
-        self.message = refusal["message"] % values
+        try:
+            self.message = refusal["message"] % values
+        except (KeyError, TypeError, ValueError):
+            # a translation whose placeholders do not match: shown unfilled, never
+            # an error (a paid order's sync must not fail on a sentence)
+            self.message = refusal["message"]
 
     @property
     def ok(self):
