@@ -268,7 +268,11 @@ class PosConfig(models.Model):
     def _serial_snapshot(self):
         """The sellable serials of the shop, with the registered expiry of those that
         have one ({"expiries": {name: "YYYY-MM-DD"}}): offline, the till refuses an
-        expired unit, or a scanned code giving another expiry, from these."""
+        expired unit, or a scanned code giving another expiry, from these, as the
+        server's verdicts do: against the day in the time zone the server reads
+        expiries in ("timezone", and "today" in it when the snapshot was made), with
+        the server's refusals in the user's language ("refusals", see
+        _serial_expiry_refusals), whose placeholders the till fills."""
         source = self.picking_type_id.default_location_src_id
         self.env.cr.execute(
             """SELECT DISTINCT lot.name, lot.product_id, lot.id
@@ -295,11 +299,44 @@ class PosConfig(models.Model):
             for name, _product, lot_id in kept
             if lot_id in expiries
         }
+        now = fields.Datetime.now()
         return {
             "serials": serials,
             "expiries": dates,
             "complete": len(rows) <= SNAPSHOT_LIMIT,
-            "date": fields.Datetime.to_string(fields.Datetime.now()),
+            "date": fields.Datetime.to_string(now),
+            "timezone": lots._serial_timezone(),
+            "today": fields.Date.to_string(lots._serial_local_date(now)),
+            "refusals": self._serial_expiry_refusals(),
+        }
+
+    def _serial_expiry_refusals(self):
+        """The till's refusals of a unit for its expiry, in the user's language:
+        {reason: {"title", "message", "alert"}}, each message with placeholders:
+        %(serial)s, and %(date)s (the expiry passed) or %(scanned)s and
+        %(registered)s (the expiries that differ), dates as the user reads them. The
+        server's verdicts (SerialVerdict._refuse_expiry) fill them, and so does the
+        till offline from its snapshot: one text for both. Override it, with super(),
+        to change what the cashier is told."""
+        return {
+            "expiry_mismatch": {
+                "title": _("Do not sell: expiry does not match"),
+                "message": _(
+                    "The code scanned for serial %(serial)s gives the expiry "
+                    "%(scanned)s, but the unit is registered with %(registered)s: do "
+                    "not sell it; check the package (it may be falsified) and call a "
+                    "manager."
+                ),
+                "alert": True,
+            },
+            "expired": {
+                "title": _("Unit expired"),
+                "message": _(
+                    "Serial %(serial)s expired on %(date)s and cannot be sold. Put the "
+                    "unit aside for destruction or return."
+                ),
+                "alert": False,
+            },
         }
 
 
@@ -424,36 +461,37 @@ class SerialVerdict:
         """Refuse a unit whose expiry has passed on `on_date`, the registered one or
         the one scanned (GS1 AI 17), and a scanned code giving another expiry than the
         registered one (its package may be falsified: EU Falsified Medicines rules at
-        the point of dispensing). Returns whether it refused."""
-        _ = config.env._
+        the point of dispensing), with the refusals the till also shows offline
+        (pos.config._serial_expiry_refusals). Returns whether it refused."""
 
         def day(date):
             return format_date(config.env, date)
 
         if scanned_expiry and expiry and scanned_expiry != expiry:
-            self.reason, self.alert = "expiry_mismatch", True
-            self.title = _("Do not sell: expiry does not match")
-            self.message = _(
-                "The code scanned for serial %(serial)s gives the expiry %(scanned)s, "
-                "but the unit is registered with %(registered)s: do not sell it; "
-                "check the package (it may be falsified) and call a manager.",
-                scanned=day(scanned_expiry),
-                registered=day(expiry),
-                **names,
+            self._refuse(
+                config,
+                "expiry_mismatch",
+                dict(names, scanned=day(scanned_expiry), registered=day(expiry)),
             )
             return True
         date = expiry or scanned_expiry
         if date and date < on_date:
-            self.reason = "expired"
-            self.title = _("Unit expired")
-            self.message = _(
-                "Serial %(serial)s expired on %(date)s and cannot be sold. Put the "
-                "unit aside for destruction or return.",
-                date=day(date),
-                **names,
-            )
+            self._refuse(config, "expired", dict(names, date=day(date)))
             return True
         return False
+
+    def _refuse(self, config, reason, values):
+        """Refused for `reason`, told with the till's refusal for it, filled with
+        `values`."""
+        refusal = config._serial_expiry_refusals()[reason]
+        self.reason, self.alert = reason, refusal["alert"]
+        self.title = refusal["title"]
+        try:
+            self.message = refusal["message"] % values
+        except (KeyError, TypeError, ValueError):
+            # a translation whose placeholders do not match: shown unfilled, never
+            # an error (a paid order's sync must not fail on a sentence)
+            self.message = refusal["message"]
 
     @property
     def ok(self):

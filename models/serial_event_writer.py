@@ -135,6 +135,8 @@ def apply_events(env, events):
     )
     lots = env["stock.lot"].browse(changed)
     lots.invalidate_recordset(list(PROTECTED_FIELDS))
+    # what depends on the state (the actions a manager may take) follows it
+    lots.modified(["serial_state"])
     # only a sale sets the warranty's start (its end is computed from it)
     lots.browse([lot_id for lot_id in changed if lot_id in sales]).modified(
         ["warranty_start_date"]

@@ -117,6 +117,18 @@ TRANSITIONS = {
     "blocked_sale": {ANY: KEEP},
 }
 
+# the events a Serial Manager applies by hand, with the name of their action, in the
+# order of the serial form's buttons: the buttons shown (the allowed events of
+# stock.lot) and the state change wizard (serial.state.change) read them with
+# TRANSITIONS
+MANAGER_EVENTS = [
+    ("marked_lost", "Mark Lost"),
+    ("marked_stolen", "Mark Stolen"),
+    ("found", "Found"),
+    ("recalled", "Recall"),
+    ("recall_closed", "Close Recall"),
+]
+
 # the events a RESTORE undoes: the state before the latest of them is restored
 RESTORED_FROM = {
     "repair_out": ("repair_in",),
@@ -131,3 +143,9 @@ def next_state(event, state):
     if ANY in targets:
         return targets[ANY]
     return targets.get(state or False)
+
+
+def allowed_events(state, events):
+    """The events of `events` (keys) that TRANSITIONS allows from `state`, in their
+    order."""
+    return [event for event in events if next_state(event, state) is not None]

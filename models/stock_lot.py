@@ -79,6 +79,12 @@ class StockLot(models.Model):
         help="The active recall this unit is part of, and how its customer's "
         "outreach goes.",
     )
+    serial_allowed_events = fields.Json(
+        compute="_compute_serial_allowed_events",
+        help="The events a Serial Manager may apply to the unit in its state (Mark "
+        "Lost, Found, Recall...), read from the lifecycle: the form shows their "
+        "buttons.",
+    )
     history_intact = fields.Boolean(
         compute="_compute_history_verdict",
         groups=SERIAL_READERS,
@@ -170,6 +176,11 @@ class StockLot(models.Model):
         notes = self.env["serial.recall.line"]._active_recall_notes(self)
         for lot in self:
             lot.recall_note = notes.get(lot.id, False)
+
+    @api.depends("serial_state")
+    def _compute_serial_allowed_events(self):
+        for lot in self:
+            lot.serial_allowed_events = lot._serial_allowed_events()
 
     def _compute_history_verdict(self):
         """The serial's own chain verified (serial.audit.line's check, for one serial):
@@ -369,11 +380,26 @@ class StockLot(models.Model):
             )
         if not (reason or "").strip():
             raise UserError(_("Give a reason: it is kept in the serial's history."))
+        for lot in self:
+            if event not in lot._serial_allowed_events():
+                raise UserError(
+                    writer.refusal_message(self.env, event, lot.name, lot.serial_state)
+                )
         if event in ("found", "recall_closed"):
             writer.check_restorable(self, event)
         self._apply_serial_events(
             [{"lot": lot, "event": event, "note": reason.strip()} for lot in self]
         )
+
+    def _serial_allowed_events(self):
+        """The events a Serial Manager may apply by hand to this serial now (keys of
+        serial_lifecycle.MANAGER_EVENTS, in their order): those the lifecycle allows
+        from its state. The form's buttons (serial_allowed_events) and
+        _mark_serial_state (the state change wizard) both read it: override it, with
+        super(), to narrow them (a module refusing to mark a sold unit lost)."""
+        self.ensure_one()
+        events = [event for event, _label in lifecycle.MANAGER_EVENTS]
+        return lifecycle.allowed_events(self.serial_state or False, events)
 
     def _apply_serial_events(self, events):
         """The one way a serial's state changes. `events`: dicts with `lot` (a record)

@@ -1,12 +1,6 @@
 from odoo import fields, models
 
-MANAGER_EVENTS = [
-    ("marked_lost", "Mark Lost"),
-    ("marked_stolen", "Mark Stolen"),
-    ("found", "Found"),
-    ("recalled", "Recall"),
-    ("recall_closed", "Close Recall"),
-]
+from ..models.serial_lifecycle import MANAGER_EVENTS
 
 
 class SerialStateChange(models.TransientModel):

@@ -5,6 +5,7 @@ import { AlertDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
 import { ConnectionLostError } from "@web/core/network/rpc";
 import { _t } from "@web/core/l10n/translation";
 import { deserializeDate, formatDate } from "@web/core/l10n/dates";
+import { sprintf } from "@web/core/utils/strings";
 import { askSerialCustomer } from "@pos_serial_tracking/app/serial_customer/serial_customer";
 import { SerialLotPopup } from "@pos_serial_tracking/app/serial_lot_popup/serial_lot_popup";
 
@@ -240,33 +241,39 @@ patch(PosStore.prototype, {
 
     /**
      * Offline, the server's expiry rules (pos_config.py SerialVerdict._refuse_expiry)
-     * on the snapshot's registered expiry and the scanned one ("YYYY-MM-DD" each):
-     * {title, message, alert} when the unit is refused.
+     * on the snapshot's registered expiry and the scanned one ("YYYY-MM-DD" each),
+     * told with the server's refusals the snapshot holds (in the cashier's language,
+     * their placeholders filled here): {title, message, alert} when the unit is
+     * refused.
      */
     serialExpiryRefusal(serial, registered, scanned) {
         const day = (date) => formatDate(deserializeDate(date));
+        const refusal = (reason, values) => {
+            const { title, message, alert } = this.serialSnapshot.refusals?.[reason] || {};
+            return title && { title, message: sprintf(message, { serial, ...values }), alert };
+        };
         if (scanned && registered && scanned !== registered) {
-            return {
-                title: _t("Do not sell: expiry does not match"),
-                message: _t(
-                    "The code scanned for serial %(serial)s gives the expiry %(scanned)s, but the unit is registered with %(registered)s: do not sell it; check the package (it may be falsified) and call a manager.",
-                    { serial, scanned: day(scanned), registered: day(registered) }
-                ),
-                alert: true,
-            };
+            return refusal("expiry_mismatch", {
+                scanned: day(scanned),
+                registered: day(registered),
+            });
         }
         const date = registered || scanned;
-        if (date && date < DateTime.local().toISODate()) {
-            return {
-                title: _t("Unit expired"),
-                message: _t(
-                    "Serial %(serial)s expired on %(date)s and cannot be sold. Put the unit aside for destruction or return.",
-                    { serial, date: day(date) }
-                ),
-                alert: false,
-            };
+        if (date && date < this.serialShopToday()) {
+            return refusal("expired", { date: day(date) });
         }
         return null;
+    },
+
+    /**
+     * Today's date ("YYYY-MM-DD") where the server reads expiries (the snapshot's
+     * time zone), not the browser's: the day the snapshot was made if the browser
+     * does not know that time zone.
+     */
+    serialShopToday() {
+        const { timezone, today } = this.serialSnapshot;
+        const now = timezone && DateTime.now().setZone(timezone);
+        return now?.isValid ? now.toISODate() : today || DateTime.local().toISODate();
     },
 
     serialAlert(title, body, isAlert = false) {
