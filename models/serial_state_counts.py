@@ -191,8 +191,10 @@ def create(cr):
     """The tables, the trigger function and the triggers as this version defines
     them, then the counts reconciled with the lots. At a module update where nothing
     changed, nothing is locked but the rows it appends: the function and the triggers
-    are replaced only when their definition differs (their comment holds a hash of
-    it), and reconciling reads stock_lot from the snapshot."""
+    are replaced only when missing, changed by hand, or defined otherwise by this
+    version (their comment holds a hash of the definition they were made from, and
+    one of what PostgreSQL made of it), and reconciling reads stock_lot from the
+    snapshot."""
     columns = SQL(", ").join(
         SQL(
             "%s %s NOT NULL",
@@ -217,29 +219,21 @@ def create(cr):
     )
     function = _function_definition()
     function_version = definition_version(cr, function)
-    cr.execute(
-        "SELECT obj_description(oid, 'pg_proc') FROM pg_proc "
-        "WHERE proname = %s AND pronamespace = current_schema()::regnamespace",
-        [TRIGGER_FUNCTION],
-    )
-    if cr.fetchone() != (function_version,):
+    if _installed_version(cr, "function") != function_version:
         cr.execute(function)
         cr.execute(
             SQL(
                 "COMMENT ON FUNCTION %s() IS %s",
                 SQL.identifier(TRIGGER_FUNCTION),
-                function_version,
+                _stamp(cr, "function", function_version),
             )
         )
     cr.execute(
-        "SELECT tgname, tgenabled, obj_description(oid, 'pg_trigger') "
-        "FROM pg_trigger WHERE tgrelid = 'stock_lot'::regclass AND tgname = ANY(%s)",
+        "SELECT tgname FROM pg_trigger WHERE tgrelid = 'stock_lot'::regclass "
+        "AND tgname = ANY(%s) AND tgenabled = 'O'",
         [list(TRIGGERS)],
     )
-    existing = {name: (enabled, comment) for name, enabled, comment in cr.fetchall()}
-    counting_was_off = any(
-        existing.get(trigger, (None,))[0] != "O" for trigger in TRIGGERS
-    )
+    counting_was_off = len(cr.fetchall()) != len(TRIGGERS)
     for trigger, how in TRIGGERS.items():
         definition = SQL(
             "CREATE OR REPLACE TRIGGER %s %s EXECUTE FUNCTION %s()",
@@ -248,17 +242,17 @@ def create(cr):
             SQL.identifier(TRIGGER_FUNCTION),
         )
         version = definition_version(cr, definition)
-        enabled, comment = existing.get(trigger, (None, None))
-        if comment != version:  # takes a SHARE ROW EXCLUSIVE lock on stock_lot
-            cr.execute(definition)
+        if _installed_version(cr, trigger) != version:
+            cr.execute(definition)  # takes a SHARE ROW EXCLUSIVE lock on stock_lot
             cr.execute(
                 SQL(
                     "COMMENT ON TRIGGER %s ON stock_lot IS %s",
                     SQL.identifier(trigger),
-                    version,
+                    _stamp(cr, trigger, version),
                 )
             )
-        if enabled != "O":
+    if counting_was_off:
+        for trigger in TRIGGERS:
             cr.execute(
                 SQL("ALTER TABLE stock_lot ENABLE TRIGGER %s", SQL.identifier(trigger))
             )
@@ -357,9 +351,44 @@ def _function_definition():
 
 
 def definition_version(cr, definition):
-    """The comment a function or trigger made from `definition` carries."""
+    """The version of an object made from `definition` (its statement's hash)."""
     digest = hashlib.sha256(cr.mogrify(definition)).hexdigest()[:16]
     return f"pos_serial_tracking {digest}"
+
+
+def _installed(cr, name):
+    """The comment and the definition's md5, as PostgreSQL prints it, of the trigger
+    function (`name` "function") or of a trigger; None when missing."""
+    if name == "function":
+        cr.execute(
+            "SELECT obj_description(oid, 'pg_proc'), md5(prosrc) FROM pg_proc "
+            "WHERE proname = %s AND pronamespace = current_schema()::regnamespace",
+            [TRIGGER_FUNCTION],
+        )
+    else:
+        cr.execute(
+            "SELECT obj_description(oid, 'pg_trigger'), md5(pg_get_triggerdef(oid)) "
+            "FROM pg_trigger WHERE tgrelid = 'stock_lot'::regclass AND tgname = %s",
+            [name],
+        )
+    return cr.fetchone()
+
+
+def _stamp(cr, name, version):
+    """The comment of an object just made: its version, and the md5 of what
+    PostgreSQL made of it (a change by hand, which keeps the comment, differs)."""
+    return f"{version} {_installed(cr, name)[1]}"
+
+
+def _installed_version(cr, name):
+    """The version of the installed object, unless it is missing or was changed
+    since it was made."""
+    installed = _installed(cr, name)
+    if not installed or not installed[0]:
+        return None
+    comment, md5 = installed
+    version, _space, made = comment.rpartition(" ")
+    return version if made == md5 else None
 
 
 def _reconcile_after_commit(cr):

@@ -269,6 +269,44 @@ class TestSerialDashboard(DashboardMixin, SerialTrackingCommon):
         self._deliver(self.phones[2], self.customer)
         self.assertEqual(self._dashboard(self.env), self._group_by(self.env))
 
+    def test_a_module_update_replaces_an_older_definition(self):
+        """The trigger of an older version (one counting every lot, without this
+        version's hash in its comment) is replaced at the module update, and what the
+        counts hold of lot-tracked lots is taken out."""
+        bolts = self.env["product.product"].create(
+            {"name": "Bolts", "is_storable": True, "tracking": "lot"}
+        )
+        self.env["stock.lot"].create(
+            [{"name": f"DSO-{n}", "product_id": bolts.id} for n in range(3)]
+        )
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(
+            """CREATE OR REPLACE TRIGGER serial_state_delta_update
+                   AFTER UPDATE OF serial_state ON stock_lot FOR EACH ROW
+                   EXECUTE FUNCTION serial_state_delta_record();
+               INSERT INTO serial_state_delta (company_id, product_id, serial_prefix,
+                                               location_id, in_stock, sold, returned,
+                                               in_repair, lost, stolen, scrapped,
+                                               recalled, unset)
+               VALUES (0, %s, 'DSO-', 0, 0, 0, 0, 0, 0, 0, 0, 0, 3)""",
+            [bolts.id],
+        )
+        self.env["serial.prefix.summary"].init()
+        cr.execute(
+            "SELECT pg_get_triggerdef(oid) FROM pg_trigger "
+            "WHERE tgname = 'serial_state_delta_update'"
+        )
+        self.assertIn("product_tracking", cr.fetchone()[0])
+        cr.execute(
+            """SELECT sum(unset) FROM (SELECT product_id, unset FROM serial_state_total
+                   UNION ALL SELECT product_id, unset FROM serial_state_delta) part
+                WHERE product_id = %s""",
+            [bolts.id],
+        )
+        self.assertEqual(cr.fetchone()[0], 0)
+        self.assertEqual(self._dashboard(self.env), self._group_by(self.env))
+
     def test_each_count_opens_its_serials(self):
         self._live_life()
         Summary = self.env["serial.prefix.summary"].with_user(self.serial_auditor)
