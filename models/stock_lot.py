@@ -45,8 +45,9 @@ class StockLot(models.Model):
             "actions and never changes by hand. Empty: registered, not received."
         ),
     )
-    # stored: the dashboard's triggers count a lot only when it is serial-tracked
-    # (models/serial_state_counts.py), and a trigger reads the lot's row only
+    # stored: the dashboard's triggers count a lot only when its product is tracked
+    # by serial (models/serial_state_counts.py), and a trigger's WHEN can read only
+    # the lot's own row; the ORM updates it when a product's tracking changes
     product_tracking = fields.Selection(
         related="product_id.tracking", store=True, precompute=True
     )
