@@ -11,10 +11,12 @@ from .models.serial_split import fill_serial_split
 def initialize_serial_states(env):
     """States from the quants (internal → in stock, customer → sold, scrap → scrapped),
     for serials that have none and no history yet; then their first audit line. Every
-    lot gets its prefix and trailing number (the lots there before the addon get them
-    when their columns are created; this catches any written by SQL since)."""
+    lot gets its prefix and trailing number, and its product's tracking (the lots there
+    before the addon get them when their columns are created; this catches any written
+    by SQL since)."""
     cr = env.cr
     fill_serial_split(cr)
+    env["stock.lot"]._fill_product_tracking(missing_only=True)
     cr.execute(
         """
         WITH place AS (

@@ -118,9 +118,12 @@ def fill_serials(env, count, states=True):
         if states
         else SQL()
     )
-    # the addon's search split of each name, as the addon's own paths fill it
+    # the addon's search split of each name, and the product's tracking the
+    # dashboard's triggers read, as the addon's own paths fill them
     split = (
-        SQL(", %s, %s", *split_serial_sql(SQL.identifier("name"))) if states else SQL()
+        SQL(", %s, %s, 'serial'", *split_serial_sql(SQL.identifier("name")))
+        if states
+        else SQL()
     )
     cr.execute(
         SQL(
@@ -133,7 +136,10 @@ def fill_serials(env, count, states=True):
                LATERAL (SELECT upper(substr(md5(batch::text), 1, 6)) || '-'
                                || lpad(i::text, 8, '0') AS name) AS serial
         """,
-            SQL(", serial_state, serial_prefix, serial_trailing_number")
+            SQL(
+                ", serial_state, serial_prefix, serial_trailing_number, "
+                "product_tracking"
+            )
             if states
             else SQL(),
             products.ids,

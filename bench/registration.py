@@ -275,12 +275,13 @@ def import_floor(env, product, location, count):
                 "stock_lot",
                 """INSERT INTO stock_lot (name, serial_prefix, serial_trailing_number,
                           product_id, company_id, product_uom_id,
-                          import_batch_id, location_id, serial_state, create_uid,
-                          write_uid, create_date, write_date)
+                          import_batch_id, location_id, serial_state,
+                          product_tracking, create_uid, write_uid, create_date,
+                          write_date)
                    SELECT 'FLOOR-' || lpad(i::text, 8, '0'), 'FLOOR-', i::text,
                           %(product)s, %(company)s,
-                          %(uom)s, %(batch)s, %(location)s, 'in_stock', %(uid)s,
-                          %(uid)s, %(now)s, %(now)s
+                          %(uom)s, %(batch)s, %(location)s, 'in_stock', 'serial',
+                          %(uid)s, %(uid)s, %(now)s, %(now)s
                      FROM generate_series(1, %(count)s) AS i""",
             ),
             (

@@ -64,14 +64,22 @@ class SerialPrefixSummary(models.Model):
     unit_count = fields.Integer(string="All Units", readonly=True, aggregator="sum")
 
     def init(self):
-        counts.create(self.env.cr)
-        self.env.cr.execute(
-            SQL(
-                "CREATE OR REPLACE VIEW %s AS %s",
-                SQL.identifier(self._table),
-                counts.view_query(MEASURE_STATES),
-            )
+        # at a module update, nothing is replaced that did not change: replacing the
+        # view would make the dashboard's readers wait until the update commits
+        cr = self.env.cr
+        counts.create(cr)
+        view = SQL(
+            "CREATE OR REPLACE VIEW %s AS %s",
+            SQL.identifier(self._table),
+            counts.view_query(MEASURE_STATES),
         )
+        version = counts.definition_version(cr, view)
+        cr.execute("SELECT obj_description(to_regclass(%s), 'pg_class')", [self._table])
+        if cr.fetchone()[0] != version:
+            cr.execute(view)
+            cr.execute(
+                SQL("COMMENT ON VIEW %s IS %s", SQL.identifier(self._table), version)
+            )
 
     def _read_group(self, *args, **kwargs):
         self._fold_deltas()

@@ -6,7 +6,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
-from odoo.tools.sql import column_exists, create_column
+from odoo.tools.sql import column_exists, create_column, create_index
 
 from . import serial_epcis as epcis
 from . import serial_event_writer as writer
@@ -45,7 +45,12 @@ class StockLot(models.Model):
             "actions and never changes by hand. Empty: registered, not received."
         ),
     )
-    product_tracking = fields.Selection(related="product_id.tracking")
+    # stored: the dashboard's triggers count a lot only when its product is tracked
+    # by serial (models/serial_state_counts.py), and a trigger's WHEN can read only
+    # the lot's own row; the ORM updates it when a product's tracking changes
+    product_tracking = fields.Selection(
+        related="product_id.tracking", store=True, precompute=True
+    )
     serial_partner_id = fields.Many2one(
         "res.partner",
         string="Customer",
@@ -214,22 +219,31 @@ class StockLot(models.Model):
             create_column(cr, "stock_lot", "serial_prefix", "varchar")
             create_column(cr, "stock_lot", "serial_trailing_number", "varchar")
             fill_serial_split(cr)
+        if not column_exists(cr, "stock_lot", "product_tracking"):
+            create_column(cr, "stock_lot", "product_tracking", "varchar")
+            self._fill_product_tracking()
         return super()._auto_init()
 
     def init(self):
         # exact lookups use a b-tree (stock's trigram index makes `=` scan); prefix
         # lookups (=ilike 'ABC%') use the upper(name) pattern index through
-        # _condition_to_sql below
-        self.env.cr.execute(
-            """
-            CREATE INDEX IF NOT EXISTS stock_lot_name_btree_index ON stock_lot (name);
-            CREATE INDEX IF NOT EXISTS stock_lot_upper_name_prefix_index
-                ON stock_lot (upper(name) text_pattern_ops);
-            CREATE INDEX IF NOT EXISTS stock_lot_serial_range_index
-                ON stock_lot (serial_prefix, length(serial_trailing_number),
-                              serial_trailing_number COLLATE "C");
-            """
-        )
+        # _condition_to_sql below. Each is created only when missing: CREATE INDEX
+        # locks stock_lot against writers (SHARE) even when the index exists, until
+        # the module update commits
+        cr = self.env.cr
+        for name, expressions in (
+            ("stock_lot_name_btree_index", ["name"]),
+            ("stock_lot_upper_name_prefix_index", ["upper(name) text_pattern_ops"]),
+            (
+                "stock_lot_serial_range_index",
+                [
+                    "serial_prefix",
+                    "length(serial_trailing_number)",
+                    'serial_trailing_number COLLATE "C"',
+                ],
+            ),
+        ):
+            create_index(cr, name, "stock_lot", expressions)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -490,6 +504,23 @@ class StockLot(models.Model):
             "context": {"default_lot_ids": self.ids, "default_event": event},
         }
 
+    def _fill_product_tracking(self, missing_only=False):
+        """Give lots their product's tracking in one statement (the stored copy the
+        dashboard's triggers read): every lot when the column is created, or those
+        written by SQL without it (`missing_only`)."""
+        self.env.cr.execute(
+            SQL(
+                """UPDATE stock_lot lot SET product_tracking = template.tracking
+                     FROM product_product product, product_template template
+                    WHERE product.id = lot.product_id
+                      AND template.id = product.product_tmpl_id
+                      AND lot.product_tracking IS DISTINCT FROM template.tracking
+                      %s""",
+                SQL("AND lot.product_tracking IS NULL") if missing_only else SQL(),
+            )
+        )
+        self.invalidate_model(["product_tracking"])
+
     # --- bulk registration ------------------------------------------------------------
     @api.model
     def _serial_import_values(self, rows, now):
@@ -503,7 +534,9 @@ class StockLot(models.Model):
         (None for NULL). Override it, call super() and add your columns. A stored
         field left out gets its default, or is computed by the ORM afterwards (slower
         on large files)."""
-        values = {}
+        products = self.env["product.product"].browse({row.product_id for row in rows})
+        tracking = {product.id: product.tracking for product in products}
+        values = {"product_tracking": [tracking[row.product_id] for row in rows]}
         if "expiration_date" in self._fields:
             values.update(import_writer.expiration_columns(self.env, rows, now))
         return values

@@ -1,10 +1,11 @@
 from odoo import SUPERUSER_ID, api
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, TransactionCase, tagged
+from odoo.tools import SQL
 
 from ..hooks import remove_schema_objects
 from ..models.serial_prefix_summary import MEASURE_STATES
-from ..models.serial_state_counts import counting_paused
+from ..models.serial_state_counts import KEYS, STATES, counting_paused
 from .common import (
     ConcurrentTransactionsMixin,
     SerialDataMixin,
@@ -183,6 +184,128 @@ class TestSerialDashboard(DashboardMixin, SerialTrackingCommon):
         counts = self._dashboard(self.env)
         self.assertEqual(counts[("DSA-", self.phone.id)]["recalled_count"], 10)
         self.assertEqual(counts, self._group_by(self.env))
+
+    def _delta_rows(self):
+        self.env.flush_all()
+        self.env.cr.execute("SELECT count(*) FROM serial_state_delta")
+        return self.env.cr.fetchone()[0]
+
+    def test_lots_of_a_product_tracked_by_lot_are_not_counted(self):
+        """A product tracked by lot has lots too: the triggers append nothing for them
+        (created, received, moved, deleted), and the dashboard counts them from the
+        moment the product is tracked by serial, until it no longer is."""
+        bolts = self.env["product.product"].create(
+            {"name": "Bolts", "is_storable": True, "tracking": "lot"}
+        )
+        reader = self.env(user=self.serial_user)
+        before = self._dashboard(reader)
+        self.assertEqual(self._delta_rows(), 0, "the read folded every change")
+        lots = self.env["stock.lot"].create(
+            [{"name": f"DSL-{n}", "product_id": bolts.id} for n in range(3)]
+        )
+        Quant = self.env["stock.quant"].with_context(inventory_mode=True)
+        Quant.create(
+            [
+                {
+                    "product_id": bolts.id,
+                    "lot_id": lot.id,
+                    "location_id": location.id,
+                    "inventory_quantity": 5,
+                }
+                for lot, location in zip(
+                    lots[:2], (self.stock_location, self.shelf), strict=True
+                )
+            ]
+        ).action_apply_inventory()
+        self.assertEqual(lots[1].location_id, self.shelf)
+        # the first lot moves to the shelf: its location changes
+        Quant.create(
+            {
+                "product_id": bolts.id,
+                "lot_id": lots[0].id,
+                "location_id": self.stock_location.id,
+                "inventory_quantity": 0,
+            }
+        ).action_apply_inventory()
+        Quant.create(
+            {
+                "product_id": bolts.id,
+                "lot_id": lots[0].id,
+                "location_id": self.shelf.id,
+                "inventory_quantity": 5,
+            }
+        ).action_apply_inventory()
+        self.assertEqual(lots[0].location_id, self.shelf)
+        lots[2].unlink()
+        self.assertEqual(self._delta_rows(), 0, "nothing appended for them")
+        self.assertEqual(self._dashboard(reader), before)
+        # tracked by serial from now on: its lots are counted, as a GROUP BY does
+        bolts.tracking = "serial"
+        self.env.flush_all()
+        counts = self._dashboard(reader)
+        self.assertEqual(counts, self._group_by(reader))
+        self.assertEqual(counts[("DSL-", bolts.id)]["registered_count"], 2)
+        bolts.tracking = "lot"
+        self.env.flush_all()
+        self.assertEqual(self._dashboard(reader), before)
+        self.assertEqual(self._delta_rows(), 0)
+
+    def test_a_module_update_restores_a_dropped_trigger(self):
+        """A trigger dropped by hand misses changes: the next module update (the
+        model's init) creates it again and counts the lots again."""
+        self._dashboard(self.env)
+        self.env.cr.execute("DROP TRIGGER serial_state_delta_update ON stock_lot")
+        self._deliver(self.phones[:2], self.customer)
+        self.assertEqual(self._delta_rows(), 0, "nothing counted the sales")
+        self.env["serial.prefix.summary"].init()
+        self.env.cr.execute(
+            "SELECT tgenabled FROM pg_trigger WHERE tgrelid = 'stock_lot'::regclass "
+            "AND tgname = 'serial_state_delta_update'"
+        )
+        self.assertEqual(self.env.cr.fetchone(), ("O",))
+        counts = self._dashboard(self.env)
+        self.assertEqual(counts, self._group_by(self.env))
+        self.assertEqual(counts[("DSA-", self.phone.id)]["sold_count"], 2)
+        self._deliver(self.phones[2], self.customer)
+        self.assertEqual(self._dashboard(self.env), self._group_by(self.env))
+
+    def test_a_module_update_replaces_an_older_definition(self):
+        """The trigger of an older version (one counting every lot, without this
+        version's hash in its comment) is replaced at the module update, and what the
+        counts hold of lot-tracked lots is taken out."""
+        bolts = self.env["product.product"].create(
+            {"name": "Bolts", "is_storable": True, "tracking": "lot"}
+        )
+        self.env["stock.lot"].create(
+            [{"name": f"DSO-{n}", "product_id": bolts.id} for n in range(3)]
+        )
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(
+            """CREATE OR REPLACE TRIGGER serial_state_delta_update
+                   AFTER UPDATE OF serial_state ON stock_lot FOR EACH ROW
+                   EXECUTE FUNCTION serial_state_delta_record();
+               INSERT INTO serial_state_delta (company_id, product_id, serial_prefix,
+                                               location_id, in_stock, sold, returned,
+                                               in_repair, lost, stolen, scrapped,
+                                               recalled, unset)
+               VALUES (0, %s, 'DSO-', 0, 0, 0, 0, 0, 0, 0, 0, 0, 3)""",
+            [bolts.id],
+        )
+        self.env["serial.prefix.summary"].init()
+        cr.execute(
+            "SELECT pg_get_triggerdef(oid) FROM pg_trigger "
+            "WHERE tgname = 'serial_state_delta_update'"
+        )
+        self.assertIn("product_tracking", cr.fetchone()[0])
+        cr.execute(
+            """SELECT sum(unset) FROM (SELECT product_id, unset FROM serial_state_total
+                   UNION ALL SELECT product_id, unset FROM serial_state_delta) part
+                WHERE product_id = %s""",
+            [bolts.id],
+        )
+        self.assertEqual(cr.fetchone()[0], 0)
+        self.assertEqual(self._dashboard(self.env), self._group_by(self.env))
 
     def test_each_count_opens_its_serials(self):
         self._live_life()
@@ -435,6 +558,7 @@ class TestSerialDashboardConcurrency(
                 ]
             ).action_apply_inventory()
             self.company_id, self.lot_ids = company.id, lots.ids
+            self.product_id = product.id
         self.envs = self._open_transactions(
             context={"allowed_company_ids": [self.company_id]}
         )
@@ -480,6 +604,57 @@ class TestSerialDashboardConcurrency(
         counts = self._dashboard(reader, self.domain)
         self.assertEqual(counts, self._group_by(reader, self.domain))
         self.assertEqual(sum(c["sold_count"] for c in counts.values()), 1)
+
+    def test_module_update_counts_again_without_waiting_for_writers(self):
+        """A module update (the models' init(), as `-u pos_serial_tracking` runs
+        them) counts the lots again while a sale and a new serial are not committed
+        yet: it waits for neither (no lock on stock_lot that a writer holds off), and
+        once all have committed the counts are right, a drift of them corrected."""
+        env1, env2, env3 = self.envs
+        with self.env.registry.cursor() as cr:  # counts gone wrong, committed
+            cr.execute(
+                SQL(
+                    "INSERT INTO serial_state_delta (%s, %s) "
+                    "SELECT %s, 5, %s FROM stock_lot WHERE id = %s",
+                    SQL(", ").join(map(SQL.identifier, KEYS)),
+                    SQL(", ").join(map(SQL.identifier, STATES)),
+                    SQL(", ").join(map(SQL.identifier, KEYS)),
+                    SQL(", ").join(SQL("0") for _state in STATES[1:]),
+                    self.lot_ids[0],
+                )
+            )
+        self._sell(env1, 0)  # an update of stock_lot, not committed
+        env3["stock.lot"].create(  # an insert, not committed
+            {
+                "name": f"DCC-{self._testMethodName[-6:]}-new",
+                "product_id": self.product_id,
+                "company_id": self.company_id,
+            }
+        )
+        env3.flush_all()
+        env2.cr.execute("SET LOCAL lock_timeout = '2s'")
+        env2["stock.lot"].init()
+        env2["serial.prefix.summary"].init()
+        env2.cr.execute(
+            """SELECT DISTINCT relation::regclass::text, mode FROM pg_locks
+                WHERE pid = pg_backend_pid() AND locktype = 'relation'
+                  AND mode NOT IN ('AccessShareLock', 'RowExclusiveLock')"""
+        )
+        self.assertEqual(env2.cr.fetchall(), [], "no lock a writer or reader waits on")
+        env2.cr.execute(
+            """SELECT mode FROM pg_locks WHERE pid = pg_backend_pid()
+                  AND relation = 'stock_lot'::regclass"""
+        )
+        self.assertEqual({mode for (mode,) in env2.cr.fetchall()}, {"AccessShareLock"})
+        env2.cr.commit()
+        env1.cr.commit()
+        env3.cr.commit()
+        reader = self._fresh(env2)
+        counts = self._dashboard(reader, self.domain)
+        self.assertEqual(counts, self._group_by(reader, self.domain))
+        self.assertEqual(sum(c["unit_count"] for c in counts.values()), 4)
+        self.assertEqual(sum(c["sold_count"] for c in counts.values()), 1)
+        self.assertEqual(sum(c["registered_count"] for c in counts.values()), 1)
 
     def test_a_reader_with_an_older_snapshot(self):
         """A reader whose snapshot predates another reader's fold cannot fold the
