@@ -142,10 +142,9 @@ class SerialRecallNotice(models.Model):
             notice.answer_date = max(answered.mapped("answer_date"), default=False)
 
     def _compute_access_url(self):
-        super()._compute_access_url()
-        for notice in self.filtered("id"):
+        for notice in self:
             # the page without its key: _get_share_url() adds ?access_token=
-            notice.access_url = f"/serial/recall/{notice.id}"
+            notice.access_url = f"/serial/recall/{notice.id}" if notice.id else "#"
 
     def _compute_ack_url(self):
         for notice in self:
