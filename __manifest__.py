@@ -8,7 +8,12 @@
     "website": "https://github.com/pos-serial-tracking/pos_serial_tracking",
     "license": "LGPL-3",
     "application": True,
-    "depends": ["point_of_sale", "repair", "barcodes_gs1_nomenclature"],
+    "depends": [
+        "point_of_sale",
+        "repair",
+        "barcodes_gs1_nomenclature",
+        "portal",
+    ],
     "external_dependencies": {"python": ["openpyxl"]},
     "data": [
         "security/pos_serial_tracking_security.xml",

@@ -7,8 +7,10 @@ from odoo.http import request
 
 class SerialRecallController(http.Controller):
     """The customer's acknowledgement page of a recall notice: no login, the
-    notice's token is the key. A wrong token is a 404 that shows and changes nothing;
-    the model does the work (serial.recall.notice._get_by_token, _record_answer)."""
+    notice's token (portal.mixin's access_token) is the key, in the path as the mails
+    give it, or as portal's `?access_token=` (the notice's _get_share_url()). A wrong
+    token is a 404 that shows and changes nothing, whoever is logged in; the model
+    does the work (serial.recall.notice._get_by_token, _record_answer)."""
 
     def _notice_or_404(self, notice_id, token):
         # superuser rights only once the token matched (see _get_by_token)
@@ -17,6 +19,18 @@ class SerialRecallController(http.Controller):
             raise NotFound()
         request.update_context(lang=notice.partner_id.lang or request.env.lang)
         return notice.with_context(lang=request.env.lang)
+
+    @http.route(
+        "/serial/recall/<int:notice_id>",
+        type="http",
+        auth="public",
+        methods=["GET"],
+    )
+    def serial_recall_notice_shared(self, notice_id, access_token=None):
+        notice = self._notice_or_404(notice_id, access_token)
+        values = notice._page_values()
+        values.update(token=access_token, thanks=False, error=None)
+        return request.render("pos_serial_tracking.serial_recall_notice_page", values)
 
     @http.route(
         "/serial/recall/<int:notice_id>/<string:token>",

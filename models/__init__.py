@@ -25,7 +25,7 @@ from . import serial_demo_data
 from . import serial_prefix_summary
 from . import serial_recall
 from . import serial_recall_line
-from . import serial_mail_batch
 from . import serial_recall_notice
 from . import mail_mail
+from . import mail_template
 from . import res_config_settings

@@ -254,10 +254,10 @@ class PosConfig(models.Model):
                     "reference": self.name,
                     # the cashier is the line's user: no name in the hashed note
                     "note": _(
-                        "Sale attempt blocked at %(till)s: the unit is reported "
+                        "Sale attempt blocked at %(till)s: the unit is in state "
                         "%(state)s.",
                         till=self.name,
-                        state=lot._state_label(lot.serial_state).lower(),
+                        state=lot._state_label(lot.serial_state),
                     ),
                 }
                 for lot in lots

@@ -2,7 +2,6 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 
-from .serial_mail_batch import queue_template_mails
 from .stock_lot import SERIAL_READERS
 
 WARRANTY_DAYS_KEY = "serial_warranty_days"  # context: the warranty outreach's horizon
@@ -107,4 +106,4 @@ class ResPartner(models.Model):
         template = self.env.ref(WARRANTY_MAIL_TEMPLATE).with_context(
             **{WARRANTY_DAYS_KEY: days}
         )
-        return queue_template_mails(template, customers)
+        return template._queue_mail_batch(customers.ids)

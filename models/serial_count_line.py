@@ -102,7 +102,6 @@ class SerialCountLine(models.Model):
             location = line.sudo().found_location_id
             where = location.complete_name
             state = Lot._state_label(line.found_state)
-            state = state[:1].upper() + state[1:]
             if line.status == "unknown":
                 line.finding = _("Not registered in this company.")
             elif line.status == "pending":

@@ -222,15 +222,16 @@ def refusal_message(env, event, name, state):
         )
     if event == "sold" and state in ("lost", "stolen", "recalled", "scrapped"):
         return env._(
-            "Serial %(serial)s is %(state)s and cannot be sold. Keep the unit "
-            "aside and call a Serial Manager.",
+            "Serial %(serial)s is in state %(state)s and cannot be sold. Keep the "
+            "unit aside and call a Serial Manager.",
             serial=name,
-            state=state_label.lower(),
+            state=state_label,
         )
     return env._(
-        "Serial %(serial)s is %(state)s: it cannot be %(event)s. Check the serial, "
-        "or ask a Serial Manager to correct its state first.",
+        "Serial %(serial)s is in state %(state)s, which does not allow the event "
+        "%(event)s. Check the serial, or ask a Serial Manager to correct its state "
+        "first.",
         serial=name,
-        state=state_label.lower(),
-        event=Lot._event_label(event).lower(),
+        state=state_label,
+        event=Lot._event_label(event),
     )

@@ -40,7 +40,6 @@ from itertools import islice
 
 from psycopg2.extensions import TransactionRollbackError
 
-from odoo import modules
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import config
 
@@ -359,14 +358,12 @@ def staged_row(row):
 
 
 def rollback(env):
-    """Undo the slice's work since its last commit (a test's transaction is the
-    test's: its savepoints undo the failed work there)."""
-    if not modules.module.current_test:
-        env.cr.rollback()
+    """Undo the slice's work since its last commit
+    (stock.lot.import.batch._rollback_import_job)."""
+    env["stock.lot.import.batch"]._rollback_import_job()
 
 
 def commit(env):
-    """Commit the work done so far (a killed worker keeps it); not in a test, whose
-    transaction is rolled back after."""
-    if not modules.module.current_test:
-        env.cr.commit()
+    """Commit the work done so far, so that a killed worker keeps it
+    (stock.lot.import.batch._commit_import_job)."""
+    env["stock.lot.import.batch"]._commit_import_job()

@@ -358,14 +358,10 @@ class SerialRecall(models.Model):
                 }
             )
             recall._message_log(
-                body=_(
-                    "Recall closed: %(count)s units %(resolution)s.",
-                    count=len(lines),
-                    resolution=dict(
-                        self.env["serial.recall.line"]
-                        ._fields["resolution"]
-                        ._description_selection(self.env)
-                    )[resolution].lower(),
+                body=(
+                    _("Recall closed: %(count)s units released.", count=len(lines))
+                    if resolution == "released"
+                    else _("Recall closed: %(count)s units scrapped.", count=len(lines))
                 )
             )
         return True
@@ -377,15 +373,27 @@ class SerialRecall(models.Model):
         wrong = self.filtered(lambda recall: recall.state != state)
         if wrong:
             states = dict(self._fields["state"]._description_selection(self.env))
-            raise UserError(
-                _(
-                    "Recall %(recall)s is %(state)s: this can be done only on a "
-                    "recall that is %(expected)s.",
-                    recall=wrong[0].name,
-                    state=states[wrong[0].state].lower(),
-                    expected=states[state].lower(),
+            names = {"recall": wrong[0].name, "state": states[wrong[0].state]}
+            if state == "draft":
+                message = _(
+                    "Recall %(recall)s is in state %(state)s: this can be done only "
+                    "on a draft recall.",
+                    **names,
                 )
-            )
+            elif state == "active":
+                message = _(
+                    "Recall %(recall)s is in state %(state)s: this can be done only "
+                    "on an active recall.",
+                    **names,
+                )
+            else:
+                message = _(
+                    "Recall %(recall)s is in state %(state)s: this can be done only "
+                    "on a recall in state %(expected)s.",
+                    expected=states[state],
+                    **names,
+                )
+            raise UserError(message)
 
     def _event_document(self):
         self.ensure_one()

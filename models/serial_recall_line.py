@@ -128,7 +128,9 @@ class SerialRecallLine(models.Model):
                     "Only the units whose notice was not delivered can be resent: "
                     "the outreach of serial %(serial)s is %(state)s.",
                     serial=delivered[0].lot_id.name,
-                    state=dict(OUTREACH_STATES).get(delivered[0].outreach_state, "-"),
+                    state=dict(
+                        self._fields["outreach_state"]._description_selection(self.env)
+                    ).get(delivered[0].outreach_state, "-"),
                 )
             )
         self._set_outreach("to_notify", ("not_delivered",))
@@ -148,16 +150,35 @@ class SerialRecallLine(models.Model):
             )
         wrong = self.filtered(lambda line: line.outreach_state not in from_states)
         if wrong:
-            raise UserError(
-                _(
-                    "Serial %(serial)s cannot be marked %(new)s: its outreach is "
-                    "%(state)s. Select units at a customer that are not settled yet.",
-                    serial=wrong[0].lot_id.name,
-                    new=dict(OUTREACH_STATES)[outreach_state].lower(),
-                    state=dict(OUTREACH_STATES).get(wrong[0].outreach_state, "-"),
-                )
-            )
+            raise UserError(wrong[0]._outreach_refusal(outreach_state))
         self.write({"outreach_state": outreach_state})
+
+    def _outreach_refusal(self, outreach_state):
+        """Why this line's outreach cannot become `outreach_state`: a whole sentence
+        per target, the current state's label as it is."""
+        self.ensure_one()
+        labels = dict(self._fields["outreach_state"]._description_selection(self.env))
+        names = {
+            "serial": self.lot_id.name,
+            "state": labels.get(self.outreach_state, "-"),
+        }
+        if outreach_state == "remedied":
+            return _(
+                "Serial %(serial)s cannot be marked remedied: its outreach is "
+                "%(state)s. Select units at a customer that are not settled yet.",
+                **names,
+            )
+        if outreach_state == "unreachable":
+            return _(
+                "Serial %(serial)s cannot be marked unreachable: its outreach is "
+                "%(state)s. Select units at a customer that are not settled yet.",
+                **names,
+            )
+        return _(
+            "Serial %(serial)s cannot be notified again: its outreach is %(state)s. "
+            "Only the units whose notice was not delivered can be.",
+            **names,
+        )
 
     def _active_recall_notes(self, lots):
         """{lot id: what its form, history and certificate say} for the `lots` (read

@@ -1,11 +1,9 @@
-import hmac
 import secrets
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, consteq
 
-from .serial_mail_batch import queue_template_mails
 from .serial_recall_line import ANSWERS
 
 NOTICE_STATES = [
@@ -22,12 +20,20 @@ NOTICE_MAIL_TEMPLATE = "pos_serial_tracking.serial_recall_notice_mail_template"
 
 class SerialRecallNotice(models.Model):
     """The notice to one customer of a recall, grouping their units, queued through
-    Odoo's mail queue, with the unguessable token of their acknowledgement page."""
+    Odoo's mail queue, with the unguessable token of their acknowledgement page
+    (portal.mixin's access_token: 43 random characters, readable by system
+    administrators only)."""
 
     _name = "serial.recall.notice"
+    _inherit = "portal.mixin"
     _description = "Serial Recall Notice"
     _order = "recall_id, id"
     _check_company_auto = True
+
+    @api.model
+    def _default_access_token(self):
+        # longer than portal.mixin's own (a uuid4): the page needs no login
+        return secrets.token_urlsafe(32)
 
     recall_id = fields.Many2one(
         "serial.recall", required=True, index=True, ondelete="cascade"
@@ -41,7 +47,11 @@ class SerialRecallNotice(models.Model):
     line_ids = fields.One2many(
         "serial.recall.line", "notice_id", string="Customer's Units"
     )
-    access_token = fields.Char(copy=False, groups="base.group_system")
+    access_token = fields.Char(
+        copy=False,
+        default=lambda self: self._default_access_token(),
+        groups="base.group_system",
+    )
     unit_count = fields.Integer(
         string="Units", compute="_compute_unit_count", store=True
     )
@@ -131,12 +141,18 @@ class SerialRecallNotice(models.Model):
             )
             notice.answer_date = max(answered.mapped("answer_date"), default=False)
 
-    def _compute_ack_url(self):
-        tokens = {notice.id: notice.access_token for notice in self.sudo()}
+    def _compute_access_url(self):
         for notice in self:
+            # the page without its key: _get_share_url() adds ?access_token=
+            notice.access_url = f"/serial/recall/{notice.id}" if notice.id else "#"
+
+    def _compute_ack_url(self):
+        for notice in self:
+            # the key in the path, as the mails carry it (the controller takes both)
             notice.ack_url = (
-                f"{notice.get_base_url()}/serial/recall/{notice.id}/{tokens[notice.id]}"
-                if notice.id and tokens[notice.id]
+                f"{notice.get_base_url()}{notice.access_url}/"
+                f"{notice.sudo()._portal_ensure_token()}"
+                if notice.id
                 else False
             )
 
@@ -241,16 +257,13 @@ class SerialRecallNotice(models.Model):
             )
         }
         new_groups = [group for group in groups if group[:2] not in existing]
-        # the token is readable by system administrators only: written as superuser
+        # the token (access_token's default) is readable by system administrators
+        # only: written as superuser
         created = (
             self.sudo()
             .create(
                 [
-                    {
-                        "recall_id": recall.id,
-                        "partner_id": partner.id,
-                        "access_token": secrets.token_urlsafe(32),
-                    }
+                    {"recall_id": recall.id, "partner_id": partner.id}
                     for recall, partner, _line_ids in new_groups
                 ]
             )
@@ -319,10 +332,10 @@ class SerialRecallNotice(models.Model):
 
     def _send_notice_mails(self, notices):
         """One mail per notice from the editable template, rendered for many notices
-        at once (models/serial_mail_batch.py), left in the queue for the `mail`
+        at once (mail.template._queue_mail_batch), left in the queue for the `mail`
         cron."""
         template = self.env.ref(NOTICE_MAIL_TEMPLATE)
-        mails = queue_template_mails(template, notices)
+        mails = template._queue_mail_batch(notices.ids)
         self._update_per_record(
             notices,
             "mail_id",
@@ -392,13 +405,13 @@ class SerialRecallNotice(models.Model):
 
     @api.model
     def _get_by_token(self, notice_id, token):
-        """The notice `notice_id` as superuser if `token` is its token, else an
-        empty recordset: the only way in for the public page."""
+        """The notice `notice_id` as superuser if `token` is its token (portal.mixin's
+        access_token, compared in constant time), else an empty recordset: the only
+        way in for the public page, whoever is logged in."""
         notice = self.sudo().browse(notice_id).exists()
         if not notice or not notice.access_token or not isinstance(token, str):
             return self
-        expected = notice.access_token.encode()
-        if not hmac.compare_digest(expected, token.encode()):
+        if not consteq(notice.access_token.encode(), token.encode()):
             return self
         return notice
 

@@ -487,7 +487,7 @@ class StockLot(models.Model):
     def _state_label(self, state):
         """A state's label in the user's language (the selection's translation)."""
         labels = dict(self._fields["serial_state"]._description_selection(self.env))
-        return labels.get(state) or _("registered but not received")
+        return labels.get(state) or _("Registered, not received")
 
     def _event_label(self, event):
         """An event's label in the user's language (the selection's translation)."""

@@ -358,6 +358,22 @@ class StockLotImportBatch(models.Model):
         one slice of work on the oldest queued batch (see serial_import_job)."""
         job.process_queue(self.env)
 
+    @api.model
+    def _commit_import_job(self):
+        """The background job's transaction boundary: commit what its slice did so
+        far (an attempt counted, a chunk of rows staged), so that a worker killed
+        later keeps it and the next wake-up resumes from there. Override it (with
+        _rollback_import_job) to run the job inside a transaction you own, as the
+        tests do (tests/test_stock_lot_import_background.py)."""
+        # the job's own cursor (a cron worker's), committed by design: see above
+        self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    @api.model
+    def _rollback_import_job(self):
+        """Undo what the background job's slice did since its last commit (a
+        registration that failed), before it records the failure."""
+        self.env.cr.rollback()
+
     def action_view_lots(self):
         self.ensure_one()
         return {

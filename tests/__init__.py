@@ -29,6 +29,7 @@ from . import test_serial_integrity_run
 from . import test_serial_recall_outreach
 from . import test_serial_recall_delivery
 from . import test_serial_recall_flow
+from . import test_mail_template_queue
 from . import test_serial_epcis
 from . import test_serial_certificate_report
 from . import test_serial_document_names

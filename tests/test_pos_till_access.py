@@ -248,7 +248,7 @@ class TestPosTillAccess(SerialPosSyncCommon):
         self.assertIn("volé", verdict["title"])
         self.assertIn("volé", verdict["message"])
         self.assertNotIn("stolen", verdict["message"])
-        self.assertIn("volé", self._blocked_lines(self.lot).note)
+        self.assertIn("in state Volé", self._blocked_lines(self.lot).note)
 
     def test_labels_in_refusals_are_translated(self):
         self._translate_selection("stock.lot", "serial_state", "stolen", "Volé")
@@ -258,9 +258,11 @@ class TestPosTillAccess(SerialPosSyncCommon):
         )
         french = self.env["stock.lot"].with_context(lang="fr_FR")
         lot = self._receive_serials(self.phone, ["TILL-LABEL"]).with_env(french.env)
-        with self.assertRefused("en stock: it cannot be fin de réparation"):
+        with self.assertRefused(
+            "in state En stock, which does not allow the event Fin de réparation"
+        ):
             lot._apply_serial_events([{"lot": lot, "event": "repair_out"}])
-        with self.assertRefused("volé and cannot be sold", UserError):
+        with self.assertRefused("in state Volé and cannot be sold", UserError):
             self.lot.with_env(french.env)._apply_serial_events(
                 [{"lot": self.lot, "event": "sold"}]
             )

@@ -86,7 +86,7 @@ class TestSerialLifecycle(SerialTrackingCommon):
         self._scrap(lot)
         self.assertEqual(lot.serial_state, "scrapped")
         self.assertEqual(self._history(lot)[-1], ("scrapped", "in_stock", "scrapped"))
-        with self.assertRefused("Serial P1-X1 is scrapped and cannot be sold"):
+        with self.assertRefused("Serial P1-X1 is in state Scrapped and cannot be sold"):
             self._deliver(lot, self.customer)
 
     def test_inventory_adjustment_loses_and_finds(self):
@@ -104,7 +104,7 @@ class TestSerialLifecycle(SerialTrackingCommon):
         lot.with_user(self.serial_manager)._mark_serial_state(
             "marked_lost", "Not on shelf"
         )
-        with self.assertRefused("Serial P1-L1 is lost and cannot be sold"):
+        with self.assertRefused("Serial P1-L1 is in state Lost and cannot be sold"):
             self._deliver(lot, self.customer)
         self.assertEqual(lot.serial_state, "lost")
 
@@ -121,7 +121,7 @@ class TestSerialLifecycle(SerialTrackingCommon):
         repair.action_validate()
         repair.action_repair_start()
         self.assertEqual(lot.serial_state, "in_repair")
-        with self.assertRefused("Serial P1-REP1 is in repair"):
+        with self.assertRefused("Serial P1-REP1 is in state In Repair"):
             self._deliver(lot, self.customer)
         repair.action_repair_end()
         self.assertEqual(repair.state, "done")
@@ -161,7 +161,7 @@ class TestSerialLifecycle(SerialTrackingCommon):
         self.assertEqual(lot.serial_state, "in_stock")
         as_manager._mark_serial_state("recalled", "Battery recall 2026-01")
         self.assertEqual(lot.serial_state, "recalled")
-        with self.assertRefused("recalled and cannot be sold"):
+        with self.assertRefused("in state Recalled and cannot be sold"):
             self._deliver(lot, self.customer)
         as_manager._mark_serial_state("recall_closed", "Battery replaced")
         self.assertEqual(lot.serial_state, "in_stock")

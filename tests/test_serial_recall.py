@@ -212,7 +212,9 @@ class TestSerialRecall(SerialRecallMixin, SerialTrackingCommon):
             (event.reference, event.note, event.user_id),
             (recall.name, REASON, self.serial_manager),
         )
-        with self.assertRefused("is active: this can be done only on a recall"):
+        with self.assertRefused(
+            "is in state Active: this can be done only on a draft recall"
+        ):
             recall.action_activate()
 
     def test_return_transfer_and_repair_update_lines(self):

@@ -436,3 +436,27 @@ class TestSerialRecallAckPage(RecallOutreachMixin, SerialDataMixin, HttpCase):
         )
         self.assertEqual(response.status_code, 400)
         self.assertEqual(self._line_answers(), [("notified", False)] * 3)
+
+    def test_portal_share_url_opens_the_page_and_the_token_is_the_only_key(self):
+        """portal.mixin's share link (`?access_token=`) opens the same page; a
+        logged-in Serial Manager with a wrong token gets the 404 too."""
+        manager = self._create_user(
+            "ack_manager", "pos_serial_tracking.group_serial_manager"
+        )
+        notice = self.alice_notice.with_user(manager)
+        self.assertEqual(notice.access_url, f"/serial/recall/{notice.id}")
+        share_url = notice.sudo()._get_share_url()
+        self.assertIn(f"access_token={notice.sudo().access_token}", share_url)
+        response = self.url_open(share_url)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("RCL-A1", response.text)
+        self.assertNotIn("RCL-B1", response.text)
+        self.assertIn(self._url(self.alice_notice) + "/answer", response.text)
+        self.assertEqual(self.url_open(notice.access_url).status_code, 404)
+        self.authenticate(manager.login, manager.login)
+        wrong = self.bob_notice.sudo().access_token
+        for url in (
+            self._url(self.alice_notice, wrong),
+            f"{notice.access_url}?access_token={wrong}",
+        ):
+            self.assertEqual(self.url_open(url).status_code, 404, url)

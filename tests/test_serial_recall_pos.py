@@ -111,7 +111,7 @@ class TestSerialRecallPosTours(SerialPosHttpCommon):
         self.assertEqual(attempt.new_state, "recalled")
         self.assertEqual(attempt.user_id, self.pos_user)
         self.assertEqual(attempt.pos_config_id, self.main_pos_config)
-        self.assertIn("reported recalled", attempt.note)
+        self.assertIn("in state Recalled", attempt.note)
         # other classes commit their tills' conflicts: only this till's count here
         self.assertFalse(
             self.env["serial.conflict"]
