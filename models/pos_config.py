@@ -384,16 +384,24 @@ class SerialVerdict:
             )
         elif state in ("lost", "stolen"):
             self.reason, self.alert = "blocked", True
-            # the state's label in the cashier's language, not its technical key
-            label = lot._state_label(state).lower()
-            self.title = _("Do not sell: unit reported %(state)s", state=label)
-            self.message = _(
-                "Serial %(serial)s is reported %(state)s. Do not sell it and do not "
-                "hand the unit back: keep it aside and call your manager. This attempt "
-                "has been recorded.",
-                state=label,
-                **names,
-            )
+            # a whole sentence per state: a translator words each one (a label
+            # case-changed inside a sentence reads wrong in German)
+            if state == "lost":
+                self.title = _("Do not sell: unit reported lost")
+                self.message = _(
+                    "Serial %(serial)s is reported lost. Do not sell it and do not "
+                    "hand the unit back: keep it aside and call your manager. This "
+                    "attempt has been recorded.",
+                    **names,
+                )
+            else:
+                self.title = _("Do not sell: unit reported stolen")
+                self.message = _(
+                    "Serial %(serial)s is reported stolen. Do not sell it and do not "
+                    "hand the unit back: keep it aside and call your manager. This "
+                    "attempt has been recorded.",
+                    **names,
+                )
         elif state == "sold":
             self.reason = "already_sold"
             self.title = _("Serial already sold")
