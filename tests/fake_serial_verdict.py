@@ -41,4 +41,7 @@ class PosConfig(models.Model):
 class SerialConflict(models.Model):
     _inherit = "serial.conflict"
 
-    reason = fields.Selection(selection_add=[("quarantine", "In quarantine")])
+    reason = fields.Selection(
+        selection_add=[("quarantine", "In quarantine")],
+        ondelete={"quarantine": "cascade"},
+    )

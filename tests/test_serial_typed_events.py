@@ -60,6 +60,18 @@ class TestSerialVerdictRuleExtension(SerialPosSyncCommon):
         from .fake_serial_verdict import PosConfig, SerialConflict
 
         cls.loader.update_registry((PosConfig, SerialConflict))
+        # a cashier with Point of Sale: User rights only
+        cls.cashier = cls._create_user(
+            "quarantine_cashier", "base.group_user", "point_of_sale.group_pos_user"
+        )
+        cls.cashier.write(
+            {
+                "company_id": cls.company.id,
+                "company_ids": [(6, 0, cls.company.ids)],
+                # Odoo posts in the user's name
+                "email": "quarantine_cashier@example.com",
+            }
+        )
 
     @classmethod
     def tearDownClass(cls):
@@ -68,13 +80,23 @@ class TestSerialVerdictRuleExtension(SerialPosSyncCommon):
 
     def setUp(self):
         super().setUp()
-        self.open_new_session()
+        # the cashier opens the till, as from the Point of Sale dashboard
+        self.config.with_user(self.cashier).open_ui()
+        self.pos_session = self.config.current_session_id
+        self.currency = self.pos_session.currency_id
+        self.pricelist = self.config.pricelist_id
+        self.pos_session.set_opening_control(0, None)
+
+    def _as_cashier(self, records):
+        return records.with_user(self.cashier).with_context(
+            allowed_company_ids=self.company.ids
+        )
 
     def test_till_and_sync_honour_the_added_rule(self):
         held = self._receive_serials(self.phone, ["QRT-1"])
         held.ref = "Quarantine 2026-07"
         self._receive_serials(self.phone, ["QRT-2"])
-        refused, sold_ok = self.config.check_pos_serials(
+        refused, sold_ok = self._as_cashier(self.config).check_pos_serials(
             self.phone.id, ["QRT-1", "QRT-2"]
         )
         self.assertEqual(
@@ -90,7 +112,9 @@ class TestSerialVerdictRuleExtension(SerialPosSyncCommon):
             ),
         )
         self.assertTrue(sold_ok["ok"])
-        order = self._sync(self._order([(self.phone, ["QRT-1"])]))
+        data = {**self._order([(self.phone, ["QRT-1"])]), "user_id": self.cashier.id}
+        result = self._as_cashier(self.env["pos.order"]).sync_from_ui([data])
+        order = self.env["pos.order"].browse(result["pos.order"][0]["id"])
         self.assertEqual(order.state, "paid")
         conflict = (
             self.env["serial.conflict"].sudo().search([("pos_order_id", "=", order.id)])
