@@ -71,6 +71,11 @@ class SerialEvent:
                 f"Unknown key(s) {', '.join(map(repr, unknown))} in a serial event: "
                 f"use {', '.join(sorted(keys))}."
             )
+        missing = [key for key in ("lot", "event") if key not in values]
+        if missing:
+            raise ValueError(
+                f"A serial event needs {' and '.join(missing)}: {values!r} has not."
+            )
         return cls(**values)
 
     @classmethod

@@ -71,7 +71,7 @@ class VerdictRule(NamedTuple):
     refuse: Callable[[SerialCheck], Refusal]
 
 
-@dataclass
+@dataclass(frozen=True)
 class SerialVerdict:
     """Whether one serial can be sold at a till, and what to tell the cashier if
     not (`reason` None: it can)."""
@@ -89,21 +89,27 @@ class SerialVerdict:
     def judge(cls, check, rules):
         """The verdict of the first of `rules` applying to `check`; none: sellable,
         with the end of the product's warranty if it has one."""
-        verdict = cls(check.serial, check.lot, expiry=check.expiry)
         for rule in rules:
             if rule.applies(check):
                 refusal = rule.refuse(check)
-                verdict.reason = rule.reason
-                verdict.title, verdict.message = refusal.title, refusal.message
-                verdict.alert = refusal.alert
-                return verdict
-        months = check.product.warranty_months
-        if months:
-            verdict.warranty_end = fields.Date.to_string(
+                return cls(
+                    check.serial,
+                    check.lot,
+                    reason=rule.reason,
+                    title=refusal.title,
+                    message=refusal.message,
+                    alert=refusal.alert,
+                    expiry=check.expiry,
+                )
+        warranty_end = False
+        if months := check.product.warranty_months:
+            warranty_end = fields.Date.to_string(
                 fields.Date.context_today(check.config)
                 + relativedelta(months=months, days=-1)
             )
-        return verdict
+        return cls(
+            check.serial, check.lot, warranty_end=warranty_end, expiry=check.expiry
+        )
 
     @property
     def ok(self):

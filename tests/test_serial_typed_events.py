@@ -28,6 +28,8 @@ class TestSerialEventValues(SerialTrackingCommon):
             lot._apply_serial_events(
                 [{"lot": lot, "event": "marked_lost", "comment": "Not found"}]
             )
+        with self.assertRaisesRegex(ValueError, "A serial event needs event"):
+            lot._apply_serial_events([{"lot": lot, "note": "Not found"}])
         self.assertEqual(lot.serial_state, "in_stock")
         self.assertEqual(self._history(lot)[-1][0], "received")
 
