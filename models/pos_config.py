@@ -208,14 +208,14 @@ class PosConfig(models.Model):
             )
             other = lots.filtered(lambda l, s=serial: l.name == s) - lot
             check = SerialCheck(
-                self,
-                product,
-                serial,
-                lot[:1],
-                other[:1],
-                lot[:1].id in in_shop,
-                open_orders.get(serial),
-                source,
+                config=self,
+                product=product,
+                serial=serial,
+                lot=lot[:1],
+                other_lot=other[:1],
+                in_shop=lot[:1].id in in_shop,
+                open_order=open_orders.get(serial),
+                source=source,
                 expiry=expiries.get(lot[:1].id),
                 scanned_expiry=scanned_expiries.get(serial),
                 on_date=on_date,
@@ -229,7 +229,9 @@ class PosConfig(models.Model):
         in order; the first applying to the serial's SerialCheck refuses it (the till
         shows the Refusal; the sync records a serial.conflict with the reason). Extend
         it with super(), e.g. ``return super()._serial_verdict_rules() +
-        (VerdictRule("quarantine", is_quarantined, refuse_quarantined),)``."""
+        (VerdictRule("quarantine", is_quarantined, refuse_quarantined),)``; a new
+        reason is also added to serial.conflict's `reason` (selection_add), which the
+        sync records."""
         return RULES
 
     def _record_blocked_attempts(self, verdicts, session_id):
