@@ -1,10 +1,9 @@
-from dateutil.relativedelta import relativedelta
-
 from odoo import _, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools.misc import format_date
 
+from .serial_event import SerialEvent
 from .serial_lifecycle import SELLABLE_STATES
+from .serial_verdict import RULES, SerialCheck, SerialVerdict
 
 SNAPSHOT_LIMIT = 20000  # sellable serials a till keeps for offline checks
 # sessions a cashier sells in (the states in which Odoo lets a user into the till)
@@ -170,9 +169,11 @@ class PosConfig(models.Model):
         scanned_expiries=None,
         on_date=None,
     ):
-        """One SerialVerdict per serial. `scanned_expiries`: {serial: date} of the
-        GS1 codes scanned; `on_date`: the day of the sale (today by default, in the
-        time zone of stock.lot._serial_timezone), against which expiries are read."""
+        """One SerialVerdict per serial, by the rules of _serial_verdict_rules.
+        `scanned_expiries`: {serial: date} of the GS1 codes scanned; `on_date`: the day
+        of the sale (today by default, in the time zone of
+        stock.lot._serial_timezone), against which expiries are read."""
+        rules = self._serial_verdict_rules()
         lots = self._find_lots(serials)
         expiries = lots._serial_expiry_dates()
         scanned_expiries = scanned_expiries or {}
@@ -206,22 +207,32 @@ class PosConfig(models.Model):
                 lambda l, s=serial: l.name == s and l.product_id == product
             )
             other = lots.filtered(lambda l, s=serial: l.name == s) - lot
-            verdicts.append(
-                SerialVerdict(
-                    self,
-                    product,
-                    serial,
-                    lot[:1],
-                    other[:1],
-                    lot[:1].id in in_shop,
-                    open_orders.get(serial),
-                    source,
-                    expiry=expiries.get(lot[:1].id),
-                    scanned_expiry=scanned_expiries.get(serial),
-                    on_date=on_date,
-                )
+            check = SerialCheck(
+                config=self,
+                product=product,
+                serial=serial,
+                lot=lot[:1],
+                other_lot=other[:1],
+                in_shop=lot[:1].id in in_shop,
+                open_order=open_orders.get(serial),
+                source=source,
+                expiry=expiries.get(lot[:1].id),
+                scanned_expiry=scanned_expiries.get(serial),
+                on_date=on_date,
             )
+            verdicts.append(SerialVerdict.judge(check, rules))
         return verdicts
+
+    def _serial_verdict_rules(self):
+        """The rules a serial is sold by, at the till and at the sync of a paid order:
+        an ordered tuple of serial_verdict.VerdictRule(reason, applies, refuse), read
+        in order; the first applying to the serial's SerialCheck refuses it (the till
+        shows the Refusal; the sync records a serial.conflict with the reason). Extend
+        it with super(), e.g. ``return super()._serial_verdict_rules() +
+        (VerdictRule("quarantine", is_quarantined, refuse_quarantined),)``; a new
+        reason is also added to serial.conflict's `reason` (selection_add), which the
+        sync records."""
+        return RULES
 
     def _record_blocked_attempts(self, verdicts, session_id):
         """Write a blocked sale attempt (a lost or stolen unit) to the unit's history,
@@ -245,21 +256,21 @@ class PosConfig(models.Model):
         recorded = {lot_id for (lot_id,) in cr.fetchall()}
         self.env["stock.lot"]._apply_serial_events(
             [
-                {
-                    "lot": lot,
-                    "event": "blocked_sale",
-                    "pos_config_id": self.id,
-                    "res_model": "pos.session",
-                    "res_id": session_id,
-                    "reference": self.name,
+                SerialEvent(
+                    lot,
+                    "blocked_sale",
+                    pos_config_id=self.id,
+                    res_model="pos.session",
+                    res_id=session_id,
+                    reference=self.name,
                     # the cashier is the line's user: no name in the hashed note
-                    "note": _(
+                    note=_(
                         "Sale attempt blocked at %(till)s: the unit is in state "
                         "%(state)s.",
                         till=self.name,
                         state=lot._state_label(lot.serial_state),
                     ),
-                }
+                )
                 for lot in lots
                 if lot.id not in recorded
             ]
@@ -315,7 +326,8 @@ class PosConfig(models.Model):
         {reason: {"title", "message", "alert"}}, each message with placeholders:
         %(serial)s, and %(date)s (the expiry passed) or %(scanned)s and
         %(registered)s (the expiries that differ), dates as the user reads them. The
-        server's verdicts (SerialVerdict._refuse_expiry) fill them, and so does the
+        server's verdicts (serial_verdict.refuse_expired and
+        refuse_expiry_mismatch) fill them, and so does the
         till offline from its snapshot: one text for both. Override it, with super(),
         to change what the cashier is told."""
         return {
@@ -337,182 +349,4 @@ class PosConfig(models.Model):
                 ),
                 "alert": False,
             },
-        }
-
-
-class SerialVerdict:
-    """Whether one serial can be sold at a till, and what to tell the cashier if not."""
-
-    def __init__(
-        self,
-        config,
-        product,
-        serial,
-        lot,
-        other_lot,
-        in_shop,
-        open_order,
-        source,
-        expiry=None,
-        scanned_expiry=None,
-        on_date=None,
-    ):
-        # not a model: `_` could not find the user's language here, the env's can
-        _ = config.env._
-        self.serial, self.lot = serial, lot
-        self.warranty_end = False
-        self.expiry = expiry
-        state = lot.serial_state
-        names = {"serial": serial, "product": product.display_name}
-        self.reason, self.alert = None, False
-        if not lot and other_lot:
-            self.reason = "wrong_product"
-            self.title = _("Serial of another product")
-            self.message = _(
-                "Serial %(serial)s belongs to %(other)s, not to %(product)s. Select "
-                "the right product, then enter the serial again.",
-                other=other_lot.product_id.display_name,
-                **names,
-            )
-        elif not lot:
-            self.reason = "unknown"
-            self.title = _("Unknown serial")
-            self.message = _(
-                "Serial %(serial)s is not registered for %(product)s. Check the serial "
-                "on the unit; if it is right, ask an inventory user to register it.",
-                **names,
-            )
-        elif state in ("lost", "stolen"):
-            self.reason, self.alert = "blocked", True
-            # a whole sentence per state: a translator words each one (a label
-            # case-changed inside a sentence reads wrong in German)
-            if state == "lost":
-                self.title = _("Do not sell: unit reported lost")
-                self.message = _(
-                    "Serial %(serial)s is reported lost. Do not sell it and do not "
-                    "hand the unit back: keep it aside and call your manager. This "
-                    "attempt has been recorded.",
-                    **names,
-                )
-            else:
-                self.title = _("Do not sell: unit reported stolen")
-                self.message = _(
-                    "Serial %(serial)s is reported stolen. Do not sell it and do not "
-                    "hand the unit back: keep it aside and call your manager. This "
-                    "attempt has been recorded.",
-                    **names,
-                )
-        elif state == "sold":
-            self.reason = "already_sold"
-            self.title = _("Serial already sold")
-            self.message = _(
-                "Serial %(serial)s is already sold (%(document)s). A unit can be sold "
-                "only once: check the serial on the unit.",
-                document=lot.serial_source_ref or _("earlier sale"),
-                **names,
-            )
-        elif state == "recalled":
-            self.reason = "blocked"
-            self.title = _("Serial recalled")
-            self.message = _(
-                "Serial %(serial)s is recalled and cannot be sold. Put the unit aside "
-                "for the recall.",
-                **names,
-            )
-        elif state not in SELLABLE_STATES:
-            self.reason = "not_sellable"
-            self.title = _("Serial not sellable")
-            self.message = {
-                "scrapped": _(
-                    "Serial %(serial)s was scrapped and cannot be sold.", **names
-                ),
-                "in_repair": _(
-                    "Serial %(serial)s is in repair and cannot be sold until the "
-                    "repair is finished.",
-                    **names,
-                ),
-            }.get(state) or _(
-                "Serial %(serial)s is registered but was never received into stock. "
-                "Ask an inventory user to receive it first.",
-                **names,
-            )
-        elif self._refuse_expiry(config, names, expiry, scanned_expiry, on_date):
-            pass  # reason, title and message set
-        elif not in_shop:
-            self.reason = "elsewhere"
-            self.title = _("Serial not in this shop")
-            self.message = _(
-                "Serial %(serial)s is not in this shop's stock (%(location)s). Check "
-                "the serial, or transfer the unit here first.",
-                location=source.display_name,
-                **names,
-            )
-        elif open_order:
-            self.reason = "duplicate"
-            self.title = _("Serial in another open order")
-            self.message = _(
-                "Serial %(serial)s is already in another open order (%(order)s). "
-                "Finish or cancel that order first.",
-                order=open_order.name,
-                **names,
-            )
-        else:
-            self.title = self.message = ""
-            months = product.warranty_months
-            if months:
-                self.warranty_end = fields.Date.to_string(
-                    fields.Date.context_today(config)
-                    + relativedelta(months=months, days=-1)
-                )
-
-    def _refuse_expiry(self, config, names, expiry, scanned_expiry, on_date):
-        """Refuse a unit whose expiry has passed on `on_date`, the registered one or
-        the one scanned (GS1 AI 17), and a scanned code giving another expiry than the
-        registered one (its package may be falsified: EU Falsified Medicines rules at
-        the point of dispensing), with the refusals the till also shows offline
-        (pos.config._serial_expiry_refusals). Returns whether it refused."""
-
-        def day(date):
-            return format_date(config.env, date)
-
-        if scanned_expiry and expiry and scanned_expiry != expiry:
-            self._refuse(
-                config,
-                "expiry_mismatch",
-                dict(names, scanned=day(scanned_expiry), registered=day(expiry)),
-            )
-            return True
-        date = expiry or scanned_expiry
-        if date and date < on_date:
-            self._refuse(config, "expired", dict(names, date=day(date)))
-            return True
-        return False
-
-    def _refuse(self, config, reason, values):
-        """Refused for `reason`, told with the till's refusal for it, filled with
-        `values`."""
-        refusal = config._serial_expiry_refusals()[reason]
-        self.reason, self.alert = reason, refusal["alert"]
-        self.title = refusal["title"]
-        try:
-            self.message = refusal["message"] % values
-        except (KeyError, TypeError, ValueError):
-            # a translation whose placeholders do not match: shown unfilled, never
-            # an error (a paid order's sync must not fail on a sentence)
-            self.message = refusal["message"]
-
-    @property
-    def ok(self):
-        return self.reason is None
-
-    def public(self):
-        return {
-            "serial": self.serial,
-            "ok": self.ok,
-            "reason": self.reason or False,
-            "title": self.title,
-            "message": self.message,
-            "alert": self.alert,
-            "warranty_end": self.warranty_end,
-            "expiry": fields.Date.to_string(self.expiry) if self.expiry else False,
         }

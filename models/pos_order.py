@@ -4,6 +4,7 @@ from odoo import _, fields, models
 from odoo.exceptions import UserError
 
 from .pos_config import clean_serial
+from .serial_event import SerialEvent
 from .stock_lot import SERIAL_READERS
 
 _logger = logging.getLogger(__name__)
@@ -152,19 +153,19 @@ class PosOrder(models.Model):
     def _apply_claims(self, claims):
         self.env["stock.lot"].sudo()._apply_serial_events(
             [
-                {
-                    "lot": lot,
-                    "event": "sold" if line.qty > 0 else "returned",
-                    "partner_id": self.partner_id.id or None,
-                    "res_model": "pos.order",
-                    "res_id": self.id,
-                    "reference": self.name,
-                    "pos_config_id": self.config_id.id,
-                    "note": _("Checked offline at the till.")
+                SerialEvent(
+                    lot,
+                    "sold" if line.qty > 0 else "returned",
+                    partner_id=self.partner_id.id or None,
+                    res_model="pos.order",
+                    res_id=self.id,
+                    reference=self.name,
+                    pos_config_id=self.config_id.id,
+                    note=_("Checked offline at the till.")
                     if line.serial_checked_offline
                     else None,
-                    "pos_claim_line_id": line.id,
-                }
+                    pos_claim_line_id=line.id,
+                )
                 for line, lots in claims
                 for lot in lots
             ]
@@ -300,17 +301,17 @@ class PosOrder(models.Model):
         )
         self.env["stock.lot"].sudo()._apply_serial_events(
             [
-                {
-                    "lot": lot,
-                    "event": "conflict",
-                    "res_model": "pos.order",
-                    "res_id": self.id,
-                    "reference": self.name,
-                    "pos_config_id": self.config_id.id,
-                    "note": next(
+                SerialEvent(
+                    lot,
+                    "conflict",
+                    res_model="pos.order",
+                    res_id=self.id,
+                    reference=self.name,
+                    pos_config_id=self.config_id.id,
+                    note=next(
                         v["message"] for v in values_list if v["lot_id"] == lot.id
                     ),
-                }
+                )
                 for lot in lots
             ]
         )

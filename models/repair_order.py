@@ -1,5 +1,7 @@
 from odoo import _, api, fields, models
 
+from .serial_event import SerialEvent
+
 
 class RepairOrder(models.Model):
     _inherit = "repair.order"
@@ -56,14 +58,14 @@ class RepairOrder(models.Model):
     def _record_serial_repair(self, event, applies):
         self.env["stock.lot"]._apply_serial_events(
             [
-                {
-                    "lot": repair.lot_id,
-                    "event": event,
-                    "partner_id": repair.partner_id.id or None,
-                    "res_model": "repair.order",
-                    "res_id": repair.id,
-                    "reference": repair.name,
-                }
+                SerialEvent(
+                    repair.lot_id,
+                    event,
+                    partner_id=repair.partner_id.id or None,
+                    res_model="repair.order",
+                    res_id=repair.id,
+                    reference=repair.name,
+                )
                 for repair in self
                 if repair.lot_id
                 and repair.product_id.tracking == "serial"

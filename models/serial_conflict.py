@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import format_date
 
+from .serial_event import SerialEvent
 from .serial_lifecycle import SELLABLE_STATES
 
 CONFLICT_REASONS = [
@@ -340,20 +341,20 @@ class SerialConflict(models.Model):
             )
         self.env["stock.lot"]._apply_serial_events(
             [
-                {
-                    "lot": lot,
+                SerialEvent(
+                    lot,
                     # the unit leaves with a sale, comes back with a refund
-                    "event": "sold" if line.qty > 0 else "returned",
-                    "partner_id": self.pos_order_id.partner_id.id or None,
-                    "res_model": "pos.order",
-                    "res_id": self.pos_order_id.id,
-                    "reference": self.pos_order_id.name,
-                    "pos_config_id": self.pos_config_id.id,
-                    "note": _(
+                    "sold" if line.qty > 0 else "returned",
+                    partner_id=self.pos_order_id.partner_id.id or None,
+                    res_model="pos.order",
+                    res_id=self.pos_order_id.id,
+                    reference=self.pos_order_id.name,
+                    pos_config_id=self.pos_config_id.id,
+                    note=_(
                         "Serial corrected (typed: %(typed)s).", typed=self.serial or "-"
                     ),
-                    "pos_claim_line_id": line.id,
-                }
+                    pos_claim_line_id=line.id,
+                )
             ]
         )
         move.move_line_ids.filtered(
@@ -433,15 +434,15 @@ class SerialConflict(models.Model):
             return
         self.env["stock.lot"]._apply_serial_events(
             [
-                {
-                    "lot": self.lot_id,
-                    "event": "conflict",
-                    "res_model": "pos.order",
-                    "res_id": self.pos_order_id.id,
-                    "reference": self.pos_order_id.name,
-                    "pos_config_id": self.pos_config_id.id,
-                    "note": note,
-                }
+                SerialEvent(
+                    self.lot_id,
+                    "conflict",
+                    res_model="pos.order",
+                    res_id=self.pos_order_id.id,
+                    reference=self.pos_order_id.name,
+                    pos_config_id=self.pos_config_id.id,
+                    note=note,
+                )
             ]
         )
 

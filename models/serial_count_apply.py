@@ -7,6 +7,7 @@ from odoo.exceptions import UserError
 
 from . import serial_lifecycle as lifecycle
 from .serial_count_line import APPLY_RESULTS
+from .serial_event import SerialEvent
 from .stock_move import EVENT_DOCUMENT
 from .stock_move_line import INTERNAL
 
@@ -90,10 +91,7 @@ def apply_differences(count):
             ),
         )
     env["stock.lot"]._apply_serial_events(
-        [
-            {"lot": line.lot_id, "event": "received", **document}
-            for line in plan["received"]
-        ]
+        [SerialEvent(line.lot_id, "received", **document) for line in plan["received"]]
     )
     env.flush_all()
     for result, result_lines in plan.items():

@@ -2,6 +2,8 @@ import uuid
 
 from odoo import Command, api, fields, models
 
+from .serial_event import SerialEvent
+
 # (product xml id, serial pattern, first number, units, location xml id or None for
 # the main warehouse's stock)
 DEMO_BATCHES = (
@@ -69,15 +71,15 @@ class SerialDemoData(models.AbstractModel):
         Lot = self.env["stock.lot"]
         Lot._apply_serial_events(
             [
-                {"lot": lot, "event": "marked_lost", "note": "Not found at the count"}
+                SerialEvent(lot, "marked_lost", note="Not found at the count")
                 for lot in phones[60:64] | meters_a[50:53]
             ]
             + [
-                {"lot": lot, "event": "marked_stolen", "note": "Display case broken"}
+                SerialEvent(lot, "marked_stolen", note="Display case broken")
                 for lot in phones[64:67] | watches[30:32]
             ]
             + [
-                {"lot": lot, "event": "recalled", "note": "Batch B sensor drift"}
+                SerialEvent(lot, "recalled", note="Batch B sensor drift")
                 for lot in meters_b[:12]
             ]
         )

@@ -33,11 +33,12 @@ PROTECTED_FIELDS = {
 
 
 def apply_events(env, events):
-    """Apply `events` (see stock.lot._apply_serial_events) as env's user."""
+    """Apply `events` (SerialEvent, see stock.lot._apply_serial_events) as env's
+    user."""
     if not events:
         return
     cr = env.cr
-    lot_ids = sorted({event["lot"].id for event in events})
+    lot_ids = sorted({event.lot.id for event in events})
     env["stock.lot"].browse(lot_ids).flush_recordset()
     cr.execute(
         """SELECT id, name, product_id, company_id, serial_state FROM stock_lot
@@ -62,35 +63,35 @@ def apply_events(env, events):
     now = fields.Datetime.to_string(fields.Datetime.now())
     rows = []
     for event in events:
-        lot_id = event["lot"].id
+        lot_id = event.lot.id
         _id, name, product_id, company_id, _state = current[lot_id]
         company_id = company_id or env.company.id
         old_state = states[lot_id]
         new_state = next_state(env, event, name, old_state)
         states[lot_id] = new_state
-        if event["event"] == "sold":
-            sales[lot_id] = (event.get("partner_id"), now, event.get("reference"))
-        if event.get("pos_claim_line_id"):
-            claims[lot_id] = event["pos_claim_line_id"]
+        if event.event == "sold":
+            sales[lot_id] = (event.partner_id, now, event.reference)
+        if event.pos_claim_line_id:
+            claims[lot_id] = event.pos_claim_line_id
         rows.append(
             {
                 "lot_id": lot_id,
                 "lot_name": name,
                 "product_id": product_id,
                 "company_id": company_id,
-                "event": event["event"],
+                "event": event.event,
                 "old_state": old_state or None,
                 "new_state": new_state or None,
                 "user_id": env.uid,
                 "date": now,
-                "res_model": event.get("res_model"),
-                "res_id": event.get("res_id"),
-                "reference": event.get("reference"),
-                "partner_id": event.get("partner_id"),
-                "pos_config_id": event.get("pos_config_id"),
-                "location_id": event.get("location_id"),
-                "location_dest_id": event.get("location_dest_id"),
-                "note": event.get("note"),
+                "res_model": event.res_model,
+                "res_id": event.res_id,
+                "reference": event.reference,
+                "partner_id": event.partner_id,
+                "pos_config_id": event.pos_config_id,
+                "location_id": event.location_id,
+                "location_dest_id": event.location_dest_id,
+                "note": event.note,
             }
         )
     env["serial.audit.line"]._insert_chained(heads, rows)
@@ -148,7 +149,7 @@ def check_events(env, events):
     current state, without locking (the lock is taken when the events are applied)."""
     states = {}
     for event in events:
-        lot = event["lot"]
+        lot = event.lot
         state = states.get(lot.id, lot.serial_state or False)
         states[lot.id] = next_state(env, event, lot.name, state)
 
@@ -156,18 +157,18 @@ def check_events(env, events):
 def next_state(env, event, name, old_state):
     """The state of serial `name` after `event` from `old_state`, or the UserError
     refusing it."""
-    target = lifecycle.next_state(event["event"], old_state)
+    target = lifecycle.next_state(event.event, old_state)
     if target is None:
-        raise UserError(refusal_message(env, event["event"], name, old_state))
+        raise UserError(refusal_message(env, event.event, name, old_state))
     if target is lifecycle.KEEP:
         return old_state
     if target is lifecycle.RESTORE:
-        return state_before(env, event["lot"], lifecycle.RESTORED_FROM[event["event"]])
+        return state_before(env, event.lot, lifecycle.RESTORED_FROM[event.event])
     choices = target if isinstance(target, tuple) else (target,)
-    if "new_state" in event:
-        if (event["new_state"] or False) not in choices:
-            raise UserError(refusal_message(env, event["event"], name, old_state))
-        return event["new_state"] or False
+    if event.has_new_state:
+        if (event.new_state or False) not in choices:
+            raise UserError(refusal_message(env, event.event, name, old_state))
+        return event.new_state or False
     return choices[0]
 
 

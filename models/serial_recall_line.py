@@ -1,6 +1,7 @@
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
+from .serial_event import SerialEvent
 from .serial_lifecycle import SELLABLE_STATES, SERIAL_STATES
 
 BUCKETS = [
@@ -212,10 +213,10 @@ class SerialRecallLine(models.Model):
         brought in for repair: returned; a repair finished: remedied; scrapped: its
         resolution. A unit back in our hands is recalled again at once, with the
         recall as its document, so it stays out of sale until the recall closes."""
-        tracked = [event for event in events if event["event"] in TRACKED_EVENTS]
+        tracked = [event for event in events if event.event in TRACKED_EVENTS]
         if not tracked:
             return
-        lot_ids = list({event["lot"].id for event in tracked})
+        lot_ids = list({event.lot.id for event in tracked})
         self.env["serial.recall.line"].flush_model(["lot_id", "recall_id"])
         self.env.cr.execute(
             """SELECT line.id FROM serial_recall_line line
@@ -230,20 +231,20 @@ class SerialRecallLine(models.Model):
         by_lot = lines.grouped("lot_id")
         to_block = self.env["serial.recall.line"].sudo()
         for event in tracked:
-            for line in by_lot.get(event["lot"], ()):
+            for line in by_lot.get(event.lot, ()):
                 to_block |= line._track_event(event)
         to_block._block_units()
 
     def _track_event(self, event):
         """This line after one tracked event of its unit; itself when the unit is in
         our hands again and must be recalled."""
-        name, lot = event["event"], self.lot_id
+        name, lot = event.event, self.lot_id
         if name == "scrapped":
             self.resolution = "scrapped"
             return self.browse()
         if name == "repair_out":
             repair = self.env["repair.order"].browse(
-                event.get("res_id") if event.get("res_model") == "repair.order" else ()
+                event.res_id if event.res_model == "repair.order" else ()
             )
             if repair.exists().state == "done":
                 self.outreach_state = "remedied"
@@ -264,14 +265,14 @@ class SerialRecallLine(models.Model):
                 lines |= lot_lines[:1]
         self.env["stock.lot"]._apply_serial_events(
             [
-                {
-                    "lot": line.lot_id,
-                    "event": "recalled",
-                    "res_model": "serial.recall",
-                    "res_id": line.recall_id.id,
-                    "reference": line.recall_id.name,
-                    "note": line.recall_id.reason,
-                }
+                SerialEvent(
+                    line.lot_id,
+                    "recalled",
+                    res_model="serial.recall",
+                    res_id=line.recall_id.id,
+                    reference=line.recall_id.name,
+                    note=line.recall_id.reason,
+                )
                 for line in lines
             ]
         )

@@ -4,6 +4,7 @@ scrapping them at closing. Not a model: plain functions taking the recall; every
 change goes through stock.lot._apply_serial_events with the recall as the document."""
 
 from . import serial_event_writer as writer
+from .serial_event import SerialEvent
 from .stock_move import EVENT_DOCUMENT
 
 
@@ -40,10 +41,7 @@ def activate_units(recall):
     Lot = recall.env["stock.lot"]
     document = dict(recall._event_document(), note=recall.reason)
     Lot._apply_serial_events(
-        [
-            {"lot": Lot.browse(lot_id), "event": "recalled", **document}
-            for lot_id in lot_ids
-        ]
+        [SerialEvent(Lot.browse(lot_id), "recalled", **document) for lot_id in lot_ids]
     )
     # the locate set the customers' units to notify: only the units sold, or no
     # longer sold, since then change
@@ -78,17 +76,17 @@ def release_units(recall, lines, reason):
     Lot = recall.env["stock.lot"]
     document = dict(recall._event_document(), note=reason or recall.reason)
     Lot._apply_serial_events(
-        [{"lot": lot, "event": "recall_closed", **document} for lot in lots]
+        [SerialEvent(lot, "recall_closed", **document) for lot in lots]
     )
     successors = other_active_recalls(recall, lots)
     Lot._apply_serial_events(
         [
-            {
-                "lot": Lot.browse(lot_id),
-                "event": "recalled",
+            SerialEvent(
+                Lot.browse(lot_id),
+                "recalled",
                 **successor._event_document(),
-                "note": successor.reason,
-            }
+                note=successor.reason,
+            )
             for lot_id, successor in successors.items()
         ]
     )
@@ -138,5 +136,5 @@ def scrap_units(recall, lines, reason):
         )
     scraps.with_context(**{EVENT_DOCUMENT: document}).do_scrap()
     recall.env["stock.lot"]._apply_serial_events(
-        [{"lot": lot, "event": "scrapped", **document} for lot in not_in_stock]
+        [SerialEvent(lot, "scrapped", **document) for lot in not_in_stock]
     )

@@ -12,6 +12,7 @@ from . import serial_epcis as epcis
 from . import serial_event_writer as writer
 from . import serial_import_writer as import_writer
 from . import serial_lifecycle as lifecycle
+from .serial_event import SerialEvent
 from .serial_event_writer import PROTECTED_FIELDS
 from .serial_recall_line import TRACKED_EVENTS
 from .serial_split import (
@@ -259,7 +260,7 @@ class StockLot(models.Model):
         lots = super().create(vals_list)
         lots._apply_serial_events(
             [
-                {"lot": lot, "event": "registered"}
+                SerialEvent(lot, "registered")
                 for lot in lots
                 if lot.product_id.tracking == "serial"
             ]
@@ -402,7 +403,7 @@ class StockLot(models.Model):
         if event in ("found", "recall_closed"):
             writer.check_restorable(self, event)
         self._apply_serial_events(
-            [{"lot": lot, "event": event, "note": reason.strip()} for lot in self]
+            [SerialEvent(lot, event, note=reason.strip()) for lot in self]
         )
 
     def _serial_allowed_events(self):
@@ -416,26 +417,27 @@ class StockLot(models.Model):
         return lifecycle.allowed_events(self.serial_state or False, events)
 
     def _apply_serial_events(self, events):
-        """The one way a serial's state changes. `events`: dicts with `lot` (a record)
-        and `event`, optionally `partner_id`, `res_model`, `res_id`, `reference`,
-        `pos_config_id`, `location_id` and `location_dest_id` (ids: where the unit
-        went), `note`, `new_state` (where the lifecycle allows a choice),
-        `pos_claim_line_id` (the POS line selling or refunding the serial). Locks the
-        serials, checks each event against the lifecycle from the state in the
-        database, writes the states and appends the hash-chained audit lines
-        (serial_event_writer.py: how, and why a serial is never sold twice). Raises
-        UserError, naming the serial and what to do, when an event is not allowed."""
+        """The one way a serial's state changes. `events`: SerialEvent values
+        (serial_event.py: the serial, the lifecycle's event, and optionally the
+        partner, the document, where the unit went, a note, the state chosen, the POS
+        line); a dict with the same keys is still accepted (an unknown key is
+        refused). Locks the serials, checks each event against the lifecycle from the
+        state in the database, writes the states and appends the hash-chained audit
+        lines (serial_event_writer.py: how, and why a serial is never sold twice).
+        Raises UserError, naming the serial and what to do, when an event is not
+        allowed."""
+        events = [SerialEvent.coerce(event) for event in events]
         writer.apply_events(self.env, events)
         # a recalled unit coming back updates its recall's line (only after the
         # events that can: the others cost nothing)
-        if any(event["event"] in TRACKED_EVENTS for event in events):
+        if any(event.event in TRACKED_EVENTS for event in events):
             self.env["serial.recall.line"]._track_serial_events(events)
 
     def _check_serial_events(self, events):
         """Raise the lifecycle's refusal for the first event not allowed from the
         serial's current state, without locking (the lock is taken when the events are
-        applied)."""
-        writer.check_events(self.env, events)
+        applied). `events`: as for _apply_serial_events."""
+        writer.check_events(self.env, [SerialEvent.coerce(event) for event in events])
 
     def _serial_expiry_dates(self):
         """{lot id: the unit's registered expiry (a date)} for those of these lots that

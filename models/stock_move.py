@@ -1,5 +1,6 @@
 from odoo import models
 
+from .serial_event import SerialEvent
 from .stock_quant import EVENTS_BY_CALLER
 
 # in the context: the document an inventory adjustment or a scrap is made for (a serial
@@ -51,14 +52,13 @@ class StockMove(models.Model):
                 if line.lot_id.pos_claim_line_id.id in claimed_by:
                     continue  # the POS sync already recorded this sale or refund
                 events.append(
-                    {
-                        "lot": line.lot_id,
-                        "event": line._serial_event(),
-                        "partner_id": (picking.partner_id or move.partner_id).id
-                        or None,
-                        "location_id": line.location_id.id,
-                        "location_dest_id": line.location_dest_id.id,
+                    SerialEvent(
+                        line.lot_id,
+                        line._serial_event(),
+                        partner_id=(picking.partner_id or move.partner_id).id or None,
+                        location_id=line.location_id.id,
+                        location_dest_id=line.location_dest_id.id,
                         **source,
-                    }
+                    )
                 )
         return events

@@ -1,5 +1,6 @@
 from odoo import _, api, models
 
+from .serial_event import SerialEvent
 from .stock_move_line import INTERNAL
 
 # in the context: the caller records the serial events of the stock it changes (a stock
@@ -66,17 +67,19 @@ class StockQuant(models.Model):
             return
         self.env["stock.lot"].sudo()._apply_serial_events(
             [
-                {
-                    "lot": lot,
-                    "event": event,
+                SerialEvent(
+                    lot,
+                    event,
                     # the unit arrived there, or left it
-                    ("location_dest_id" if quantity > 0 else "location_id"): (
-                        location.id
-                    ),
-                    "res_model": "stock.location",
-                    "res_id": location.id,
-                    "reference": location.complete_name,
-                    "note": _("Stock changed without a transfer."),
-                }
+                    **{
+                        "location_dest_id" if quantity > 0 else "location_id": (
+                            location.id
+                        )
+                    },
+                    res_model="stock.location",
+                    res_id=location.id,
+                    reference=location.complete_name,
+                    note=_("Stock changed without a transfer."),
+                )
             ]
         )
