@@ -39,10 +39,11 @@ class ReceiptMove:
     source_id: int
 
 
-def create_receipt_moves(env, rows, name, now):
+def create_receipt_moves(env, rows, name, now, done=True):
     """One done stock move per product and destination, from the product's inventory
     adjustment location, as an inventory adjustment makes: {(product id, location
-    id): ReceiptMove}."""
+    id): ReceiptMove}. Not `done`: confirmed, for the ORM path (serial_import_orm)
+    to add their lines and do them."""
     quantities = defaultdict(int)
     for row in rows:
         if row.location_id:
@@ -67,7 +68,7 @@ def create_receipt_moves(env, rows, name, now):
                 "location_id": source.id,
                 "location_dest_id": Location.browse(location_id).id,
                 "company_id": company_id,
-                "state": "done",
+                "state": "done" if done else "confirmed",
                 "picked": True,
                 "is_inventory": True,
                 "date": now,

@@ -14,6 +14,7 @@ from . import serial_import_writer as import_writer
 from . import serial_lifecycle as lifecycle
 from .serial_event import SerialEvent
 from .serial_event_writer import PROTECTED_FIELDS
+from .serial_import_orm import IMPORT_BATCH
 from .serial_recall_line import TRACKED_EVENTS
 from .serial_split import (
     check_split_untouched,
@@ -248,9 +249,15 @@ class StockLot(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # the ORM path of an import links its serials to its batch, and appends
+        # their `imported` lines itself (serial_import_orm)
+        import_batch = self.env.context.get(IMPORT_BATCH)
         for vals in vals_list:
             check_split_untouched(self.env, vals)
-            if PROTECTED_FIELDS & vals.keys():
+            protected = PROTECTED_FIELDS & vals.keys()
+            if import_batch and vals.get("import_batch_id") == import_batch:
+                protected.discard("import_batch_id")
+            if protected:
                 raise UserError(
                     _(
                         "The state, sale and history fields of a serial are set by its "
@@ -258,6 +265,8 @@ class StockLot(models.Model):
                     )
                 )
         lots = super().create(vals_list)
+        if import_batch:
+            return lots
         lots._apply_serial_events(
             [
                 SerialEvent(lot, "registered")

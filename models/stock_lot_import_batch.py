@@ -4,6 +4,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from . import serial_import_columns as columns
 from . import serial_import_job as job
 from . import serial_import_messages as messages
+from . import serial_import_orm as orm
 from . import serial_import_reader as reader
 from . import serial_import_receipt as receipt
 from . import serial_import_writer as writer
@@ -81,6 +82,11 @@ class StockLotImportBatch(models.Model):
         string="Already Registered (Skipped)", readonly=True
     )
     invalid_count = fields.Integer(string="Invalid Rows (Skipped)", readonly=True)
+    import_log = fields.Text(
+        readonly=True,
+        help="How the serials were written: set-based (SQL), or through the ORM when "
+        "an installed module overrides a method the set-based path stands in for.",
+    )
     lot_ids = fields.One2many(
         "stock.lot", "import_batch_id", string="Serials", readonly=True
     )
@@ -255,7 +261,8 @@ class StockLotImportBatch(models.Model):
             if batch
             else self.env["ir.sequence"].next_by_code("stock.lot.import.batch")
         )
-        moves = receipt.create_receipt_moves(self.env, rows, name, now)
+        found = self._serial_import_overrides()
+        moves = receipt.create_receipt_moves(self.env, rows, name, now, done=not found)
         values = {
             "name": name,
             "company_id": options.company.id,
@@ -271,11 +278,15 @@ class StockLotImportBatch(models.Model):
             "existing_count": check.existing_count,
             "invalid_count": check.invalid_count,
             "move_ids": [Command.set([move.id for move in moves.values()])],
+            "import_log": self._import_path_log(found),
         }
         if batch:  # its own bookkeeping: the job checked the user's rights
             batch.sudo().write(values)
         else:  # the rights were checked by _import_rows (see create)
             batch = self.sudo().create(values).sudo(False)
+        if found:
+            orm.register(self.env, rows, batch, moves, options.file_name)
+            return batch
         self.env.flush_all()
         cr.execute(
             "SELECT nextval('stock_lot_id_seq') FROM generate_series(1, %s)",
@@ -295,6 +306,35 @@ class StockLotImportBatch(models.Model):
                 self.env["stock.move"].browse([move.id for move in moves.values()]),
             )
         return batch
+
+    @api.model
+    def _serial_import_overrides(self):
+        """[(model, method, module)]: the methods the set-based path stands in for
+        (serial_import_orm.SQL_STANDS_IN_FOR) that a module outside the known
+        equivalent ones overrides; any of them sends the import through the ORM.
+        Override it, with super(), to vouch for an override of yours that the
+        set-based writes reproduce (drop it from the list)."""
+        return orm.overrides(self.env)
+
+    @api.model
+    def _import_path_log(self, found):
+        """The batch's log line: which path wrote its serials, and why."""
+        if not found:
+            return _(
+                "Set-based (SQL): no installed module overrides the methods it "
+                "stands in for (%(methods)s).",
+                methods=", ".join(
+                    f"{model}.{method}"
+                    for model, methods in orm.SQL_STANDS_IN_FOR.items()
+                    for method in methods
+                ),
+            )
+        return _(
+            "Through the ORM: overridden by another module: %(overrides)s.",
+            overrides=", ".join(
+                f"{model}.{method} ({module})" for model, method, module in found
+            ),
+        )
 
     @api.model
     def _check_import_target(self, company, location):

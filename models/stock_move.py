@@ -1,6 +1,7 @@
 from odoo import models
 
 from .serial_event import SerialEvent
+from .serial_import_orm import IMPORT_BATCH
 from .stock_quant import EVENTS_BY_CALLER
 
 # in the context: the document an inventory adjustment or a scrap is made for (a serial
@@ -13,6 +14,12 @@ class StockMove(models.Model):
     _inherit = "stock.move"
 
     def _action_done(self, cancel_backorder=False):
+        if self.env.context.get(IMPORT_BATCH):
+            # an import's receipt (serial_import_orm): the import appends the events
+            moves = super(
+                StockMove, self.with_context(**{EVENTS_BY_CALLER: True})
+            )._action_done(cancel_backorder=cancel_backorder)
+            return moves.with_env(self.env)
         # refuse early, with the serial's own words, what the lifecycle forbids (selling
         # a sold or stolen unit...); the claim itself is made after, under lock
         self.env["stock.lot"]._check_serial_events(self._serial_events())
