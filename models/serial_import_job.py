@@ -48,7 +48,7 @@ from odoo.addons.base.models.ir_cron import CONSECUTIVE_TIMEOUT_FOR_FAILURE
 from . import serial_import_columns as columns
 from . import serial_import_messages as messages
 from . import serial_import_reader as reader
-from .serial_import_check import ImportOptions, ImportRow
+from .serial_import_records import ImportOptions, ImportRow
 
 _logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
-from odoo.tools.sql import column_exists, create_column, create_index
+from odoo.tools.sql import column_exists, create_column
 
 from . import serial_epcis as epcis
 from . import serial_event_writer as writer
@@ -16,17 +16,8 @@ from .serial_event import SerialEvent
 from .serial_event_writer import PROTECTED_FIELDS
 from .serial_import_orm import IMPORT_BATCH
 from .serial_recall_line import TRACKED_EVENTS
-from .serial_split import (
-    check_split_untouched,
-    fill_serial_split,
-    number_condition,
-    serial_range_domain,
-    split_serial,
-)
+from .serial_split import check_split_untouched
 
-NUMBER_OPERATORS = ("=", "<", "<=", ">", ">=")
-# a prefix pattern the upper(name) index can serve: no wildcard but a trailing %
-PREFIX_PATTERN = re.compile(r"^[^%_\\]+%$")
 # who may read serials and their history (the smart buttons leading to them too)
 SERIAL_READERS = (
     "pos_serial_tracking.group_serial_user,pos_serial_tracking.group_serial_auditor"
@@ -135,29 +126,6 @@ class StockLot(models.Model):
         "registered.",
     )
 
-    # searching (models/serial_split.py): both indexed together, with the number's
-    # length, by stock_lot_serial_range_index (see init)
-    serial_prefix = fields.Char(
-        compute="_compute_serial_split",
-        store=True,
-        readonly=True,
-        help="The serial without its trailing digits: SN- for SN-0100.",
-    )
-    serial_trailing_number = fields.Char(
-        compute="_compute_serial_split",
-        store=True,
-        readonly=True,
-        help=(
-            "The serial's trailing digits without leading zeros (100 for SN-0100); "
-            "compared as a number in searches."
-        ),
-    )
-    serial_range = fields.Char(
-        compute="_compute_serial_range",
-        search="_search_serial_range",
-        help="Search only: FIRST..LAST, for example SN-0090..SN-0110.",
-    )
-
     @api.depends("warranty_start_date", "product_id.warranty_months")
     def _compute_warranty_end_date(self):
         for lot in self:
@@ -167,17 +135,6 @@ class StockLot(models.Model):
                 if lot.warranty_start_date and months
                 else False
             )
-
-    @api.depends("name")
-    def _compute_serial_split(self):
-        for lot in self:
-            lot.serial_prefix, lot.serial_trailing_number = split_serial(lot.name)
-
-    def _compute_serial_range(self):
-        self.serial_range = False
-
-    def _search_serial_range(self, operator, value):
-        return serial_range_domain(self.env, operator, value)
 
     def _compute_recall_note(self):
         notes = self.env["serial.recall.line"]._active_recall_notes(self)
@@ -214,38 +171,13 @@ class StockLot(models.Model):
                 )
 
     def _auto_init(self):
-        # the split columns are created and filled set-based before Odoo sees the
-        # fields, which it would otherwise compute lot by lot through the ORM
+        # the column is created and filled set-based before Odoo sees the field,
+        # which it would otherwise compute lot by lot through the ORM
         cr = self.env.cr
-        if not column_exists(cr, "stock_lot", "serial_prefix"):
-            create_column(cr, "stock_lot", "serial_prefix", "varchar")
-            create_column(cr, "stock_lot", "serial_trailing_number", "varchar")
-            fill_serial_split(cr)
         if not column_exists(cr, "stock_lot", "product_tracking"):
             create_column(cr, "stock_lot", "product_tracking", "varchar")
             self._fill_product_tracking()
         return super()._auto_init()
-
-    def init(self):
-        # exact lookups use a b-tree (stock's trigram index makes `=` scan); prefix
-        # lookups (=ilike 'ABC%') use the upper(name) pattern index through
-        # _condition_to_sql below. Each is created only when missing: CREATE INDEX
-        # locks stock_lot against writers (SHARE) even when the index exists, until
-        # the module update commits
-        cr = self.env.cr
-        for name, expressions in (
-            ("stock_lot_name_btree_index", ["name"]),
-            ("stock_lot_upper_name_prefix_index", ["upper(name) text_pattern_ops"]),
-            (
-                "stock_lot_serial_range_index",
-                [
-                    "serial_prefix",
-                    "length(serial_trailing_number)",
-                    'serial_trailing_number COLLATE "C"',
-                ],
-            ),
-        ):
-            create_index(cr, name, "stock_lot", expressions)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -288,30 +220,6 @@ class StockLot(models.Model):
                 )
             )
         return super().write(vals)
-
-    def _condition_to_sql(self, alias, fname, operator, value, query):
-        if (
-            fname == "name"
-            and operator == "=ilike"
-            and isinstance(value, str)
-            and PREFIX_PATTERN.match(value)
-        ):
-            # the same rows as ILIKE, found through the upper(name) pattern index
-            name = self._field_to_sql(alias, "name", query)
-            return SQL(
-                "(upper(%s) LIKE upper(%s) AND %s ILIKE %s)", name, value, name, value
-            )
-        if (
-            fname == "serial_trailing_number"
-            and operator in NUMBER_OPERATORS
-            and isinstance(value, str)
-            and value.isascii()
-            and value.isdigit()
-        ):
-            # compared as numbers, through stock_lot_serial_range_index
-            number = self._field_to_sql(alias, fname, query)
-            return number_condition(number, operator, value)
-        return super()._condition_to_sql(alias, fname, operator, value, query)
 
     # --- actions ---------------------------------------------------------------------
     def action_mark_lost(self):
@@ -378,19 +286,6 @@ class StockLot(models.Model):
         self.check_access("read")
         self.env["serial.audit.line"].check_access("read")
         return epcis.build_document(self.env, self)
-
-    @api.model
-    @api.readonly
-    def serial_range_problem(self, text):
-        """What is wrong with `text` as a serial range search (the sentence the
-        search would raise, with an example built from what was typed), or False
-        when it is a range: the search view checks a range before adding it."""
-        self.check_access("read")
-        try:
-            serial_range_domain(self.env, "=", text)
-        except UserError as error:
-            return error.args[0]
-        return False
 
     def _mark_serial_state(self, event, reason):
         """A Serial Manager's explicit action (lost, stolen, found, recall, recall
@@ -538,7 +433,7 @@ class StockLot(models.Model):
         """Extension point of bulk registration (stock.lot.import.batch): the values of
         the stock_lot columns a module adds, for lots written by SQL, not by create().
 
-        `rows` are the registered rows (serial_import_check.CheckedRow: serial,
+        `rows` are the registered rows (serial_import_records.CheckedRow: serial,
         product_id, company_id, expiry_date, batch, location_id...), in the order of
         the new lots; `now` is the registration time. Return {column name: [one value
         per row]} holding what create() would store, values as Python gives them

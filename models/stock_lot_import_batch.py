@@ -8,7 +8,8 @@ from . import serial_import_orm as orm
 from . import serial_import_reader as reader
 from . import serial_import_receipt as receipt
 from . import serial_import_writer as writer
-from .serial_import_check import ImportOptions, ImportRow, RowValidator
+from .serial_import_check import RowValidator
+from .serial_import_records import ImportOptions, ImportRow
 
 # the keys of a row given to register_serials, and of its options
 ROW_KEYS = {f for f in ImportRow.__slots__ if f != "number"} | {"row"}

@@ -6,8 +6,8 @@ from odoo.exceptions import UserError
 
 from ..models import serial_import_columns as columns
 from ..models import serial_import_reader as reader
-from ..models.serial_import_check import ImportOptions
 from ..models.serial_import_messages import file_problem_message, limits_message
+from ..models.serial_import_records import ImportOptions
 from . import stock_lot_import_workbooks as workbooks
 
 

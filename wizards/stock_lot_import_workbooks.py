@@ -1,7 +1,7 @@
 """The spreadsheets the serial import (stock.lot.import) gives the user: the error
 report of a checked file (every row that cannot be imported, with its problem) and
 the template to fill in. Plain functions: the wizard passes the environment, the
-check (serial_import_check.ImportCheck), the file's rows (an iterator of (row number,
+check (serial_import_records.ImportCheck), the file's rows (an iterator of (row number,
 cells), the header first) and the sentences of the problems.
 """
 
