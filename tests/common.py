@@ -2,11 +2,13 @@ import threading
 import uuid
 from contextlib import contextmanager
 
+from odoo_test_helper import FakeModelLoader
 from psycopg2.errors import SerializationFailure
 
 from odoo import SUPERUSER_ID, Command, api
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase
+from odoo.tools.translate import code_translations
 
 from odoo.addons.point_of_sale.tests.common import TestPoSCommon
 from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
@@ -40,6 +42,24 @@ class SerialDataMixin:
         self._sql(
             "ALTER TABLE serial_audit_line ENABLE TRIGGER serial_audit_line_append_only"
         )
+
+    def _use_code_translations(self, lang, translations):
+        """The addon's Python sentences in `lang` as its translation file would give
+        them (the addon ships no .po), for this test only."""
+        key = ("pos_serial_tracking", lang)
+        current = code_translations.get_python_translations(*key)
+        self.addCleanup(code_translations.python_translations.__setitem__, key, current)
+        code_translations.python_translations[key] = {**current, **translations}
+
+    @classmethod
+    def _load_fake_models(cls, *model_classes):
+        """Load another module's model classes (tests/fake_*.py) into the registry for
+        this test class, as an integrator's module would be (odoo-test-helper); the
+        registry is restored when the class ends."""
+        loader = FakeModelLoader(cls.env, cls.__module__)
+        loader.backup_registry()
+        cls.addClassCleanup(loader.restore_registry)
+        loader.update_registry(model_classes)
 
     @classmethod
     def _create_serial_product(cls, name, code, **values):
@@ -403,6 +423,29 @@ class SerialPosSyncCommon(SerialDataMixin, TestPoSCommon):
             taxes_id=[(5, 0, 0)],
             company_id=cls.env.company.id,
         )
+
+    @classmethod
+    def _create_till_user(cls, login, *groups):
+        """A user of the shop's company with only `groups` (a Point of Sale: User
+        cashier, a POS manager...), with an email: Odoo posts the session's messages
+        in the user's name."""
+        user = cls._create_user(login, *groups)
+        user.write(
+            {
+                "company_id": cls.company.id,
+                "company_ids": [(6, 0, cls.company.ids)],
+                "email": f"{login}@example.com",
+            }
+        )
+        return user
+
+    def _open_till(self, user):
+        """`user` opens the till, as from the Point of Sale dashboard."""
+        self.config.with_user(user).open_ui()
+        self.pos_session = self.config.current_session_id
+        self.currency = self.pos_session.currency_id
+        self.pricelist = self.config.pricelist_id
+        self.pos_session.set_opening_control(0, None)
 
     def _order(self, lines, customer=False, uuid=None):
         """UI order data; `lines` is a list of (product, [serials])."""

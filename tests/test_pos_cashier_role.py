@@ -16,26 +16,12 @@ class TestPosCashierRole(SerialPosSyncCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.cashier = cls._create_user("role_cashier", *POS_USER)
-        cls.pos_manager = cls._create_user("role_pos_manager", *POS_MANAGER)
-        for user in cls.cashier | cls.pos_manager:
-            user.write(
-                {
-                    "company_id": cls.company.id,
-                    "company_ids": [(6, 0, cls.company.ids)],
-                    # Odoo posts the session's closing in the user's name
-                    "email": f"{user.login}@example.com",
-                }
-            )
+        cls.cashier = cls._create_till_user("role_cashier", *POS_USER)
+        cls.pos_manager = cls._create_till_user("role_pos_manager", *POS_MANAGER)
 
     def setUp(self):
         super().setUp()
-        # the cashier opens the till, as from the Point of Sale dashboard
-        self.config.with_user(self.cashier).open_ui()
-        self.pos_session = self.config.current_session_id
-        self.currency = self.pos_session.currency_id
-        self.pricelist = self.config.pricelist_id
-        self.pos_session.set_opening_control(0, None)
+        self._open_till(self.cashier)
         # entering the till (Odoo's /pos/ui calls login() as superuser)
         self.pos_session.with_user(self.pos_manager).sudo().login()
 

@@ -4,7 +4,6 @@ from odoo.exceptions import AccessError, UserError
 from odoo.service.model import retrying
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
-from odoo.tools.translate import code_translations
 
 from .common import ConcurrentTransactionsMixin, SerialPosSyncCommon
 
@@ -245,20 +244,17 @@ class TestPosTillAccess(SerialPosSyncCommon):
         the user's language, not their technical keys or English source."""
         self._translate_selection("stock.lot", "serial_state", "stolen", "Volé")
         # the till's sentences as the addon's French translation file would give them
-        key = ("pos_serial_tracking", "fr_FR")
-        translations = code_translations.get_python_translations(*key)
-        self.addCleanup(
-            code_translations.python_translations.__setitem__, key, translations
+        self._use_code_translations(
+            "fr_FR",
+            {
+                "Do not sell: unit reported stolen": "Ne pas vendre : unité déclarée volée",
+                "Serial %(serial)s is reported stolen. Do not sell it and do not hand the "
+                "unit back: keep it aside and call your manager. This attempt has been "
+                "recorded.": "Le numéro de série %(serial)s est déclaré volé. Ne le "
+                "vendez pas, ne rendez pas l'unité : mettez-la de côté et appelez votre "
+                "responsable. Cette tentative est enregistrée.",
+            },
         )
-        code_translations.python_translations[key] = {
-            **translations,
-            "Do not sell: unit reported stolen": "Ne pas vendre : unité déclarée volée",
-            "Serial %(serial)s is reported stolen. Do not sell it and do not hand the "
-            "unit back: keep it aside and call your manager. This attempt has been "
-            "recorded.": "Le numéro de série %(serial)s est déclaré volé. Ne le "
-            "vendez pas, ne rendez pas l'unité : mettez-la de côté et appelez votre "
-            "responsable. Cette tentative est enregistrée.",
-        }
         till = self._as(self.cashier, self.config).with_context(lang="fr_FR")
         verdict = till.check_pos_serials(self.phone.id, ["TILL-STOLEN"])[0]
         self.assertEqual(verdict["title"], "Ne pas vendre : unité déclarée volée")

@@ -2,12 +2,10 @@ from datetime import date
 
 from freezegun import freeze_time
 from lxml import etree
-from odoo_test_helper import FakeModelLoader
 
 from odoo.tests import HttpCase, tagged
 from odoo.tools.misc import file_open
 from odoo.tools.safe_eval import safe_eval
-from odoo.tools.translate import code_translations
 
 from ..models import serial_lifecycle as lifecycle
 from .common import SerialDataMixin, SerialPosSyncCommon, SerialTrackingCommon
@@ -130,19 +128,15 @@ class TestTillOfflineRulesFromTheServer(SerialPosSyncCommon):
         self.config.with_user(self.cashier).open_ui()
         self.pos_session = self.config.current_session_id
         self.pos_session.set_opening_control(0, None)
-        # what the French translation file of the addon would give
-        key = ("pos_serial_tracking", "fr_FR")
-        translations = code_translations.get_python_translations(*key)
-        self.addCleanup(
-            code_translations.python_translations.__setitem__, key, translations
+        self._use_code_translations(
+            "fr_FR",
+            {
+                "Unit expired": "Unité périmée",
+                "Serial %(serial)s expired on %(date)s and cannot be sold. Put the unit "
+                "aside for destruction or return.": "Le numéro de série %(serial)s a "
+                "expiré le %(date)s : ne le vendez pas. Mettez l'unité de côté.",
+            },
         )
-        code_translations.python_translations[key] = {
-            **translations,
-            "Unit expired": "Unité périmée",
-            "Serial %(serial)s expired on %(date)s and cannot be sold. Put the unit "
-            "aside for destruction or return.": "Le numéro de série %(serial)s a "
-            "expiré le %(date)s : ne le vendez pas. Mettez l'unité de côté.",
-        }
 
     def _loaded_snapshot(self):
         """The snapshot as the till loads it with the session, as the cashier."""
@@ -235,16 +229,9 @@ class TestSerialAllowedEventsExtension(SerialTrackingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.loader = FakeModelLoader(cls.env, cls.__module__)
-        cls.loader.backup_registry()
         from .fake_serial_rules import StockLot
 
-        cls.loader.update_registry((StockLot,))
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.loader.restore_registry()
-        super().tearDownClass()
+        cls._load_fake_models(StockLot)
 
     def test_override_narrows_the_buttons_and_the_wizard(self):
         lot = self._receive_serials(self.phone, ["RULE-EXT"])

@@ -1,5 +1,3 @@
-from odoo_test_helper import FakeModelLoader
-
 from ..models.serial_event import SerialEvent
 from .common import SerialPosSyncCommon, SerialTrackingCommon
 
@@ -57,37 +55,17 @@ class TestSerialVerdictRuleExtension(SerialPosSyncCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.loader = FakeModelLoader(cls.env, cls.__module__)
-        cls.loader.backup_registry()
         from .fake_serial_verdict import PosConfig, SerialConflict
 
-        cls.loader.update_registry((PosConfig, SerialConflict))
+        cls._load_fake_models(PosConfig, SerialConflict)
         # a cashier with Point of Sale: User rights only
-        cls.cashier = cls._create_user(
+        cls.cashier = cls._create_till_user(
             "quarantine_cashier", "base.group_user", "point_of_sale.group_pos_user"
         )
-        cls.cashier.write(
-            {
-                "company_id": cls.company.id,
-                "company_ids": [(6, 0, cls.company.ids)],
-                # Odoo posts in the user's name
-                "email": "quarantine_cashier@example.com",
-            }
-        )
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.loader.restore_registry()
-        super().tearDownClass()
 
     def setUp(self):
         super().setUp()
-        # the cashier opens the till, as from the Point of Sale dashboard
-        self.config.with_user(self.cashier).open_ui()
-        self.pos_session = self.config.current_session_id
-        self.currency = self.pos_session.currency_id
-        self.pricelist = self.config.pricelist_id
-        self.pos_session.set_opening_control(0, None)
+        self._open_till(self.cashier)
 
     def _as_cashier(self, records):
         return records.with_user(self.cashier).with_context(

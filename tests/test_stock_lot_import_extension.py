@@ -1,5 +1,3 @@
-from odoo_test_helper import FakeModelLoader
-
 from odoo.tests import tagged
 
 from .common import SerialTrackingCommon
@@ -14,16 +12,9 @@ class TestSerialImportExtension(SerialTrackingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.loader = FakeModelLoader(cls.env, cls.__module__)
-        cls.loader.backup_registry()
         from .fake_stock_lot import StockLot
 
-        cls.loader.update_registry((StockLot,))
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.loader.restore_registry()
-        super().tearDownClass()
+        cls._load_fake_models(StockLot)
 
     def test_extension_columns_of_imported_lots(self):
         result = (

@@ -1,7 +1,5 @@
 from datetime import date
 
-from odoo_test_helper import FakeModelLoader
-
 from odoo.tests import tagged
 
 from .common import SerialTrackingCommon
@@ -175,16 +173,9 @@ class TestSerialImportOrmPath(ImportPathsCommon):
             cls.fast = cls._what_import_left(result, batch)
             savepoint.rollback()
         cls.env.invalidate_all()
-        cls.loader = FakeModelLoader(cls.env, cls.__module__)
-        cls.loader.backup_registry()
         from .fake_stock_lot_create import StockLot
 
-        cls.loader.update_registry((StockLot,))
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.loader.restore_registry()
-        super().tearDownClass()
+        cls._load_fake_models(StockLot)
 
     def test_override_of_lot_create_runs_the_orm_path_with_the_same_outcome(self):
         fast = self.fast
