@@ -244,15 +244,20 @@ class TestPosTillAccess(SerialPosSyncCommon):
         the user's language, not their technical keys or English source."""
         self._translate_selection("stock.lot", "serial_state", "stolen", "Volé")
         # the till's sentences as the addon's French translation file would give them
+        stolen = (
+            "Serial %(serial)s is reported stolen. Do not sell it and do not hand "
+            "the unit back: keep it aside and call your manager. This attempt has "
+            "been recorded."
+        )
         self._use_code_translations(
             "fr_FR",
             {
-                "Do not sell: unit reported stolen": "Ne pas vendre : unité déclarée volée",
-                "Serial %(serial)s is reported stolen. Do not sell it and do not hand the "
-                "unit back: keep it aside and call your manager. This attempt has been "
-                "recorded.": "Le numéro de série %(serial)s est déclaré volé. Ne le "
-                "vendez pas, ne rendez pas l'unité : mettez-la de côté et appelez votre "
-                "responsable. Cette tentative est enregistrée.",
+                "Do not sell: unit reported stolen": (
+                    "Ne pas vendre : unité déclarée volée"
+                ),
+                stolen: "Le numéro de série %(serial)s est déclaré volé. Ne le "
+                "vendez pas, ne rendez pas l'unité : mettez-la de côté et appelez "
+                "votre responsable. Cette tentative est enregistrée.",
             },
         )
         till = self._as(self.cashier, self.config).with_context(lang="fr_FR")

@@ -128,13 +128,16 @@ class TestTillOfflineRulesFromTheServer(SerialPosSyncCommon):
         self.config.with_user(self.cashier).open_ui()
         self.pos_session = self.config.current_session_id
         self.pos_session.set_opening_control(0, None)
+        expired = (
+            "Serial %(serial)s expired on %(date)s and cannot be sold. Put the "
+            "unit aside for destruction or return."
+        )
         self._use_code_translations(
             "fr_FR",
             {
                 "Unit expired": "Unité périmée",
-                "Serial %(serial)s expired on %(date)s and cannot be sold. Put the unit "
-                "aside for destruction or return.": "Le numéro de série %(serial)s a "
-                "expiré le %(date)s : ne le vendez pas. Mettez l'unité de côté.",
+                expired: "Le numéro de série %(serial)s a expiré le %(date)s : ne "
+                "le vendez pas. Mettez l'unité de côté.",
             },
         )
 
