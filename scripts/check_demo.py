@@ -321,17 +321,7 @@ def check_tour(odoo, dbname, port, check):
     print(
         f"check-demo: the cashier's tour in Chromium (--test-tags={tags})", flush=True
     )
-    cmd = odoo.command(
-        "-d",
-        dbname,
-        "--test-enable",
-        f"--test-tags={tags}",
-        "--stop-after-init",
-        f"--http-port={port}",
-        f"--db-filter=^{dbname}$",
-        "--log-level=info",
-        "--max-cron-threads=0",
-    )
+    cmd = odoo.test_command(dbname, tags, port, f"--db-filter=^{dbname}$")
     reader, returncode = run_logged(cmd, log_path)
     passed, failed = reader.report(returncode, log_path, tags)
     check.that(

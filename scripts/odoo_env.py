@@ -74,6 +74,21 @@ class Odoo:
             *args,
         ]
 
+    def test_command(self, dbname, tags, port, *args):
+        """The command running the tests `tags` on `dbname` and stopping: a test
+        server on `port`, no cron, Odoo's info log (which the runners read)."""
+        return self.command(
+            "-d",
+            dbname,
+            *args,
+            "--test-enable",
+            f"--test-tags={tags}",
+            "--stop-after-init",
+            f"--http-port={port}",
+            "--log-level=info",
+            "--max-cron-threads=0",
+        )
+
     # --- databases -----------------------------------------------------------------
     def psql(self, sql, dbname="postgres"):
         out = subprocess.run(

@@ -62,16 +62,7 @@ class Run:
 
     def __init__(self, odoo, dbname, label, port, tags=TAGS):
         self.label, self.log_path = label, BUILD / f"odoo_pos_{label}.log"
-        cmd = odoo.command(
-            "-d",
-            dbname,
-            "--test-enable",
-            f"--test-tags={tags}",
-            "--stop-after-init",
-            f"--http-port={port}",
-            "--log-level=info",
-            "--max-cron-threads=0",
-        )
+        cmd = odoo.test_command(dbname, tags, port)
         print(f"odoo-pos: running Odoo's point_of_sale tests {label} ...", flush=True)
         self.started = time.time()
         with open(self.log_path, "w") as log:

@@ -140,19 +140,14 @@ def main():
         flush=True,
     )
 
-    cmd = odoo.command(
-        "-d",
+    cmd = odoo.test_command(
         dbname,
+        tags,
+        os.environ.get("TEST_HTTP_PORT", "8169"),
         "-i",
         MODULE,
         "--without-demo=all",
-        "--test-enable",
-        f"--test-tags={tags}",
-        "--stop-after-init",
-        f"--http-port={os.environ.get('TEST_HTTP_PORT', '8169')}",
-        "--log-level=info",
         "--log-handler=odoo.tests.stats:DEBUG",
-        "--max-cron-threads=0",
     )
     reader, returncode = run_logged(cmd, log_path)
     passed, failed = reader.report(returncode, log_path, tags)
