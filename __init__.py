@@ -3,7 +3,7 @@ from . import models
 from . import report
 from . import wizards
 from .hooks import initialize_serial_states, remove_schema_objects
-from .models.serial_state_counts import counting_paused
+from .tools.serial_state_counts import counting_paused
 
 
 def _post_init_hook(env):

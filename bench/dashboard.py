@@ -18,7 +18,7 @@ def bench_dashboard(env, report):
     from odoo.addons.pos_serial_tracking.models.serial_prefix_summary import (
         MEASURE_STATES,
     )
-    from odoo.addons.pos_serial_tracking.models.serial_state_counts import TRIGGERS
+    from odoo.addons.pos_serial_tracking.tools.serial_state_counts import TRIGGERS
 
     admin = env(user=env.ref("base.user_admin").id)
     Summary, Lot = admin["serial.prefix.summary"], admin["stock.lot"]

@@ -287,7 +287,7 @@ def import_floor(env, product, location, count):
     stand-ins), and the foreign-key checks those rows cost; rolled back after."""
     # the addons path is set when the bench starts, not when it imports this module
     from odoo.addons.pos_serial_tracking.models import serial_import_receipt as receipt
-    from odoo.addons.pos_serial_tracking.models.serial_import_records import CheckedRow
+    from odoo.addons.pos_serial_tracking.tools.serial_import_records import CheckedRow
 
     now = odoo.fields.Datetime.now()
     tables = []

@@ -1,8 +1,8 @@
 from odoo import _, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from .serial_event import SerialEvent
-from .serial_lifecycle import SELLABLE_STATES
+from ..tools.serial_event import SerialEvent
+from ..tools.serial_lifecycle import SELLABLE_STATES
 from .serial_verdict import RULES, SerialCheck, SerialVerdict
 
 SNAPSHOT_LIMIT = 20000  # sellable serials a till keeps for offline checks

@@ -3,8 +3,8 @@ import logging
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.serial_event import SerialEvent
 from .pos_config import clean_serial
-from .serial_event import SerialEvent
 from .stock_lot import SERIAL_READERS
 
 _logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 from odoo import _, api, fields, models
 
-from .serial_event import SerialEvent
+from ..tools.serial_event import SerialEvent
 
 
 class RepairOrder(models.Model):

@@ -2,11 +2,11 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from ..tools.serial_copy import copy_rows
+from ..tools.serial_lifecycle import EVENTS, SERIAL_STATES
 from . import serial_audit_chain as chain
 from . import serial_audit_fingerprint as fingerprints
 from .serial_audit_chain import INTEGER_FIELDS, STORED_FIELDS
-from .serial_copy import copy_rows
-from .serial_lifecycle import EVENTS, SERIAL_STATES
 
 INSERT_CHUNK = 5000
 COPY_THRESHOLD = 200  # rows; above it, COPY (bulk registration, install)

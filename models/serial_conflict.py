@@ -2,8 +2,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import format_date
 
-from .serial_event import SerialEvent
-from .serial_lifecycle import SELLABLE_STATES
+from ..tools.serial_event import SerialEvent
+from ..tools.serial_lifecycle import SELLABLE_STATES
 
 CONFLICT_REASONS = [
     ("unknown", "Unknown serial"),

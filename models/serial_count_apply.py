@@ -5,9 +5,9 @@ _apply_serial_events, with the count as their document."""
 
 from odoo.exceptions import UserError
 
-from . import serial_lifecycle as lifecycle
+from ..tools import serial_lifecycle as lifecycle
+from ..tools.serial_event import SerialEvent
 from .serial_count_line import APPLY_RESULTS
-from .serial_event import SerialEvent
 from .stock_move import EVENT_DOCUMENT
 from .stock_move_line import INTERNAL
 

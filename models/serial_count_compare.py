@@ -14,7 +14,7 @@ from typing import NamedTuple
 from odoo import fields
 from odoo.tools import SQL
 
-from .serial_lifecycle import SELLABLE_STATES
+from ..tools.serial_lifecycle import SELLABLE_STATES
 from .stock_move_line import INTERNAL
 
 

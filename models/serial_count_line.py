@@ -1,8 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.serial_lifecycle import SERIAL_STATES
 from .pos_config import clean_serial
-from .serial_lifecycle import SERIAL_STATES
 
 LINE_STATUSES = [
     ("pending", "Not Compared Yet"),

@@ -2,7 +2,7 @@ import uuid
 
 from odoo import Command, api, fields, models
 
-from .serial_event import SerialEvent
+from ..tools.serial_event import SerialEvent
 
 # (product xml id, serial pattern, first number, units, location xml id or None for
 # the main warehouse's stock)

@@ -18,7 +18,7 @@ from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from . import serial_lifecycle as lifecycle
+from ..tools import serial_lifecycle as lifecycle
 
 # written only by apply_events, in SQL, never through write()
 PROTECTED_FIELDS = {

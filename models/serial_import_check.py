@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from odoo.tools.misc import get_lang
 
-from .serial_import_records import CheckedRow, ImportCheck, RowProblem
+from ..tools.serial_import_records import CheckedRow, ImportCheck, RowProblem
 
 ISO_DATE = "%Y-%m-%d"
 ISO_DATETIME = "%Y-%m-%d %H:%M:%S"

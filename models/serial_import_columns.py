@@ -10,10 +10,10 @@ import openpyxl
 
 from odoo.exceptions import UserError
 
+from ..tools.serial_import_records import ImportRow
 from . import serial_import_reader as reader
 from .serial_import_check import cell_text
 from .serial_import_messages import file_problem_message
-from .serial_import_records import ImportRow
 
 # the fields a column can fill (the import column's selection)
 IMPORT_FIELDS = [

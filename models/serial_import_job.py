@@ -45,10 +45,10 @@ from odoo.tools import config
 
 from odoo.addons.base.models.ir_cron import CONSECUTIVE_TIMEOUT_FOR_FAILURE
 
+from ..tools.serial_import_records import ImportOptions, ImportRow
 from . import serial_import_columns as columns
 from . import serial_import_messages as messages
 from . import serial_import_reader as reader
-from .serial_import_records import ImportOptions, ImportRow
 
 _logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ import zipfile
 from typing import NamedTuple
 from xml.parsers.expat import ExpatError
 
-from .serial_import_xlsx import load_workbook, sheet_values
+from ..tools.serial_import_xlsx import load_workbook, sheet_values
 
 MAX_ROWS = 200000
 MAX_MEGABYTES = 50

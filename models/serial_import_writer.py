@@ -15,7 +15,7 @@ from datetime import datetime, time, timedelta
 
 from odoo.tools import SQL, plaintext2html
 
-from .serial_copy import copy_rows
+from ..tools.serial_copy import copy_rows
 from .serial_split import split_serial
 
 # the columns of a new lot written by insert_lots

@@ -7,7 +7,7 @@ from odoo.exceptions import UserError
 from odoo.osv import expression
 from odoo.tools import SQL
 
-from . import serial_state_counts as counts
+from ..tools import serial_state_counts as counts
 
 # the dashboard's counts (this model's measures) and the states each counts
 MEASURE_STATES = {
@@ -27,7 +27,7 @@ MEASURE_STATES = {
 
 class SerialPrefixSummary(models.Model):
     """The dashboard's counts: units per company, product, serial prefix and location,
-    one measure per state, live (models/serial_state_counts.py keeps them)."""
+    one measure per state, live (tools/serial_state_counts.py keeps them)."""
 
     _name = "serial.prefix.summary"
     _description = "Serials per Prefix and State"

@@ -1,8 +1,8 @@
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from .serial_event import SerialEvent
-from .serial_lifecycle import SELLABLE_STATES, SERIAL_STATES
+from ..tools.serial_event import SerialEvent
+from ..tools.serial_lifecycle import SELLABLE_STATES, SERIAL_STATES
 
 BUCKETS = [
     ("in_stock", "In Stock"),

@@ -3,8 +3,8 @@ in our hands at activation, reading which units a recall holds, and releasing or
 scrapping them at closing. Not a model: plain functions taking the recall; every state
 change goes through stock.lot._apply_serial_events with the recall as the document."""
 
+from ..tools.serial_event import SerialEvent
 from . import serial_event_writer as writer
-from .serial_event import SerialEvent
 from .stock_move import EVENT_DOCUMENT
 
 

@@ -16,7 +16,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields
 from odoo.tools.misc import format_date
 
-from .serial_lifecycle import SELLABLE_STATES
+from ..tools.serial_lifecycle import SELLABLE_STATES
 
 
 @dataclass(frozen=True)

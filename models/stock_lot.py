@@ -8,11 +8,11 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists, create_column
 
+from ..tools import serial_lifecycle as lifecycle
+from ..tools.serial_event import SerialEvent
 from . import serial_epcis as epcis
 from . import serial_event_writer as writer
 from . import serial_import_writer as import_writer
-from . import serial_lifecycle as lifecycle
-from .serial_event import SerialEvent
 from .serial_event_writer import PROTECTED_FIELDS
 from .serial_import_orm import IMPORT_BATCH
 from .serial_recall_line import TRACKED_EVENTS
@@ -39,7 +39,7 @@ class StockLot(models.Model):
         ),
     )
     # stored: the dashboard's triggers count a lot only when its product is tracked
-    # by serial (models/serial_state_counts.py), and a trigger's WHEN can read only
+    # by serial (tools/serial_state_counts.py), and a trigger's WHEN can read only
     # the lot's own row; the ORM updates it when a product's tracking changes
     product_tracking = fields.Selection(
         related="product_id.tracking", store=True, precompute=True

@@ -1,6 +1,7 @@
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..tools.serial_import_records import ImportOptions, ImportRow
 from . import serial_import_columns as columns
 from . import serial_import_job as job
 from . import serial_import_messages as messages
@@ -9,7 +10,6 @@ from . import serial_import_reader as reader
 from . import serial_import_receipt as receipt
 from . import serial_import_writer as writer
 from .serial_import_check import RowValidator
-from .serial_import_records import ImportOptions, ImportRow
 
 # the keys of a row given to register_serials, and of its options
 ROW_KEYS = {f for f in ImportRow.__slots__ if f != "number"} | {"row"}

@@ -1,6 +1,6 @@
 from odoo import models
 
-from .serial_event import SerialEvent
+from ..tools.serial_event import SerialEvent
 from .serial_import_orm import IMPORT_BATCH
 from .stock_quant import EVENTS_BY_CALLER
 

@@ -1,6 +1,6 @@
 from odoo import _, api, models
 
-from .serial_event import SerialEvent
+from ..tools.serial_event import SerialEvent
 from .stock_move_line import INTERNAL
 
 # in the context: the caller records the serial events of the stock it changes (a stock

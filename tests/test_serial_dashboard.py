@@ -5,7 +5,7 @@ from odoo.tools import SQL
 
 from ..hooks import remove_schema_objects
 from ..models.serial_prefix_summary import MEASURE_STATES
-from ..models.serial_state_counts import KEYS, STATES, counting_paused
+from ..tools.serial_state_counts import KEYS, STATES, counting_paused
 from .common import (
     ConcurrentTransactionsMixin,
     SerialDataMixin,

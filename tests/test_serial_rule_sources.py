@@ -7,7 +7,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools.misc import file_open
 from odoo.tools.safe_eval import safe_eval
 
-from ..models import serial_lifecycle as lifecycle
+from ..tools import serial_lifecycle as lifecycle
 from .common import SerialDataMixin, SerialPosSyncCommon, SerialTrackingCommon
 
 POS_USER = ("base.group_user", "point_of_sale.group_pos_user")

@@ -1,4 +1,4 @@
-from odoo.addons.pos_serial_tracking.models import serial_lifecycle as lifecycle
+from odoo.addons.pos_serial_tracking.tools import serial_lifecycle as lifecycle
 
 from .common import SerialPosSyncCommon, SerialTrackingCommon
 

@@ -1,4 +1,4 @@
-from ..models.serial_event import SerialEvent
+from ..tools.serial_event import SerialEvent
 from .common import SerialPosSyncCommon, SerialTrackingCommon
 
 

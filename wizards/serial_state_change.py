@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from ..models.serial_lifecycle import MANAGER_EVENTS
+from ..tools.serial_lifecycle import MANAGER_EVENTS
 
 
 class SerialStateChange(models.TransientModel):

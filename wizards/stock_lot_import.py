@@ -7,7 +7,7 @@ from odoo.exceptions import UserError
 from ..models import serial_import_columns as columns
 from ..models import serial_import_reader as reader
 from ..models.serial_import_messages import file_problem_message, limits_message
-from ..models.serial_import_records import ImportOptions
+from ..tools.serial_import_records import ImportOptions
 from . import stock_lot_import_workbooks as workbooks
 
 
