@@ -16,7 +16,6 @@ from . import serial_import_writer as import_writer
 from .serial_event_writer import PROTECTED_FIELDS
 from .serial_import_orm import IMPORT_BATCH
 from .serial_recall_line import TRACKED_EVENTS
-from .serial_split import check_split_untouched
 
 # who may read serials and their history (the smart buttons leading to them too)
 SERIAL_READERS = (
@@ -185,7 +184,7 @@ class StockLot(models.Model):
         # their `imported` lines itself (serial_import_orm)
         import_batch = self.env.context.get(IMPORT_BATCH)
         for vals in vals_list:
-            check_split_untouched(self.env, vals)
+            self._check_split_untouched(vals)
             protected = PROTECTED_FIELDS & vals.keys()
             if import_batch and vals.get("import_batch_id") == import_batch:
                 protected.discard("import_batch_id")
@@ -209,7 +208,7 @@ class StockLot(models.Model):
         return lots
 
     def write(self, vals):
-        check_split_untouched(self.env, vals)
+        self._check_split_untouched(vals)
         if PROTECTED_FIELDS & vals.keys():
             raise UserError(
                 _(
