@@ -5,7 +5,7 @@ seconds). Uninstall: the schema objects the addon created with SQL go too."""
 from odoo import fields
 from odoo.tools import SQL
 
-from .models.serial_split import fill_serial_split
+from .tools.serial_split import fill_serial_split
 
 
 def initialize_serial_states(env):

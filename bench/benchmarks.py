@@ -92,7 +92,7 @@ def fill_serials(env, count, states=True):
     realistic mix of states (7 in 10 in stock, 2 sold, the rest returned, in repair,
     lost, stolen, scrapped or recalled). Without `states`, the same lots in stock Odoo's
     schema (the native database)."""
-    from odoo.addons.pos_serial_tracking.models.serial_split import split_serial_sql
+    from odoo.addons.pos_serial_tracking.tools.serial_split import split_serial_sql
 
     cr = env.cr
     category = env.ref("product.product_category_all")

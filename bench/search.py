@@ -12,7 +12,7 @@ UNITS = 1001  # units per range
 def bench_search(env, report):
     from benchmarks import SERIALS, as_native, timed
 
-    from odoo.addons.pos_serial_tracking.models.serial_split import split_serial_sql
+    from odoo.addons.pos_serial_tracking.tools.serial_split import split_serial_sql
 
     Lot = env["stock.lot"]
     product = Lot.search([], limit=1).product_id

@@ -12,6 +12,7 @@ from . import serial_conflict
 from . import serial_partner_ref
 from . import stock_lot
 from . import stock_lot_search
+from . import stock_lot_epcis
 from . import stock_move
 from . import stock_move_line
 from . import stock_picking

@@ -3,23 +3,12 @@ from odoo.exceptions import AccessError, UserError
 
 from ..tools.serial_event import SerialEvent
 from ..tools.serial_lifecycle import SELLABLE_STATES
-from .serial_verdict import RULES, SerialCheck, SerialVerdict
+from ..tools.serial_text import clean_serial
+from ..tools.serial_verdict import RULES, SerialCheck, SerialVerdict
 
 SNAPSHOT_LIMIT = 20000  # sellable serials a till keeps for offline checks
 # sessions a cashier sells in (the states in which Odoo lets a user into the till)
 OPEN_SESSION_STATES = ("opening_control", "opened")
-
-
-def clean_serial(serial):
-    """A serial as the database can hold it: PostgreSQL text holds no NUL character
-    and no lone UTF-16 surrogate (a browser's JSON can carry both); each becomes
-    U+FFFD, so what was typed stays visible and matches no registered serial."""
-    if not isinstance(serial, str):
-        return serial
-    return "".join(
-        "\ufffd" if char == "\x00" or "\ud800" <= char <= "\udfff" else char
-        for char in serial
-    )
 
 
 SERIAL_CUSTOMER_POLICIES = [
@@ -225,13 +214,13 @@ class PosConfig(models.Model):
 
     def _serial_verdict_rules(self):
         """The rules a serial is sold by, at the till and at the sync of a paid order:
-        an ordered tuple of serial_verdict.VerdictRule(reason, applies, refuse), read
-        in order; the first applying to the serial's SerialCheck refuses it (the till
-        shows the Refusal; the sync records a serial.conflict with the reason). Extend
-        it with super(), e.g. ``return super()._serial_verdict_rules() +
-        (VerdictRule("quarantine", is_quarantined, refuse_quarantined),)``; a new
-        reason is also added to serial.conflict's `reason` (selection_add), which the
-        sync records."""
+        an ordered tuple of VerdictRule(reason, applies, refuse) (the table of
+        tools/serial_verdict.py), read in order; the first applying to the serial's
+        SerialCheck refuses it (the till shows the Refusal; the sync records a
+        serial.conflict with the reason). Extend it with super(), e.g. ``return
+        super()._serial_verdict_rules() + (VerdictRule("quarantine",
+        is_quarantined, refuse_quarantined),)``; a new reason is also added to
+        serial.conflict's `reason` (selection_add), which the sync records."""
         return RULES
 
     def _record_blocked_attempts(self, verdicts, session_id):
@@ -326,7 +315,7 @@ class PosConfig(models.Model):
         {reason: {"title", "message", "alert"}}, each message with placeholders:
         %(serial)s, and %(date)s (the expiry passed) or %(scanned)s and
         %(registered)s (the expiries that differ), dates as the user reads them. The
-        server's verdicts (serial_verdict.refuse_expired and
+        server's verdicts (tools/serial_verdict.refuse_expired and
         refuse_expiry_mismatch) fill them, and so does the
         till offline from its snapshot: one text for both. Override it, with super(),
         to change what the cashier is told."""

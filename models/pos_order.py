@@ -4,7 +4,7 @@ from odoo import _, fields, models
 from odoo.exceptions import UserError
 
 from ..tools.serial_event import SerialEvent
-from .pos_config import clean_serial
+from ..tools.serial_text import clean_serial
 from .stock_lot import SERIAL_READERS
 
 _logger = logging.getLogger(__name__)

@@ -1,9 +1,9 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..tools.serial_text import clean_serial
 from . import serial_count_apply as apply
 from . import serial_count_compare as compare
-from .pos_config import clean_serial
 
 COUNT_STATES = [
     ("draft", "Draft"),

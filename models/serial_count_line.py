@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools.serial_lifecycle import SERIAL_STATES
-from .pos_config import clean_serial
+from ..tools.serial_text import clean_serial
 
 LINE_STATUSES = [
     ("pending", "Not Compared Yet"),

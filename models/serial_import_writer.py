@@ -16,7 +16,6 @@ from datetime import datetime, time, timedelta
 from odoo.tools import SQL, plaintext2html
 
 from ..tools.serial_copy import copy_rows
-from .serial_split import split_serial
 
 # the columns of a new lot written by insert_lots
 LOT_COLUMNS = [
@@ -153,6 +152,8 @@ def insert_lots(env, rows, lot_ids, batch, now, company):
     default_columns = list(defaults)
     constants = tuple(defaults.values())
     uid = env.uid
+    # the lot's split as its compute gives it (a module may override it)
+    split_serial = env["stock.lot"]._split_serial
 
     def values():
         for index, (row, lot_id) in enumerate(zip(rows, lot_ids, strict=True)):

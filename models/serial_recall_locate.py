@@ -21,9 +21,9 @@ import pytz
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..tools.serial_split import number_condition
 from .serial_import_columns import serial_list
 from .serial_recall_line import BUCKET_OF_STATE
-from .serial_split import number_condition, parse_serial_range
 
 LIKE_ESCAPES = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
 SHOWN_UNKNOWN = 10  # unknown serials of a file named in the message
@@ -124,7 +124,7 @@ def insert_lines(recall):
 def serial_condition(env, line):
     """One line of `serial_ranges`: a range, a prefix or a serial."""
     if ".." in line:
-        serial_range = parse_serial_range(env, line)
+        serial_range = env["stock.lot"]._parse_serial_range(line)
         number = SQL("lot.serial_trailing_number")
         prefix = (
             SQL("lot.serial_prefix = %s", serial_range.prefix)

@@ -10,13 +10,11 @@ from odoo.tools.sql import column_exists, create_column
 
 from ..tools import serial_lifecycle as lifecycle
 from ..tools.serial_event import SerialEvent
-from . import serial_epcis as epcis
 from . import serial_event_writer as writer
 from . import serial_import_writer as import_writer
 from .serial_event_writer import PROTECTED_FIELDS
 from .serial_import_orm import IMPORT_BATCH
 from .serial_recall_line import TRACKED_EVENTS
-from .serial_split import check_split_untouched
 
 # who may read serials and their history (the smart buttons leading to them too)
 SERIAL_READERS = (
@@ -185,7 +183,7 @@ class StockLot(models.Model):
         # their `imported` lines itself (serial_import_orm)
         import_batch = self.env.context.get(IMPORT_BATCH)
         for vals in vals_list:
-            check_split_untouched(self.env, vals)
+            self._check_split_untouched(vals)
             protected = PROTECTED_FIELDS & vals.keys()
             if import_batch and vals.get("import_batch_id") == import_batch:
                 protected.discard("import_batch_id")
@@ -209,7 +207,7 @@ class StockLot(models.Model):
         return lots
 
     def write(self, vals):
-        check_split_untouched(self.env, vals)
+        self._check_split_untouched(vals)
         if PROTECTED_FIELDS & vals.keys():
             raise UserError(
                 _(
@@ -249,18 +247,6 @@ class StockLot(models.Model):
             "context": {"create": False},
         }
 
-    def action_download_epcis(self):
-        """The units' EPCIS 2.0 document, downloaded as a JSON file
-        (controllers/serial_epcis.py)."""
-        self.check_access("read")
-        self.env["serial.audit.line"].check_access("read")
-        return {
-            "type": "ir.actions.act_url",
-            "url": "/pos_serial_tracking/epcis?lot_ids="
-            + ",".join(str(lot_id) for lot_id in self.ids),
-            "target": "download",
-        }
-
     def _action_open_serials(self, name):
         """These serials in one click, as the Serials menu shows them: their list, or
         the form of the only one. Only for users who may read serials; those of
@@ -278,15 +264,6 @@ class StockLot(models.Model):
         return action
 
     # --- business methods ------------------------------------------------------------
-    def epcis_document(self):
-        """These units' histories as a GS1 EPCIS 2.0 JSON-LD document (a dict): one
-        ObjectEvent per audit line, with the business step and disposition of GS1's
-        Core Business Vocabulary (models/serial_epcis.py). For the users who may read
-        the history (Serial Users and Auditors); another company's units are refused."""
-        self.check_access("read")
-        self.env["serial.audit.line"].check_access("read")
-        return epcis.build_document(self.env, self)
-
     def _mark_serial_state(self, event, reason):
         """A Serial Manager's explicit action (lost, stolen, found, recall, recall
         closed), with the reason written to each serial's history."""

@@ -5,10 +5,12 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists, create_column, create_index
 
-from .serial_split import (
+from ..tools.serial_split import (
+    SPLIT_FIELDS,
+    SerialRange,
     fill_serial_split,
     number_condition,
-    serial_range_domain,
+    range_example,
     split_serial,
 )
 
@@ -23,7 +25,7 @@ class StockLot(models.Model):
 
     _inherit = "stock.lot"
 
-    # searching (models/serial_split.py): both indexed together, with the number's
+    # searching (_split_serial): both indexed together, with the number's
     # length, by stock_lot_serial_range_index (see init)
     serial_prefix = fields.Char(
         compute="_compute_serial_split",
@@ -49,13 +51,13 @@ class StockLot(models.Model):
     @api.depends("name")
     def _compute_serial_split(self):
         for lot in self:
-            lot.serial_prefix, lot.serial_trailing_number = split_serial(lot.name)
+            lot.serial_prefix, lot.serial_trailing_number = lot._split_serial(lot.name)
 
     def _compute_serial_range(self):
         self.serial_range = False
 
     def _search_serial_range(self, operator, value):
-        return serial_range_domain(self.env, operator, value)
+        return self._serial_range_domain(operator, value)
 
     def _auto_init(self):
         # the split columns are created and filled set-based before Odoo sees the
@@ -120,7 +122,101 @@ class StockLot(models.Model):
         when it is a range: the search view checks a range before adding it."""
         self.check_access("read")
         try:
-            serial_range_domain(self.env, "=", text)
+            self._serial_range_domain("=", text)
         except UserError as error:
             return error.args[0]
         return False
+
+    # --- the split and the range (steps a module may override) ---------------------
+    @api.model
+    def _split_serial(self, name):
+        """The SerialSplit (tools/serial_split.py) of the serial `name`: its prefix
+        and its trailing number (digits without leading zeros), each False where
+        there is none; "SN-0100" gives ("SN-", "100"). The lot's serial_prefix and
+        serial_trailing_number are computed by it, and the ends of a range typed in a
+        search (_parse_serial_range) and of a recall; the import's set-based path
+        writes what it gives. Override it, with super() for the serials it does not
+        know, to split serials of another shape (a check letter after the number,
+        say). The install splits the lots already there in SQL as the default does
+        (tools/serial_split.split_serial_sql): a module installed on such lots
+        recomputes their split (_compute_serial_split)."""
+        return split_serial(name)
+
+    @api.model
+    def _check_split_untouched(self, vals):
+        """Refuse the values of a lot (create or write) that set its split fields:
+        they follow its name."""
+        if SPLIT_FIELDS & vals.keys():
+            raise UserError(
+                self.env._(
+                    "A serial's prefix and trailing number follow its name: rename "
+                    "the serial instead."
+                )
+            )
+
+    @api.model
+    def _serial_range_domain(self, operator, value):
+        """The domain of the `serial_range` search (`operator`, `value` as the
+        search gives them): the lots of the range's prefix whose trailing number lies
+        in it, compared as numbers (tools/serial_split.number_condition, served by
+        stock_lot_serial_range_index). Raises a UserError saying what to type for
+        another operator or a bad range."""
+        if operator not in ("=", "ilike"):
+            raise UserError(
+                self.env._(
+                    "Search a serial range with 'is equal to', for example "
+                    "SN-0090..SN-0110."
+                )
+            )
+        serial_range = self._parse_serial_range(value)
+        return [
+            ("serial_prefix", "=", serial_range.prefix),
+            ("serial_trailing_number", ">=", serial_range.first),
+            ("serial_trailing_number", "<=", serial_range.last),
+        ]
+
+    @api.model
+    def _parse_serial_range(self, text):
+        """The SerialRange (tools/serial_split.py) typed as FIRST..LAST, both ends
+        split by _split_serial, or a UserError saying what to type: the range of the
+        search and of a recall's serial ranges. Override it to read ranges written
+        otherwise."""
+        _ = self.env._
+        parts = text.split("..") if isinstance(text, str) else []
+        first, last = (part.strip() for part in parts) if len(parts) == 2 else ("", "")
+        first_prefix, first_number = self._split_serial(first)
+        last_prefix, last_number = self._split_serial(last)
+        if not (first_number and last_number):
+            raise UserError(
+                _(
+                    "%(text)s is not a serial range. Type the first and the last "
+                    "serial separated by two dots, both ending in digits, for example "
+                    "%(example)s; to find one serial, search Serial Number.",
+                    text=text if isinstance(text, str) else repr(text),
+                    example=range_example(text),
+                )
+            )
+        if first_prefix != last_prefix:
+            raise UserError(
+                _(
+                    "%(first)s and %(last)s have different prefixes (%(first_prefix)s "
+                    "and %(last_prefix)s): a serial range stays within one prefix, "
+                    "for example %(example)s. Search each prefix on its own.",
+                    first=first,
+                    last=last,
+                    first_prefix=first_prefix or _("none"),
+                    last_prefix=last_prefix or _("none"),
+                    example=range_example(text),
+                )
+            )
+        if (len(first_number), first_number) > (len(last_number), last_number):
+            raise UserError(
+                _(
+                    "The serial range %(text)s is reversed: type the lower serial "
+                    "first, %(last)s..%(first)s.",
+                    text=text,
+                    first=first,
+                    last=last,
+                )
+            )
+        return SerialRange(first_prefix, first_number, last_number)

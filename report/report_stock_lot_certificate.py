@@ -3,7 +3,7 @@ from typing import NamedTuple
 from odoo import _, api, models
 from odoo.tools import format_date, format_datetime
 
-from ..models.serial_epcis import gtin14
+from ..tools.serial_epcis import gtin14
 from . import report_printing as printing
 
 

@@ -5,7 +5,7 @@ a paid order."""
 
 from odoo import fields, models
 
-from ..models.serial_verdict import Refusal, VerdictRule
+from ..tools.serial_verdict import Refusal, VerdictRule
 
 
 def is_quarantined(check):

@@ -6,7 +6,7 @@ import pytz
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 
-from odoo.addons.pos_serial_tracking.models.serial_epcis import EPCIS_CONTEXT
+from odoo.addons.pos_serial_tracking.tools.serial_epcis import EPCIS_CONTEXT
 
 from .common import SerialDataMixin, SerialPosSyncCommon, SerialStockFlowsMixin
 

@@ -11,7 +11,7 @@ from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.pos_serial_tracking.hooks import initialize_serial_states
-from odoo.addons.pos_serial_tracking.models.serial_split import split_serial_sql
+from odoo.addons.pos_serial_tracking.tools.serial_split import split_serial_sql
 
 from .common import SerialDataMixin, SerialTrackingCommon
 from .test_stock_lot_import import csv_bytes

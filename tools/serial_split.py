@@ -10,13 +10,14 @@ compares exactly as numbers do when compared by (length, digits) in the "C" coll
 holds (prefix, length, digits COLLATE "C") in that order, so a range within one prefix
 is one index range scan.
 
-A range typed as FIRST..LAST (the `serial_range` search of stock.lot) is parsed here
-too, and the split fields follow the serial's name: nobody writes them."""
+These are the default split: stock.lot._split_serial (models/stock_lot_search.py) is
+the step a module overrides to split its serials otherwise, and
+stock.lot._parse_serial_range parses a range typed as FIRST..LAST (the `serial_range`
+search) with it. The split fields follow the serial's name: nobody writes them."""
 
 import re
 from typing import NamedTuple
 
-from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 DIGITS = "0123456789"
@@ -25,6 +26,14 @@ TYPED_SERIAL = re.compile(r"(\D*?)(\d+)")
 DEFAULT_RANGE_EXAMPLE = "SN-0090..SN-0110"
 # follow the serial's name (computed from it), never written by hand
 SPLIT_FIELDS = {"serial_prefix", "serial_trailing_number"}
+
+
+class SerialSplit(NamedTuple):
+    """A serial's prefix (what stands before its trailing number) and its trailing
+    number (digits without leading zeros), False where there is none."""
+
+    prefix: str | bool
+    number: str | bool
 
 
 class SerialRange(NamedTuple):
@@ -37,12 +46,12 @@ class SerialRange(NamedTuple):
 
 
 def split_serial(name):
-    """(prefix, trailing number) of a serial, False where there is none:
+    """The SerialSplit (prefix, trailing number) of a serial, False where there is none:
     "SN-0100" -> ("SN-", "100"), "ABC" -> ("ABC", False), "0042" -> (False, "42")."""
     name = name or ""
     stem = name.rstrip(DIGITS)
     digits = name[len(stem) :]
-    return stem or False, (digits.lstrip("0") or "0") if digits else False
+    return SerialSplit(stem or False, (digits.lstrip("0") or "0") if digits else False)
 
 
 def split_serial_sql(name):
@@ -87,78 +96,6 @@ def fill_serial_split(cr):
         )
     )
     return cr.rowcount
-
-
-def check_split_untouched(env, vals):
-    """Refuse values for a lot (create or write) that set its split fields."""
-    if SPLIT_FIELDS & vals.keys():
-        raise UserError(
-            env._(
-                "A serial's prefix and trailing number follow its name: rename "
-                "the serial instead."
-            )
-        )
-
-
-def serial_range_domain(env, operator, value):
-    """The domain on stock.lot of its `serial_range` search: the lots of the range's
-    prefix whose trailing number lies in it (compared as numbers, see
-    number_condition)."""
-    if operator not in ("=", "ilike"):
-        raise UserError(
-            env._(
-                "Search a serial range with 'is equal to', for example "
-                "SN-0090..SN-0110."
-            )
-        )
-    serial_range = parse_serial_range(env, value)
-    return [
-        ("serial_prefix", "=", serial_range.prefix),
-        ("serial_trailing_number", ">=", serial_range.first),
-        ("serial_trailing_number", "<=", serial_range.last),
-    ]
-
-
-def parse_serial_range(env, text):
-    """The SerialRange typed as FIRST..LAST, or a UserError saying what to type."""
-    parts = text.split("..") if isinstance(text, str) else []
-    first, last = (part.strip() for part in parts) if len(parts) == 2 else ("", "")
-    first_prefix, first_number = split_serial(first)
-    last_prefix, last_number = split_serial(last)
-    if not (first_number and last_number):
-        raise UserError(
-            env._(
-                "%(text)s is not a serial range. Type the first and the last "
-                "serial separated by two dots, both ending in digits, for example "
-                "%(example)s; to find one serial, search Serial Number.",
-                text=text if isinstance(text, str) else repr(text),
-                example=range_example(text),
-            )
-        )
-    if first_prefix != last_prefix:
-        raise UserError(
-            env._(
-                "%(first)s and %(last)s have different prefixes (%(first_prefix)s "
-                "and %(last_prefix)s): a serial range stays within one prefix, "
-                "for example %(example)s. Search each prefix on its own.",
-                first=first,
-                last=last,
-                first_prefix=first_prefix or env._("none"),
-                last_prefix=last_prefix or env._("none"),
-                example=range_example(text),
-            )
-        )
-    if (len(first_number), first_number) > (len(last_number), last_number):
-        raise UserError(
-            env._(
-                "The serial range %(text)s is reversed: type the lower serial "
-                "first, %(last)s..%(first)s.",
-                text=text,
-                first=first,
-                last=last,
-            )
-        )
-    return SerialRange(first_prefix, first_number, last_number)
 
 
 def range_example(text):

@@ -1,6 +1,5 @@
 """Serial histories as GS1 EPCIS 2.0 documents (JSON-LD), so that a trading partner or
-a regulator reads a unit's life without Odoo. Not a model: stock.lot.epcis_document
-checks the user's rights and calls build_document.
+a regulator reads a unit's life without Odoo.
 
 One ObjectEvent per audit line, each unit's events in its chain's order. The event's
 business step comes from our event, its disposition from the unit's state after the
@@ -14,13 +13,16 @@ urn:x-pst:<database uuid>:unit:<company id>:<product id>:<serial>. Locations are
 urn:x-pst:<database uuid>:location:<location id>, documents
 urn:x-pst:<database uuid>:document:<model>:<id>. The history's own facts (our event,
 the chain's index and hashes) are extension fields in the `pst:` namespace that the
-document's @context declares."""
+document's @context declares.
+
+Not a model: the vocabulary's tables and the identifiers' text. stock.lot builds the
+document (models/stock_lot_epcis.py: epcis_document checks the user's rights, one
+method per event a module extends with super())."""
 
 from urllib.parse import quote
 
 import pytz
 
-from odoo import fields
 from odoo.tools.barcode import check_barcode_encoding
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
@@ -77,6 +79,8 @@ TRANSACTION_TYPES = {
 
 
 def action(event):
+    """The EPCIS action of our event: the unit enters our records, leaves them, or
+    is observed."""
     if event in ADD_EVENTS:
         return "ADD"
     if event in DELETE_EVENTS:
@@ -85,6 +89,7 @@ def action(event):
 
 
 def disposition(event, new_state):
+    """The CBV disposition of the unit after our event."""
     return EVENT_DISPOSITIONS.get(event) or DISPOSITIONS[new_state or False]
 
 
@@ -97,18 +102,30 @@ def gtin14(barcode):
     return code if check_barcode_encoding(code, "gtin14") else None
 
 
-def unit_uri(lot, database):
-    gtin = gtin14(lot.product_id.barcode)
+def unit_uri(database, serial, gtin=None, company_id=0, product_id=0):
+    """A unit's identifier: its GS1 Digital Link URI when its product has a GTIN
+    (see gtin14), otherwise a URN of this database, company, product and serial."""
     if gtin:
-        return f"{GS1_DIGITAL_LINK}/01/{gtin}/21/{quote(lot.name, safe='')}"
+        return f"{GS1_DIGITAL_LINK}/01/{gtin}/21/{quote(serial, safe='')}"
     return (
-        f"urn:x-pst:{database}:unit:{lot.company_id.id or 0}:{lot.product_id.id}:"
-        f"{quote(lot.name, safe='')}"
+        f"urn:x-pst:{database}:unit:{company_id or 0}:{product_id}:"
+        f"{quote(serial, safe='')}"
     )
 
 
-def location_uri(location, database):
-    return {"id": f"urn:x-pst:{database}:location:{location.id}"}
+def location_uri(database, location_id):
+    """A location of this database, as an EPCIS readPoint or bizLocation."""
+    return {"id": f"urn:x-pst:{database}:location:{location_id}"}
+
+
+def document_uri(database, res_model=False, res_id=False, reference=False):
+    """A source document of this database: by model and id, else by reference."""
+    name = (
+        f"{res_model}:{res_id}"
+        if res_model and res_id
+        else quote(reference or "", safe="")
+    )
+    return f"urn:x-pst:{database}:document:{name}"
 
 
 def timezone_offset(moment, tz_name):
@@ -119,70 +136,3 @@ def timezone_offset(moment, tz_name):
         zone = pytz.utc
     offset = pytz.utc.localize(moment).astimezone(zone).strftime("%z")
     return f"{offset[:3]}:{offset[3:]}"
-
-
-def object_event(line, unit, database, tz_name):
-    event = {
-        "type": "ObjectEvent",
-        "eventTime": line.date.isoformat(timespec="milliseconds") + "Z",
-        "eventTimeZoneOffset": timezone_offset(line.date, tz_name),
-        "epcList": [unit],
-        "action": action(line.event),
-        "bizStep": BIZ_STEPS[line.event],
-        "disposition": disposition(line.event, line.new_state),
-    }
-    destination, source = line.location_dest_id, line.location_id
-    read_point = destination if destination.usage == "internal" else source
-    if read_point:
-        event["readPoint"] = location_uri(read_point, database)
-    if destination.usage == "internal":
-        event["bizLocation"] = location_uri(destination, database)
-    if line.reference or line.res_model:
-        transaction = {
-            "bizTransaction": f"urn:x-pst:{database}:document:"
-            + (
-                f"{line.res_model}:{line.res_id}"
-                if line.res_model and line.res_id
-                else quote(line.reference, safe="")
-            )
-        }
-        if line.res_model in TRANSACTION_TYPES:
-            transaction["type"] = TRANSACTION_TYPES[line.res_model]
-        event["bizTransactionList"] = [transaction]
-    event.update(
-        {
-            "pst:event": line.event,
-            "pst:stateBefore": line.old_state or None,
-            "pst:stateAfter": line.new_state or None,
-            "pst:reference": line.reference or None,
-            "pst:chainIndex": line.chain_index,
-            "pst:previousHash": line.previous_hash or None,
-            "pst:hash": line.hash,
-        }
-    )
-    return event
-
-
-def build_document(env, lots):
-    """The EPCIS 2.0 document of `lots`' histories (read as they are: the caller has
-    checked the user's rights), each unit's events in its chain's order."""
-    database = env["ir.config_parameter"].sudo().get_param("database.uuid")
-    lines = (
-        env["serial.audit.line"]
-        .sudo()
-        .search([("lot_id", "in", lots.ids)], order="lot_id, chain_index")
-    )
-    by_lot = lines.grouped("lot_id")
-    events = []
-    for lot in lots:
-        unit = unit_uri(lot, database)
-        for line in by_lot.get(lot, ()):
-            tz_name = line.user_id.tz or line.company_id.partner_id.tz
-            events.append(object_event(line, unit, database, tz_name))
-    return {
-        "@context": [EPCIS_CONTEXT, {"pst": PST_NAMESPACE}],
-        "type": "EPCISDocument",
-        "schemaVersion": "2.0",
-        "creationDate": fields.Datetime.now().isoformat(timespec="milliseconds") + "Z",
-        "epcisBody": {"eventList": events},
-    }

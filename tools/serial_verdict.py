@@ -3,8 +3,10 @@
 order; the first row that applies to a SerialCheck refuses the serial with its
 reason and the title and message its `refuse` builds; none applies: the serial may
 be sold. pos.config._serial_verdict_rules() returns the table: a module extends it
-with super() (a row added, one replaced, the order changed). Not a model: plain
-values and the small functions of the rows, each taking the SerialCheck."""
+with super() (a row added, one replaced, the order changed), and
+pos.config._serial_verdicts() judges serials by it (models/pos_config.py). Not a
+model: plain values and the small functions of the rows, each taking the SerialCheck
+(their messages translated in the user's language through its env)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields
 from odoo.tools.misc import format_date
 
-from ..tools.serial_lifecycle import SELLABLE_STATES
+from .serial_lifecycle import SELLABLE_STATES
 
 
 @dataclass(frozen=True)
