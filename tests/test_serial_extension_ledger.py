@@ -114,19 +114,24 @@ class TestSerialAuditFieldExtension(SerialPosSyncCommon):
             {"name": "Cable", "is_storable": True, "tracking": "lot"}
         )
         lot = self.env["stock.lot"].create(
-            {"name": "REG-LOT", "product_id": tracked_by_lot.id}
+            {
+                "name": "REG-LOT",
+                "product_id": tracked_by_lot.id,
+                "company_id": self.company.id,
+            }
         )
         self.assertFalse(self._lines(lot), "a lot not tracked by serial has no history")
         Line = self.env["serial.audit.line"]
         query = SQL(
             """SELECT lot.id AS lot_id, lot.name AS lot_name, lot.product_id,
-                      lot.company_id, 'imported' AS event, NULL AS old_state,
+                      %s AS company_id, 'imported' AS event, NULL AS old_state,
                       NULL AS new_state, %s AS user_id, %s AS date,
                       NULL AS res_model, NULL AS res_id, 'IMP-1' AS reference,
                       NULL AS partner_ref_id, NULL AS pos_config_id, NULL AS note,
                       NULL AS location_id, NULL AS location_dest_id,
                       'desk-import' AS x_register_ref
                  FROM stock_lot lot WHERE lot.id = %s""",
+            self.company.id,
             self.serial_user.id,
             "2026-12-06 10:00:00",
             lot.id,
