@@ -87,7 +87,7 @@ class StockLot(models.Model):
         serial's current state, without locking (the lock is taken when the events are
         applied). `events`: as for _apply_serial_events."""
         states = {}
-        for event in map(SerialEvent.coerce, events):
+        for event in [SerialEvent.coerce(event) for event in events]:
             lot = event.lot
             state = states.get(lot.id, lot.serial_state or False)
             states[lot.id] = self._serial_next_state(event, state, lot.name)
