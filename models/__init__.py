@@ -7,12 +7,15 @@ from . import product_product
 from . import product_template
 from . import serial_audit_head
 from . import serial_audit_line
+from . import serial_audit_line_chain
+from . import serial_audit_line_fingerprint
 from . import serial_integrity_run
 from . import serial_conflict
 from . import serial_partner_ref
 from . import stock_lot
 from . import stock_lot_search
 from . import stock_lot_epcis
+from . import stock_lot_events
 from . import stock_move
 from . import stock_move_line
 from . import stock_picking

@@ -2,11 +2,14 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from ..tools.serial_audit_hash import (
+    INTEGER_FIELDS,
+    STORED_FIELDS,
+    digest_sql,
+    hash_row,
+)
 from ..tools.serial_copy import copy_rows
 from ..tools.serial_lifecycle import EVENTS, SERIAL_STATES
-from . import serial_audit_chain as chain
-from . import serial_audit_fingerprint as fingerprints
-from .serial_audit_chain import INTEGER_FIELDS, STORED_FIELDS
 
 INSERT_CHUNK = 5000
 COPY_THRESHOLD = 200  # rows; above it, COPY (bulk registration, install)
@@ -22,8 +25,9 @@ class SerialAuditLine(models.Model):
     a removed last row is noticed too. One chain per serial lets tills selling different
     units append without waiting on each other. Rows are written by
     `stock.lot._apply_serial_events` only; a database trigger refuses UPDATE, DELETE and
-    TRUNCATE, whoever asks. How a row is hashed and a chain verified:
-    serial_audit_chain.py."""
+    TRUNCATE, whoever asks. How a row is hashed: tools/serial_audit_hash.py; how the
+    chains are verified: serial_audit_line_chain.py; the ledger's fingerprint:
+    serial_audit_line_fingerprint.py."""
 
     _name = "serial.audit.line"
     _description = "Serial Audit Line"
@@ -175,94 +179,6 @@ class SerialAuditLine(models.Model):
             _("Audit lines cannot be deleted: the history of a serial is append-only.")
         )
 
-    # --- integrity -------------------------------------------------------------------
-    @api.model
-    @api.returns("self", lambda line: line.id)
-    def verify_chain(self):
-        """Walk every serial's chain (of the current companies) and return the first
-        audit line whose hash does not match its content, that does not link to the row
-        before it, that follows a gap, or that is not the head its serial records.
-        An empty recordset means the history is intact (over RPC: that line's id, or
-        False)."""
-        problems = chain.find_chain_problems(self.env, limit=1)
-        return self.browse(problems[0].line_id) if problems else self.browse()
-
-    def action_verify_chain(self):
-        self._check_integrity_rights()
-        rows, lots = chain.count_chains(self.env)
-        problems = chain.find_chain_problems(self.env, limit=20)
-        self.env["serial.integrity.run"]._record(rows, lots, problems)
-        if not problems:
-            return {
-                "type": "ir.actions.client",
-                "tag": "display_notification",
-                "params": {
-                    "type": "success",
-                    "title": _("Serial history intact"),
-                    "message": _(
-                        "%(rows)s audit lines of %(lots)s serials checked: every hash "
-                        "matches and no line is missing. The run is kept in Audit > "
-                        "Integrity Runs.",
-                        rows=rows,
-                        lots=lots,
-                    ),
-                    "sticky": True,
-                },
-            }
-        lines = self.browse([line_id for line_id, _reason in problems])
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Audit lines failing the integrity check"),
-            "res_model": "serial.audit.line",
-            "view_mode": "list,form",
-            "domain": [("id", "in", lines.ids)],
-            "context": {"create": False},
-            "help": _(
-                "These lines were changed, or follow removed lines: %s",
-                "; ".join(reason for _line, reason in problems),
-            ),
-        }
-
-    @api.model
-    def ledger_fingerprint(self):
-        """A string an auditor keeps outside the database: one digest over the head of
-        every serial's history the caller may read (the companies of the context; by
-        default all of the user's) at this moment, with the time, the last audit line
-        and the companies it covers (serial_audit_fingerprint.py). Serial Auditors and
-        Serial Managers only."""
-        self._check_integrity_rights()
-        return fingerprints.take(self.env).text()
-
-    @api.model
-    def verify_fingerprint(self, fingerprint):
-        """Whether the histories a kept `fingerprint` covers still end where they did
-        when it was taken (events recorded since are fine): {"ok": bool, "message":
-        what it means and what to do}. Serial Auditors and Serial Managers of the
-        fingerprint's companies only."""
-        self._check_integrity_rights()
-        kept = fingerprints.parse(fingerprint)
-        if not kept:
-            return {
-                "ok": False,
-                "message": _(
-                    "This is not a ledger fingerprint: expected "
-                    "pst1:<time>:<line>:<companies>:<histories>:<digest>, as Get "
-                    "Fingerprint gives it. Copy the whole fingerprint you kept and "
-                    "check it again."
-                ),
-            }
-        foreign = set(kept.company_ids) - set(self.env.user._get_company_ids())
-        if foreign:
-            raise AccessError(
-                _(
-                    "This fingerprint covers the serial histories of companies you "
-                    "have no access to (ids %(companies)s): ask an auditor of those "
-                    "companies to check it.",
-                    companies=", ".join(map(str, sorted(foreign))),
-                )
-            )
-        return fingerprints.verify(self.env, kept)
-
     # --- private helpers -------------------------------------------------------------
     def _check_integrity_rights(self):
         """The integrity check and the fingerprint are for Serial Auditors and Serial
@@ -296,16 +212,6 @@ class SerialAuditLine(models.Model):
         return {res_id: Lot.browse(sorted(set(lot_ids))) for res_id, lot_ids in groups}
 
     @api.model
-    def _hash_row(self, previous_hash, row):
-        """The row's hash in its chain (see serial_audit_chain.hash_row)."""
-        return chain.hash_row(previous_hash, row)
-
-    @api.model
-    def _history_verdict(self, lot):
-        """The HistoryVerdict of the serial `lot`'s own chain (its form shows it)."""
-        return chain.history_verdict(lot)
-
-    @api.model
     def _insert_chained(self, heads, rows, new_chains=False):
         """Insert `rows` (dicts of STORED_FIELDS, chain fields left out; a partner
         given as `partner_id` is stored as its `partner_ref_id`) in order, chaining
@@ -313,7 +219,8 @@ class SerialAuditLine(models.Model):
         to (length, last hash) as read under the serials' row locks by the caller; it is
         updated in place. `new_chains`: the serials were created by this transaction and
         have no head yet (bulk registration), so the heads are added without an
-        upsert."""
+        upsert. A row may also give the stored fields another module adds to the line
+        (see _extra_columns): they are written as given, outside the hash."""
         if not rows:
             return
         # a row names its partner by pseudonym only (see serial.partner.ref)
@@ -323,30 +230,33 @@ class SerialAuditLine(models.Model):
             for row, partner_id in zip(rows, partners, strict=True):
                 if partner_id:
                     row["partner_ref_id"] = refs[partner_id]
+        extra = self._extra_columns(rows)
+        columns = (*INSERT_COLUMNS, *extra)
 
         def chained():
             for row in rows:
                 length, previous = heads[row["lot_id"]]
                 row["chain_index"] = length + 1
-                digest = chain.hash_row(previous, row)
+                digest = hash_row(previous, row)
                 heads[row["lot_id"]] = (length + 1, digest)
                 # as hashed: a missing or empty value is NULL
                 yield [
                     *[row.get(name) or None for name in STORED_FIELDS],
                     previous or None,
                     digest,
+                    *[row.get(name) or None for name in extra],
                 ]
 
         if len(rows) > COPY_THRESHOLD:
             # hashed as COPY sends them: PostgreSQL writes while Python hashes
-            copy_rows(self.env.cr, "serial_audit_line", INSERT_COLUMNS, chained())
+            copy_rows(self.env.cr, "serial_audit_line", columns, chained())
         else:
             values = list(map(tuple, chained()))  # a tuple is a row of VALUES
             for start in range(0, len(values), INSERT_CHUNK):
                 self.env.cr.execute(
                     SQL(
                         "INSERT INTO serial_audit_line (%s) VALUES %s",
-                        SQL(", ").join(SQL.identifier(name) for name in INSERT_COLUMNS),
+                        SQL(", ").join(SQL.identifier(name) for name in columns),
                         SQL(", ").join(
                             SQL("%s", value)
                             for value in values[start : start + INSERT_CHUNK]
@@ -359,14 +269,18 @@ class SerialAuditLine(models.Model):
         self.invalidate_model()
 
     @api.model
-    def _insert_new_chains(self, lines):
+    def _insert_new_chains(self, lines, extra_columns=()):
         """Insert the first line of new chains and their heads in one statement, the
         hashes computed by PostgreSQL with the verifier's own expression
-        (serial_audit_chain.digest_sql), so that they are byte for byte what
+        (serial_audit_hash.digest_sql), so that they are byte for byte what
         _insert_chained writes. `lines`: an SQL query of one row per serial created
         by this transaction (bulk registration: no head yet, nothing to merge with),
-        a column per STORED_FIELDS but chain_index (a partner as partner_ref_id)."""
+        a column per STORED_FIELDS but chain_index (a partner as partner_ref_id), and
+        one per name of `extra_columns`: stored fields another module adds to the
+        line (see _extra_columns), written as the query gives them, outside the
+        hash."""
         given = [name for name in STORED_FIELDS if name != "chain_index"]
+        extra = self._check_extra_columns(extra_columns)
 
         def column(name):
             value = SQL.identifier("given", name)
@@ -391,15 +305,59 @@ class SerialAuditLine(models.Model):
                    INSERT INTO serial_audit_head (lot_id, length, hash)
                    SELECT lot_id, 1, hash FROM written""",
                 # as hashed: a missing or empty value is NULL
-                SQL(", ").join(column(name) for name in given),
+                SQL(", ").join(
+                    [
+                        *(column(name) for name in given),
+                        *(SQL.identifier("given", name) for name in extra),
+                    ]
+                ),
                 lines,
-                SQL(", ").join(SQL.identifier(name) for name in INSERT_COLUMNS),
+                SQL(", ").join(
+                    SQL.identifier(name) for name in (*INSERT_COLUMNS, *extra)
+                ),
                 SQL(", ").join(SQL.identifier("line", name) for name in STORED_FIELDS),
-                chain.digest_sql("line"),
+                SQL(", ").join(
+                    [digest_sql("line"), *(SQL.identifier("line", n) for n in extra)]
+                ),
             )
         )
         self.invalidate_model()
         self.env["serial.audit.head"].invalidate_model()
+
+    @api.model
+    def _extra_columns(self, rows):
+        """The names, sorted, of the columns beyond the ledger's own (STORED_FIELDS)
+        that the dicts `rows` give: stored fields another module adds to the line
+        (filled by its override of stock.lot._serial_audit_values), written as
+        given, outside the hash (the chain's hash covers the ledger's own columns
+        only, so it verifies whatever a module adds). Values are what the column
+        stores (an id, a string, a date), an empty one stored as NULL. A key that is
+        no stored field of the line raises ValueError."""
+        names = set().union(*rows).difference(STORED_FIELDS)
+        return self._check_extra_columns(names) if names else ()
+
+    @api.model
+    def _check_extra_columns(self, names):
+        """`names`, sorted, when each is a stored field a module added to the line
+        (not one of the ledger's own nor of the chain's), else ValueError."""
+        names = sorted(names)
+        refused = [
+            name
+            for name in names
+            if name in INSERT_COLUMNS
+            or name in models.MAGIC_COLUMNS
+            or not (field := self._fields.get(name))
+            or not field.store
+            or not field.column_type
+        ]
+        if refused:
+            raise ValueError(
+                f"Unknown audit line column(s) {', '.join(map(repr, refused))}: an "
+                f"audit line takes its own fields ({', '.join(STORED_FIELDS)}), a "
+                f"partner as partner_id, and the stored fields a module adds to "
+                f"serial.audit.line."
+            )
+        return tuple(names)
 
     def _save_heads(self, heads, new_chains=False):
         cr = self.env.cr

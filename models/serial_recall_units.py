@@ -4,7 +4,6 @@ scrapping them at closing. Not a model: plain functions taking the recall; every
 change goes through stock.lot._apply_serial_events with the recall as the document."""
 
 from ..tools.serial_event import SerialEvent
-from . import serial_event_writer as writer
 from .stock_move import EVENT_DOCUMENT
 
 
@@ -72,7 +71,7 @@ def release_units(recall, lines, reason):
     """Back to the state each unit had before this recall recalled it; a unit that
     another active recall lists too stays recalled, by that recall (the earliest)."""
     lots = lines.lot_id
-    writer.check_restorable(lots, "recall_closed")
+    lots._check_serial_restorable("recall_closed")
     Lot = recall.env["stock.lot"]
     document = dict(recall._event_document(), note=reason or recall.reason)
     Lot._apply_serial_events(

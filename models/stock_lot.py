@@ -9,12 +9,9 @@ from odoo.tools import SQL
 from odoo.tools.sql import column_exists, create_column
 
 from ..tools import serial_lifecycle as lifecycle
-from ..tools.serial_event import SerialEvent
-from . import serial_event_writer as writer
+from ..tools.serial_event import PROTECTED_FIELDS, SerialEvent
 from . import serial_import_writer as import_writer
-from .serial_event_writer import PROTECTED_FIELDS
 from .serial_import_orm import IMPORT_BATCH
-from .serial_recall_line import TRACKED_EVENTS
 
 # who may read serials and their history (the smart buttons leading to them too)
 SERIAL_READERS = (
@@ -279,10 +276,10 @@ class StockLot(models.Model):
         for lot in self:
             if event not in lot._serial_allowed_events():
                 raise UserError(
-                    writer.refusal_message(self.env, event, lot.name, lot.serial_state)
+                    self._serial_refusal_message(event, lot.name, lot.serial_state)
                 )
         if event in ("found", "recall_closed"):
-            writer.check_restorable(self, event)
+            self._check_serial_restorable(event)
         self._apply_serial_events(
             [SerialEvent(lot, event, note=reason.strip()) for lot in self]
         )
@@ -296,29 +293,6 @@ class StockLot(models.Model):
         self.ensure_one()
         events = [event for event, _label in lifecycle.MANAGER_EVENTS]
         return lifecycle.allowed_events(self.serial_state or False, events)
-
-    def _apply_serial_events(self, events):
-        """The one way a serial's state changes. `events`: SerialEvent values
-        (serial_event.py: the serial, the lifecycle's event, and optionally the
-        partner, the document, where the unit went, a note, the state chosen, the POS
-        line); a dict with the same keys is still accepted (an unknown key is
-        refused). Locks the serials, checks each event against the lifecycle from the
-        state in the database, writes the states and appends the hash-chained audit
-        lines (serial_event_writer.py: how, and why a serial is never sold twice).
-        Raises UserError, naming the serial and what to do, when an event is not
-        allowed."""
-        events = [SerialEvent.coerce(event) for event in events]
-        writer.apply_events(self.env, events)
-        # a recalled unit coming back updates its recall's line (only after the
-        # events that can: the others cost nothing)
-        if any(event.event in TRACKED_EVENTS for event in events):
-            self.env["serial.recall.line"]._track_serial_events(events)
-
-    def _check_serial_events(self, events):
-        """Raise the lifecycle's refusal for the first event not allowed from the
-        serial's current state, without locking (the lock is taken when the events are
-        applied). `events`: as for _apply_serial_events."""
-        writer.check_events(self.env, [SerialEvent.coerce(event) for event in events])
 
     def _serial_expiry_dates(self):
         """{lot id: the unit's registered expiry (a date)} for those of these lots that

@@ -4,8 +4,7 @@ from typing import NamedTuple
 from odoo import _, api, models
 from odoo.tools import format_datetime
 
-from ..models import serial_audit_chain as chain
-from ..models import serial_audit_fingerprint as fingerprints
+from ..tools.serial_audit_fingerprint import parse
 from . import report_printing as printing
 
 PROBLEMS_SHOWN = 20  # the first problems found, in chain order
@@ -16,7 +15,7 @@ class IntegrityRun(NamedTuple):
 
     lines: int
     chains: int
-    problems: list  # serial_audit_chain.ChainProblem
+    problems: list  # tools/serial_audit_hash.py's ChainProblem
     intact: bool
     seconds: str
     fingerprint: str
@@ -59,15 +58,16 @@ class ReportSerialIntegrity(models.AbstractModel):
     def _run(self, tz):
         """The check and the fingerprint, over the companies of the context (the
         user's, by default) at this moment."""
+        Line = self.env["serial.audit.line"]
         started = time.monotonic()
-        lines, chains = chain.count_chains(self.env)
-        problems = chain.find_chain_problems(self.env, limit=PROBLEMS_SHOWN)
+        count = Line._count_chains()
+        problems = Line._find_chain_problems(limit=PROBLEMS_SHOWN)
         seconds = time.monotonic() - started
-        text = self.env["serial.audit.line"].ledger_fingerprint()
-        kept = fingerprints.parse(text)
+        text = Line.ledger_fingerprint()
+        kept = parse(text)
         return IntegrityRun(
-            lines=lines,
-            chains=chains,
+            lines=count.lines,
+            chains=count.serials,
             problems=problems,
             intact=not problems,
             seconds=f"{seconds:.2f}",

@@ -2,7 +2,7 @@ from odoo.api import call_kw
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
-from odoo.addons.pos_serial_tracking.models import serial_audit_chain as chain
+from odoo.addons.pos_serial_tracking.tools import serial_audit_hash as chain
 
 from .common import SerialTrackingCommon
 
@@ -26,7 +26,7 @@ class TestSerialAuditIntegrity(SerialTrackingCommon):
     def _problems(self, limit=20):
         return [
             (problem.line_id, problem.reason)
-            for problem in chain.find_chain_problems(self.env, limit)
+            for problem in self.env["serial.audit.line"]._find_chain_problems(limit)
         ]
 
     @staticmethod

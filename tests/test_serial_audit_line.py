@@ -5,7 +5,10 @@ from odoo.api import call_kw
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import mute_logger
 
-from odoo.addons.pos_serial_tracking.models.serial_audit_chain import STORED_FIELDS
+from odoo.addons.pos_serial_tracking.tools.serial_audit_hash import (
+    STORED_FIELDS,
+    hash_row,
+)
 
 from .common import SerialTrackingCommon
 
@@ -99,7 +102,7 @@ class TestSerialAuditLine(SerialTrackingCommon):
                 value = fields_[name].to_string(value)
             row[name] = value or None
         row["new_state"] = "returned"
-        forged = audit._hash_row(self.line.previous_hash, row)
+        forged = hash_row(self.line.previous_hash, row)
         self._with_trigger_disabled(
             "UPDATE serial_audit_line SET new_state = 'returned', hash = %s WHERE id = "
             "%s",

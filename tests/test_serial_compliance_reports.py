@@ -6,7 +6,7 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from ..models.serial_audit_fingerprint import PATTERN
+from ..tools.serial_audit_fingerprint import PATTERN
 from .common import SerialTrackingCommon
 from .test_serial_recall import SerialRecallMixin
 

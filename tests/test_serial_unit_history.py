@@ -5,7 +5,7 @@ from lxml import etree
 
 from odoo.exceptions import AccessError
 
-from odoo.addons.pos_serial_tracking.models.serial_audit_chain import HASHED_FIELDS
+from odoo.addons.pos_serial_tracking.tools.serial_audit_hash import HASHED_FIELDS
 
 from .common import SerialPosSyncCommon, SerialStockFlowsMixin
 

@@ -1,6 +1,6 @@
 import base64
 
-from ..models import serial_audit_chain as chain
+from ..tools import serial_audit_hash as chain
 from .common import SerialTrackingCommon
 from .test_stock_lot_import import HEADER, csv_bytes
 
@@ -85,5 +85,7 @@ class TestStockLotImportLedger(SerialTrackingCommon):
             self.assertEqual(line.hash, chain.hash_row(None, self._row(line)))
             head = heads.filtered(lambda head, line=line: head.lot_id == line.lot_id)
             self.assertEqual((head.length, head.hash), (1, line.hash))
-        self.assertEqual(chain.find_chain_problems(self.env, limit=10), [])
+        self.assertEqual(
+            self.env["serial.audit.line"]._find_chain_problems(limit=10), []
+        )
         self.assertFalse(self.env["serial.audit.line"].verify_chain())

@@ -1,10 +1,13 @@
 """A serial's lifecycle event as `stock.lot._apply_serial_events` applies it: a frozen
 value, checked where it is made (the event is one of the lifecycle's, the document
 is a model and an id together), so a wrong event fails at the line that built it,
-not deep in the writer. Not a model: a plain value any module builds and passes."""
+not deep in the writer. Not a model: a plain value any module builds and passes;
+with it, the named values the steps of _apply_serial_events pass each other
+(models/stock_lot_events.py)."""
 
 import dataclasses
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .serial_lifecycle import EVENTS, SERIAL_STATES
 
@@ -87,3 +90,49 @@ class SerialEvent:
     def has_new_state(self):
         """Whether the event chooses its target state (`new_state` given)."""
         return self.new_state is not UNSET
+
+
+# the fields of stock.lot written only by stock.lot._apply_serial_events, in SQL, never
+# through write() nor at create()
+PROTECTED_FIELDS = frozenset(
+    {
+        "serial_state",
+        "serial_partner_id",
+        "serial_sale_date",
+        "serial_source_ref",
+        "warranty_start_date",
+        "pos_claim_line_id",
+        "import_batch_id",
+    }
+)
+
+
+class LockedSerial(NamedTuple):
+    """A serial's row as `stock.lot._apply_serial_events` read it under its lock:
+    its id, name, product and company ids, and its state (False: registered, not
+    received)."""
+
+    id: int
+    name: str
+    product_id: int
+    company_id: int | None
+    state: str | bool
+
+
+class SerialSale(NamedTuple):
+    """What a sale writes on its serial: the customer (an id), the moment (Odoo's
+    datetime string) and the document's reference."""
+
+    partner_id: int | None
+    date: str
+    reference: str | None
+
+
+class SerialStateWrite(NamedTuple):
+    """One serial's row after its events: its new `state`, the `sale` that marked it
+    (a SerialSale, or None) and the POS line that last claimed it (an id, or None)."""
+
+    lot_id: int
+    state: str | bool
+    sale: SerialSale | None
+    claim_line_id: int | None
