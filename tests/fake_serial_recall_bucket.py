@@ -14,9 +14,18 @@ class SerialRecallLine(models.Model):
     _inherit = "serial.recall.line"
 
     bucket = fields.Selection(
-        selection_add=[("in_stock",), ("quarantined", "Quarantined")],
+        selection_add=[("quarantined", "Quarantined")],
         ondelete={"quarantined": "cascade"},
     )
+
+    @api.model
+    def _recall_buckets(self):
+        # listed right after In Stock, not last
+        buckets = super()._recall_buckets()
+        added = [bucket for bucket in buckets if bucket[0] == "quarantined"]
+        others = [bucket for bucket in buckets if bucket[0] != "quarantined"]
+        position = [key for key, _label in others].index("in_stock") + 1
+        return others[:position] + added + others[position:]
 
     @api.model
     def _locate_bucket_sql(self):

@@ -9,11 +9,11 @@ from .test_serial_recall import SerialRecallMixin
 class TestSerialRecallBucketExtension(
     CompliancePdfMixin, SerialRecallMixin, SerialTrackingCommon
 ):
-    """A module adding a recall bucket (serial.recall.line._locate_bucket_sql and
-    serial.recall._bucket_count_fields with super(), the bucket added with
-    selection_add) and a count rule (serial.count._line_apply_result): the recall a
-    Serial Manager runs sorts the unit in the new bucket, in its counts, its lines
-    and its status report; the count leaves the unit as it is."""
+    """A module adding a recall bucket (serial.recall.line._locate_bucket_sql,
+    _recall_buckets and serial.recall._bucket_count_fields with super(), the bucket
+    added with selection_add) and a count rule (serial.count._line_apply_result):
+    the recall a Serial Manager runs sorts the unit in the new bucket, in its
+    counts, its lines and its status report; the count leaves the unit as it is."""
 
     @classmethod
     def setUpClass(cls):
@@ -63,7 +63,7 @@ class TestSerialRecallBucketExtension(
         self.assertIn("Bucket Quarantined: 1", text)
         self.assertIn("Bucket At a Customer: 1", text)
         self.assertIn("Affected units: 4", text)
-        # the units per bucket in the selection's order, Quarantined after In Stock
+        # the units per bucket in _recall_buckets' order: Quarantined after In Stock
         self.assertLess(text.index("Bucket In Stock"), text.index("Bucket Quarantined"))
         self.assertLess(
             text.index("Bucket Quarantined"), text.index("Bucket At a Customer")
