@@ -24,11 +24,15 @@ from . import repair_order
 from . import stock_lot_import_batch
 from . import stock_lot_import_chunk
 from . import serial_count
+from . import serial_count_compare
+from . import serial_count_apply
 from . import serial_count_line
 from . import res_partner
 from . import serial_demo_data
 from . import serial_prefix_summary
 from . import serial_recall
+from . import serial_recall_locate
+from . import serial_recall_units
 from . import serial_recall_line
 from . import serial_recall_notice
 from . import mail_mail

@@ -2,8 +2,6 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..tools.serial_text import clean_serial
-from . import serial_count_apply as apply
-from . import serial_count_compare as compare
 
 COUNT_STATES = [
     ("draft", "Draft"),
@@ -164,7 +162,7 @@ class SerialCount(models.Model):
     def _compute_apply_summary(self):
         for count in self:
             count.apply_summary = (
-                count._apply_summary_text(apply.plan_of(count))
+                count._apply_summary_text(count._apply_plan())
                 if count.id and count.state == "compared"
                 else False
             )
@@ -240,9 +238,9 @@ class SerialCount(models.Model):
         with the count as its document. Unknown serials are not created."""
         self._check_can_apply()
         for count in self:
-            apply.lock_compared(count)
+            count._lock_compared()
             count._compare()
-            apply.apply_differences(count)
+            count._apply_differences()
             count._write_results(
                 {
                     "state": "applied",
@@ -299,7 +297,7 @@ class SerialCount(models.Model):
         domain = [("state", "=", "applied")]
         if location_ids:
             domain.append(("location_id", "in", list(location_ids)))
-        return compare.accuracy_summary(self.search(domain, order="date desc, id desc"))
+        return self._summarize_accuracy(self.search(domain, order="date desc, id desc"))
 
     def add_serials(self, serials):
         """Add `serials` (a list of texts, one serial each, as scanned or read from a
@@ -317,7 +315,7 @@ class SerialCount(models.Model):
         self._lines_changed()
         Line = self.env["serial.count.line"]
         Line.flush_model()
-        added = compare.add_scanned(self.env.cr, self.id, serials)
+        added = self._add_scanned(serials)
         Line.invalidate_model()
         self.invalidate_recordset()
         return added
@@ -334,7 +332,7 @@ class SerialCount(models.Model):
             )
 
     def _apply_summary_text(self, plan):
-        """What applying does, a line per kind of change, from apply.plan_of()."""
+        """What applying does, a line per kind of change, from _apply_plan()."""
         self.ensure_one()
         lines = [
             _(
@@ -409,7 +407,7 @@ class SerialCount(models.Model):
         if compared:
             Line = self.env["serial.count.line"]
             Line.flush_model()
-            compare.drop_missing(self.env.cr, compared.ids)
+            compared._drop_missing()
             Line.invalidate_model()
             compared.invalidate_recordset()
             compared._write_results({"state": "draft"})
@@ -419,34 +417,3 @@ class SerialCount(models.Model):
         once, as the database can hold them (clean_serial)."""
         serials = (clean_serial(line.strip()) for line in text.splitlines())
         return list(dict.fromkeys(serial for serial in serials if serial))
-
-    def _compare(self):
-        """Compare the scanned serials with Odoo's stock, set-based (serial_count_
-        compare): each scanned serial is matched (in stock at the location or below
-        it, sellable), unexpected (registered, but in stock elsewhere, in no stock,
-        or in another state) or unknown (not registered in the company); each unit in
-        stock at the location and not scanned gets a missing line. The counts and
-        the accuracy follow."""
-        self.ensure_one()
-        typed = self._serials_of_text(self.scanned_serials or "")
-        if self.scanned_serials:
-            self.scanned_serials = False
-        self.env.flush_all()
-        totals = compare.compare(
-            self.env.cr,
-            compare.Scope(
-                count_id=self.id,
-                company_id=self.company_id.id,
-                parent_path=self.location_id.parent_path,
-            ),
-            typed,
-        )
-        self.env["serial.count.line"].invalidate_model()
-        self.invalidate_recordset()
-        self._write_results(
-            {
-                "state": "compared",
-                "compared_date": fields.Datetime.now(),
-                **totals.count_values(),
-            }
-        )

@@ -1,13 +1,13 @@
+from collections import defaultdict
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from . import serial_recall_units as units
 from .serial_recall_line import ACCOUNTED_OUTREACH, OPEN_OUTREACH
-from .serial_recall_locate import insert_lines
 
 RECALL_STATES = [("draft", "Draft"), ("active", "Active"), ("closed", "Closed")]
 NOTIFIED_OR_BEYOND = ("notified", *ACCOUNTED_OUTREACH)
-# the count fields of the form's buttons: {field: bucket}
+# the count fields of the form's buttons: {field: bucket} (see _bucket_count_fields)
 BUCKET_COUNTS = {
     "in_stock_count": "in_stock",
     "sold_count": "sold",
@@ -172,12 +172,8 @@ class SerialRecall(models.Model):
     @api.depends("line_ids.bucket", "line_ids.partner_id", "line_ids.outreach_state")
     def _compute_counts(self):
         Line = self.env["serial.recall.line"]
-        counts = {
-            (recall.id, bucket): count
-            for recall, bucket, count in Line._read_group(
-                [("recall_id", "in", self.ids)], ["recall_id", "bucket"], ["__count"]
-            )
-        }
+        counts = self._bucket_counts()
+        count_fields = self._bucket_count_fields()
         no_contact = dict(
             Line._read_group(
                 [
@@ -200,10 +196,11 @@ class SerialRecall(models.Model):
             )
         )
         for recall in self:
+            by_bucket = counts.get(recall.id, {})
             recall.open_count = waiting.get(recall, 0)
-            for field, bucket in BUCKET_COUNTS.items():
-                recall[field] = counts.get((recall.id, bucket), 0)
-            recall.line_count = sum(recall[field] for field in BUCKET_COUNTS)
+            for field, bucket in count_fields.items():
+                recall[field] = by_bucket.get(bucket, 0)
+            recall.line_count = sum(by_bucket.values())
             recall.no_contact_count = no_contact.get(recall, 0)
 
     @api.depends(
@@ -267,14 +264,14 @@ class SerialRecall(models.Model):
                         recall=recall.name,
                     )
                 )
-            blocked, to_notify = recall._activate_units()
+            activation = recall._activate_units()
             recall.write({"state": "active", "activated_date": fields.Datetime.now()})
             recall._message_log(
                 body=_(
                     "Recall activated: %(blocked)s units in our hands recalled, "
                     "%(customers)s units at customers to notify.",
-                    blocked=blocked,
-                    customers=to_notify,
+                    blocked=activation.recalled,
+                    customers=activation.to_notify,
                 )
             )
         return True
@@ -403,42 +400,21 @@ class SerialRecall(models.Model):
             "reference": self.name,
         }
 
-    def _locate_units(self):
-        """Replace the recall's lines by the units its criteria match (one INSERT ...
-        SELECT); the number of units, or a UserError when none matches."""
-        self.ensure_one()
-        count = insert_lines(self)
-        if not count:
-            raise UserError(
-                _(
-                    "No unit of %(company)s matches all the criteria of %(recall)s "
-                    "(every criterion given must match). Check the serials, products "
-                    "and dates, or leave out a criterion.",
-                    company=self.company_id.name,
-                    recall=self.name,
-                )
-            )
-        self.located_date = fields.Datetime.now()
-        return count
+    def _bucket_counts(self):
+        """{recall id: {bucket: number of units}} of these recalls' lines, every
+        bucket with units (serial.recall.line._recall_buckets), in one query. Read by
+        the count fields and the status report. May be overridden."""
+        counts = defaultdict(dict)
+        for recall, bucket, count in self.env["serial.recall.line"]._read_group(
+            [("recall_id", "in", self.ids)], ["recall_id", "bucket"], ["__count"]
+        ):
+            counts[recall.id][bucket] = count
+        return counts
 
-    def _activate_units(self):
-        """Recall the units in stock or returned; returns (units recalled, units at
-        customers to notify) (serial_recall_units.activate_units)."""
-        self.ensure_one()
-        return units.activate_units(self)
-
-    def _held_lots(self, lots=None):
-        """The units (among `lots`) this recall holds recalled now
-        (serial_recall_units.held_lots)."""
-        self.ensure_one()
-        return units.held_lots(self, lots)
-
-    def _release_units(self, lines, reason):
-        """Back to the state each unit had before this recall recalled it, or to
-        another active recall listing it (serial_recall_units.release_units)."""
-        units.release_units(self, lines, reason)
-
-    def _scrap_units(self, lines, reason):
-        """Scrap the units, through a stock scrap when in stock
-        (serial_recall_units.scrap_units)."""
-        units.scrap_units(self, lines, reason)
+    @api.model
+    def _bucket_count_fields(self):
+        """{count field of serial.recall: its bucket}: the figures of the form's
+        buttons. A module adding a bucket adds its Integer field (compute=
+        "_compute_counts") and returns it here with super(). Every bucket counts in
+        line_count, with a field or not."""
+        return dict(BUCKET_COUNTS)

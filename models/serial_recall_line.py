@@ -1,8 +1,9 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools.serial_event import SerialEvent
 from ..tools.serial_lifecycle import SELLABLE_STATES, SERIAL_STATES
+from ..tools.serial_recall_sql import bucket_case_sql
 
 BUCKETS = [
     ("in_stock", "In Stock"),
@@ -15,7 +16,8 @@ BUCKETS = [
     ("recalled", "Already Recalled"),
 ]
 # the bucket of a unit from its state (lost and stolen together; no state: not in our
-# custody; recalled already, by another recall or a manager: held, not ours to release)
+# custody; recalled already, by another recall or a manager: held, not ours to release);
+# see serial.recall.line._bucket_of_state
 BUCKET_OF_STATE = {
     "in_stock": "in_stock",
     "returned": "returned",
@@ -106,6 +108,34 @@ class SerialRecallLine(models.Model):
             )
         for line in self:
             line.blocked = (line.recall_id.id, line.lot_id.id) in held
+
+    # --- buckets ---------------------------------------------------------------------
+    @api.model
+    def _recall_buckets(self):
+        """The buckets a recall sorts its units in, as [(key, label)] in the user's
+        language and in the order the recall's status report lists them. Default:
+        the selection of `bucket` (a module adding a bucket extends it with
+        selection_add). May be overridden, with super(), to list a bucket elsewhere
+        or leave one out of the report."""
+        return self._fields["bucket"]._description_selection(self.env)
+
+    @api.model
+    def _bucket_of_state(self):
+        """{serial_state: bucket}: the bucket of a unit from its state, for the units
+        of no other bucket (_locate_bucket_sql); a unit of a state not listed is not
+        in our custody (not_received). May be overridden."""
+        return dict(BUCKET_OF_STATE)
+
+    @api.model
+    def _locate_bucket_sql(self):
+        """Which bucket a unit falls in when its recall locates it: an SQL expression
+        on the aliases `lot` (stock_lot) and `quant` (the unit's internal quant: its
+        `location_id`, NULL when it is in no internal stock), computed set-based in
+        the recall's INSERT ... SELECT (serial.recall._insert_lines). Default: from
+        the unit's state (_bucket_of_state). May be overridden with super(), e.g.
+        `SQL("CASE WHEN <condition> THEN 'quarantined' ELSE %s END", super()...)`,
+        the new bucket added to `bucket` with selection_add."""
+        return bucket_case_sql(self._bucket_of_state(), "not_received")
 
     # --- actions ---------------------------------------------------------------------
     def action_mark_remedied(self):

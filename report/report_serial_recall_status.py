@@ -3,7 +3,7 @@ from typing import NamedTuple
 from odoo import _, api, models
 from odoo.tools import format_date, format_datetime, formatLang
 
-from ..models.serial_recall_line import BUCKETS, OPEN_OUTREACH, OUTREACH_STATES
+from ..models.serial_recall_line import OPEN_OUTREACH, OUTREACH_STATES
 from ..models.serial_recall_notice import NOTICE_STATES
 from . import report_printing as printing
 
@@ -69,9 +69,9 @@ class ReportSerialRecallStatus(models.AbstractModel):
 
     def _status(self, recall, tz):
         Line = self.env["serial.recall.line"]
-        by_bucket = dict(
-            Line._read_group([("recall_id", "=", recall.id)], ["bucket"], ["__count"])
-        )
+        by_bucket = recall._bucket_counts().get(recall.id, {})
+        buckets = Line._recall_buckets()
+        bucket_labels = dict(buckets)
         by_outreach = dict(
             Line._read_group(
                 [("recall_id", "=", recall.id), ("outreach_state", "!=", False)],
@@ -105,10 +105,7 @@ class ReportSerialRecallStatus(models.AbstractModel):
             activated=when(recall.activated_date),
             closed=when(recall.closed_date),
             deadline=format_date(self.env, recall.deadline) if recall.deadline else "-",
-            buckets=[
-                (label, by_bucket.get(bucket, 0))
-                for bucket, label in self._selection(Line, "bucket", BUCKETS)
-            ],
+            buckets=[(label, by_bucket.get(bucket, 0)) for bucket, label in buckets],
             notices=[
                 (label, by_notice.get(state, 0))
                 for state, label in self._selection(
@@ -123,7 +120,7 @@ class ReportSerialRecallStatus(models.AbstractModel):
             ],
             effectiveness=self._percent(recall.effectiveness_rate),
             recovery=self._percent(recall.recovery_rate),
-            open_units=[self._open_unit(line) for line in open_lines],
+            open_units=[self._open_unit(line, bucket_labels) for line in open_lines],
             open_count=Line.search_count(open_domain),
         )
 
@@ -135,12 +132,14 @@ class ReportSerialRecallStatus(models.AbstractModel):
         """The selection of `model`.`fname` in the user's language."""
         return model._fields[fname]._description_selection(self.env) or default
 
-    def _open_unit(self, line):
+    def _open_unit(self, line, bucket_labels):
+        """The unit of `line` as the report lists it; `bucket_labels` {bucket:
+        label} (serial.recall.line._recall_buckets)."""
         lot = line.lot_id
         return OpenUnit(
             serial=lot.name,
             product=line.product_id.display_name or lot.product_id.display_name,
-            bucket=dict(self._selection(line, "bucket", BUCKETS))[line.bucket],
+            bucket=bucket_labels.get(line.bucket, line.bucket),
             customer=line.partner_id.display_name or "",
             outreach=dict(self._selection(line, "outreach_state", OUTREACH_STATES)).get(
                 line.outreach_state, "-"

@@ -47,3 +47,4 @@ from . import test_pos_serial_demo_tour
 from . import test_serial_rule_sources
 from . import test_serial_typed_events
 from . import test_serial_extension_ledger
+from . import test_serial_extension_recall
