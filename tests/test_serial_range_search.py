@@ -48,7 +48,11 @@ class TestSerialRangeShapes(SerialTrackingCommon):
         found = set()
         for lot in self.lots:
             prefix, number = Lot._split_serial(lot.name)
-            if prefix == serial_range.prefix and number and first <= int(number) <= last:
+            if (
+                prefix == serial_range.prefix
+                and number
+                and first <= int(number) <= last
+            ):
                 found.add(lot.name)
         return found
 
