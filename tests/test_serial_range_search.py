@@ -157,3 +157,13 @@ class TestSerialRangeShapes(SerialTrackingCommon):
         )
         # no row comparison (length, digits) >= (1, '5')
         self.assertNotRegex(where.code, r"\) [<>]=? \(")
+
+    def test_finer_statistics_of_the_numbers(self):
+        """The install gives the trailing numbers a finer histogram (a range over two
+        lengths estimated at about its size)."""
+        self.env.cr.execute(
+            """SELECT attstattarget FROM pg_attribute
+                WHERE attrelid = 'stock_lot'::regclass
+                  AND attname = 'serial_trailing_number'"""
+        )
+        self.assertGreaterEqual(self.env.cr.fetchone()[0], 1000)
