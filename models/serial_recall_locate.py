@@ -21,7 +21,6 @@ import pytz
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from .serial_import_columns import serial_list
 from .serial_recall_line import BUCKET_OF_STATE
 from .serial_split import number_condition, parse_serial_range
 
@@ -199,7 +198,9 @@ def file_serials(recall):
     known in the recall's company; a UserError naming the unknown ones."""
     env = recall.env
     data = base64.b64decode(recall.with_context(bin_size=False).serial_file)
-    texts = serial_list(env, data, recall.serial_file_name)
+    texts = env["stock.lot.import.batch"]._import_serial_list(
+        data, recall.serial_file_name
+    )
     serials = sorted({text.strip() for text in texts if text.strip()})
     env.cr.execute(
         """SELECT serial FROM unnest(%s::varchar[]) AS serial

@@ -10,11 +10,10 @@ from odoo.tools.sql import column_exists, create_column
 
 from ..tools import serial_lifecycle as lifecycle
 from ..tools.serial_event import SerialEvent
+from ..tools.serial_import_paths import IMPORT_BATCH
 from . import serial_epcis as epcis
 from . import serial_event_writer as writer
-from . import serial_import_writer as import_writer
 from .serial_event_writer import PROTECTED_FIELDS
-from .serial_import_orm import IMPORT_BATCH
 from .serial_recall_line import TRACKED_EVENTS
 from .serial_split import check_split_untouched
 
@@ -182,7 +181,7 @@ class StockLot(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         # the ORM path of an import links its serials to its batch, and appends
-        # their `imported` lines itself (serial_import_orm)
+        # their `imported` lines itself (stock.lot.import.batch._register_through_orm)
         import_batch = self.env.context.get(IMPORT_BATCH)
         for vals in vals_list:
             check_split_untouched(self.env, vals)
@@ -426,23 +425,3 @@ class StockLot(models.Model):
             )
         )
         self.invalidate_model(["product_tracking"])
-
-    # --- bulk registration ------------------------------------------------------------
-    @api.model
-    def _serial_import_values(self, rows, now):
-        """Extension point of bulk registration (stock.lot.import.batch): the values of
-        the stock_lot columns a module adds, for lots written by SQL, not by create().
-
-        `rows` are the registered rows (serial_import_records.CheckedRow: serial,
-        product_id, company_id, expiry_date, batch, location_id...), in the order of
-        the new lots; `now` is the registration time. Return {column name: [one value
-        per row]} holding what create() would store, values as Python gives them
-        (None for NULL). Override it, call super() and add your columns. A stored
-        field left out gets its default, or is computed by the ORM afterwards (slower
-        on large files)."""
-        products = self.env["product.product"].browse({row.product_id for row in rows})
-        tracking = {product.id: product.tracking for product in products}
-        values = {"product_tracking": [tracking[row.product_id] for row in rows]}
-        if "expiration_date" in self._fields:
-            values.update(import_writer.expiration_columns(self.env, rows, now))
-        return values
