@@ -55,7 +55,9 @@ class TestSerialImportStepExtension(SerialTrackingCommon):
         batch = Batch.browse(result["batch_id"])
         # the override does not send the import through the ORM: it is the fast path
         # that honoured it
-        self.assertTrue(batch.import_log.startswith("Set-based (SQL)"), batch.import_log)
+        self.assertTrue(
+            batch.import_log.startswith("Set-based (SQL)"), batch.import_log
+        )
         self.assertEqual(
             sorted(self._lots("P1-0001", "P1-0002", "P1-0003").mapped("name")),
             ["P1-0001", "P1-0003"],
