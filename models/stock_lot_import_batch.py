@@ -310,6 +310,8 @@ class StockLotImportBatch(models.Model):
 
     @api.model
     def _import_options(self, options):
+        """The ImportOptions of register_serials' `options` (a dict of ids), the
+        default product checked readable by the caller."""
         company = self.env["res.company"].browse(
             options.get("company_id") or self.env.company.id
         )
@@ -330,6 +332,8 @@ class StockLotImportBatch(models.Model):
 
     @api.model
     def _import_row(self, index, row):
+        """The ImportRow of register_serials' `row` (a dict), at `index` in its list;
+        ValidationError for a row that is not a dict of the known keys."""
         if not isinstance(row, dict) or set(row) - ROW_KEYS:
             raise ValidationError(
                 _(
