@@ -286,7 +286,6 @@ def import_floor(env, product, location, count):
     serials writes, each table from an INSERT ... SELECT (the history's hashes are
     stand-ins), and the foreign-key checks those rows cost; rolled back after."""
     # the addons path is set when the bench starts, not when it imports this module
-    from odoo.addons.pos_serial_tracking.models import serial_import_receipt as receipt
     from odoo.addons.pos_serial_tracking.tools.serial_import_records import CheckedRow
 
     now = odoo.fields.Datetime.now()
@@ -304,8 +303,9 @@ def import_floor(env, product, location, count):
             batch=None,
             location_id=location.id,
         )
-        moves = receipt.create_receipt_moves(env, [row], "FLOOR", now)
-        batch = env["stock.lot.import.batch"].create(
+        Batch = env["stock.lot.import.batch"]
+        moves = Batch._create_import_receipt_moves([row], "FLOOR", now)
+        batch = Batch.create(
             {"name": "FLOOR", "company_id": env.company.id, "location_id": location.id}
         )
         env.flush_all()
@@ -358,7 +358,7 @@ def import_floor(env, product, location, count):
             env.cr.execute(statement, params)
             tables.append((table, time.perf_counter() - start))
         start = time.perf_counter()
-        receipt.insert_stock(env, batch, moves, now)
+        batch._insert_import_stock(moves, now)
         tables.append(("move lines and quants", time.perf_counter() - start))
         env.cr.execute(
             """SELECT count(*) FILTER (WHERE con.conrelid = 'stock_quant'::regclass)

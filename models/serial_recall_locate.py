@@ -24,7 +24,6 @@ from odoo.tools import SQL
 
 from ..tools.serial_recall_sql import LIKE_ESCAPES, SHOWN_UNKNOWN, insert_lines_sql
 from ..tools.serial_split import range_condition
-from .serial_import_columns import serial_list
 
 
 class SerialRecall(models.Model):
@@ -188,7 +187,9 @@ class SerialRecall(models.Model):
         self.ensure_one()
         env = self.env
         data = base64.b64decode(self.with_context(bin_size=False).serial_file)
-        texts = serial_list(env, data, self.serial_file_name)
+        texts = env["stock.lot.import.batch"]._import_serial_list(
+            data, self.serial_file_name
+        )
         serials = sorted({text.strip() for text in texts if text.strip()})
         env.cr.execute(
             """SELECT serial FROM unnest(%s::varchar[]) AS serial

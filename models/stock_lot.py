@@ -10,8 +10,7 @@ from odoo.tools.sql import column_exists, create_column
 
 from ..tools import serial_lifecycle as lifecycle
 from ..tools.serial_event import PROTECTED_FIELDS, SerialEvent
-from . import serial_import_writer as import_writer
-from .serial_import_orm import IMPORT_BATCH
+from ..tools.serial_import_paths import IMPORT_BATCH
 
 # who may read serials and their history (the smart buttons leading to them too)
 SERIAL_READERS = (
@@ -177,7 +176,7 @@ class StockLot(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         # the ORM path of an import links its serials to its batch, and appends
-        # their `imported` lines itself (serial_import_orm)
+        # their `imported` lines itself (stock.lot.import.batch._register_through_orm)
         import_batch = self.env.context.get(IMPORT_BATCH)
         for vals in vals_list:
             self._check_split_untouched(vals)
@@ -377,23 +376,3 @@ class StockLot(models.Model):
             )
         )
         self.invalidate_model(["product_tracking"])
-
-    # --- bulk registration ------------------------------------------------------------
-    @api.model
-    def _serial_import_values(self, rows, now):
-        """Extension point of bulk registration (stock.lot.import.batch): the values of
-        the stock_lot columns a module adds, for lots written by SQL, not by create().
-
-        `rows` are the registered rows (serial_import_records.CheckedRow: serial,
-        product_id, company_id, expiry_date, batch, location_id...), in the order of
-        the new lots; `now` is the registration time. Return {column name: [one value
-        per row]} holding what create() would store, values as Python gives them
-        (None for NULL). Override it, call super() and add your columns. A stored
-        field left out gets its default, or is computed by the ORM afterwards (slower
-        on large files)."""
-        products = self.env["product.product"].browse({row.product_id for row in rows})
-        tracking = {product.id: product.tracking for product in products}
-        values = {"product_tracking": [tracking[row.product_id] for row in rows]}
-        if "expiration_date" in self._fields:
-            values.update(import_writer.expiration_columns(self.env, rows, now))
-        return values

@@ -1,15 +1,9 @@
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..tools import serial_import_messages as messages
+from ..tools.serial_import_reader import FileProblem
 from ..tools.serial_import_records import ImportOptions, ImportRow
-from . import serial_import_columns as columns
-from . import serial_import_job as job
-from . import serial_import_messages as messages
-from . import serial_import_orm as orm
-from . import serial_import_reader as reader
-from . import serial_import_receipt as receipt
-from . import serial_import_writer as writer
-from .serial_import_check import RowValidator
 
 # the keys of a row given to register_serials, and of its options
 ROW_KEYS = {f for f in ImportRow.__slots__ if f != "number"} | {"row"}
@@ -29,8 +23,15 @@ class StockLotImportBatch(models.Model):
     """The kept record of one import of serials: who imported which file, when, and what
     came of it. Every serial it registered links to it, and its audit lines carry its
     name. Written once by the import wizard (stock.lot.import), never changed; a large
-    file is queued and imported in the background (serial_import_job), its progress
-    and outcome shown here."""
+    file is queued and imported in the background (the _job concern), its progress
+    and outcome shown here.
+
+    Registering an import is a chain of methods, each overridable with super(), in
+    this file and its concerns: _file (the file, its limits, sheets and rows), _check
+    (the rows checked: _check_import_rows, _check_import_row), _sql (the lots and
+    their history lines written set-based), _receipt (the receipt moves, stock and
+    valuation), _orm (the ORM path, when a module overrides what the set-based writes
+    stand in for) and _job (a large file in the background)."""
 
     _name = "stock.lot.import.batch"
     _inherit = ("mail.thread",)
@@ -98,7 +99,7 @@ class StockLotImportBatch(models.Model):
         copy=False,
         help="The done stock moves that put the received serials in stock.",
     )
-    # --- a large file imported in the background (serial_import_job) ---------------
+    # --- a large file imported in the background (the _job concern) ----------------
     state = fields.Selection(
         [
             ("queued", "Queued"),
@@ -173,17 +174,16 @@ class StockLotImportBatch(models.Model):
                     known=", ".join(sorted(OPTION_KEYS)),
                 )
             )
-        max_rows = reader.limits(self.env).max_rows
+        max_rows = self._import_limits().max_rows
         if len(rows) > max_rows:
-            problem = reader.FileProblem("too_many_rows", limit=max_rows)
-            raise UserError(messages.file_problem_message(self.env, problem))
+            raise self._import_file_error(FileProblem("too_many_rows", limit=max_rows))
         import_rows = [self._import_row(index, row) for index, row in enumerate(rows)]
         check, batch = self._import_rows(
             import_rows,
             self._import_options(options),
             dry_run=bool(options.get("dry_run")),
         )
-        texts = messages.row_problem_messages(self.env)
+        texts = self._import_row_problem_messages()
         return {
             "batch_id": batch.id,
             "row_count": check.row_count,
@@ -204,24 +204,6 @@ class StockLotImportBatch(models.Model):
         }
 
     @api.model
-    def _import_file(self, source, positions, options, dry_run=False):
-        """_import_rows of the rows of an opened file (reader.SerialFile), the columns
-        at `positions` ({field: position}) of the options' sheet. A file of more rows
-        than the background threshold is queued instead: (None, the queued batch)."""
-        if not dry_run and job.should_queue(self.env, source, options.sheet_name):
-            options.file_sha256 = source.sha256
-            return None, job.queue(self.env, source, positions, options)
-        rows = list(
-            columns.import_rows(self.env, source, options.sheet_name, positions)
-        )
-        if not rows:
-            raise UserError(
-                messages.file_problem_message(self.env, reader.FileProblem("no_rows"))
-            )
-        options.file_sha256 = source.sha256
-        return self._import_rows(rows, options, dry_run)
-
-    @api.model
     def _import_rows(self, rows, options, dry_run=False, batch=None):
         """Check `rows` (ImportRow) and, unless `dry_run`, register them: (the
         ImportCheck, the batch or an empty recordset). UserError, nothing written,
@@ -231,14 +213,11 @@ class StockLotImportBatch(models.Model):
         if not dry_run:
             self.env["stock.lot"].check_access("create")
         self._check_import_target(options.company, options.location)
-        validator = RowValidator(
-            self.env, options.company, options.product, options.location
-        )
-        check = validator.check(rows)
+        check = self._check_import_rows(rows, options)
         if dry_run:
             return check, self.browse()
         if check.problems and not options.valid_rows_only:
-            reason = check.problems[0].message(messages.row_problem_messages(self.env))
+            reason = check.problems[0].message(self._import_row_problem_messages())
             raise UserError(messages.rows_refused_message(self.env, check, reason))
         if not check.new_rows:
             raise UserError(messages.nothing_new_message(self.env))
@@ -250,12 +229,13 @@ class StockLotImportBatch(models.Model):
 
     @api.model
     def _register_checked(self, check, options, batch=None):
-        """Create the serials of `check.new_rows`, their `imported` history lines, the
-        batch (or fill in the queued `batch`), and receive the rows with a location:
-        set-based, in this transaction."""
-        cr = self.env.cr
+        """Create the serials of `check.new_rows` (ImportCheck), their `imported`
+        history lines, the batch (or fill in the queued `batch`), and receive the rows
+        with a location, in this transaction: set-based when no module overrides what
+        that stands in for (_serial_import_overrides), else through the ORM
+        (_register_through_orm). Returns the batch."""
         rows = check.new_rows
-        writer.lock_products(self.env, sorted({row.product_id for row in rows}))
+        self._lock_import_products(sorted({row.product_id for row in rows}))
         now = fields.Datetime.now()
         name = (
             batch.name
@@ -263,8 +243,34 @@ class StockLotImportBatch(models.Model):
             else self.env["ir.sequence"].next_by_code("stock.lot.import.batch")
         )
         found = self._serial_import_overrides()
-        moves = receipt.create_receipt_moves(self.env, rows, name, now, done=not found)
-        values = {
+        moves = self._create_import_receipt_moves(rows, name, now, done=not found)
+        values = self._import_batch_values(check, options, name, now, moves)
+        values["import_log"] = self._import_path_log(found)
+        if batch:  # its own bookkeeping: the job checked the user's rights
+            batch.sudo().write(values)
+        else:  # the rights were checked by _import_rows (see create)
+            batch = self.sudo().create(values).sudo(False)
+        if found:
+            batch._register_through_orm(rows, moves, options.file_name)
+            return batch
+        self.env.flush_all()
+        lot_ids = self._new_import_lot_ids(len(rows))
+        batch._insert_import_lots(rows, lot_ids, now, options.company)
+        batch._append_import_audit_lines(rows, lot_ids, moves, now, options.file_name)
+        if moves:
+            batch._insert_import_stock(moves, now)
+        self.env.invalidate_all()
+        if moves:
+            self._value_import_receipts(
+                self.env["stock.move"].browse([move.id for move in moves.values()])
+            )
+        return batch
+
+    @api.model
+    def _import_batch_values(self, check, options, name, now, moves):
+        """The values of the batch recording an import: its options, counts (of
+        `check`) and receipt `moves` ({(product id, location id): ReceiptMove})."""
+        return {
             "name": name,
             "company_id": options.company.id,
             "date": now,
@@ -274,68 +280,12 @@ class StockLotImportBatch(models.Model):
             "location_id": options.location.id,
             "valid_rows_only": options.valid_rows_only,
             "row_count": check.row_count,
-            "created_count": len(rows),
+            "created_count": len(check.new_rows),
             "received_count": check.received_count,
             "existing_count": check.existing_count,
             "invalid_count": check.invalid_count,
             "move_ids": [Command.set([move.id for move in moves.values()])],
-            "import_log": self._import_path_log(found),
         }
-        if batch:  # its own bookkeeping: the job checked the user's rights
-            batch.sudo().write(values)
-        else:  # the rights were checked by _import_rows (see create)
-            batch = self.sudo().create(values).sudo(False)
-        if found:
-            orm.register(self.env, rows, batch, moves, options.file_name)
-            return batch
-        self.env.flush_all()
-        cr.execute(
-            "SELECT nextval('stock_lot_id_seq') FROM generate_series(1, %s)",
-            [len(rows)],
-        )
-        lot_ids = [lot_id for (lot_id,) in cr.fetchall()]
-        writer.insert_lots(self.env, rows, lot_ids, batch, now, options.company)
-        writer.append_audit_lines(
-            self.env, rows, lot_ids, batch, moves, now, options.file_name
-        )
-        if moves:
-            receipt.insert_stock(self.env, batch, moves, now)
-        self.env.invalidate_all()
-        if moves:
-            receipt.value_receipts(
-                self.env,
-                self.env["stock.move"].browse([move.id for move in moves.values()]),
-            )
-        return batch
-
-    @api.model
-    def _serial_import_overrides(self):
-        """[(model, method, module)]: the methods the set-based path stands in for
-        (serial_import_orm.SQL_STANDS_IN_FOR) that a module outside the known
-        equivalent ones overrides; any of them sends the import through the ORM.
-        Override it, with super(), to vouch for an override of yours that the
-        set-based writes reproduce (drop it from the list)."""
-        return orm.overrides(self.env)
-
-    @api.model
-    def _import_path_log(self, found):
-        """The batch's log line: which path wrote its serials, and why."""
-        if not found:
-            return _(
-                "Set-based (SQL): no installed module overrides the methods it "
-                "stands in for (%(methods)s).",
-                methods=", ".join(
-                    f"{model}.{method}"
-                    for model, methods in orm.SQL_STANDS_IN_FOR.items()
-                    for method in methods
-                ),
-            )
-        return _(
-            "Through the ORM: overridden by another module: %(overrides)s.",
-            overrides=", ".join(
-                f"{model}.{method} ({module})" for model, method, module in found
-            ),
-        )
 
     @api.model
     def _check_import_target(self, company, location):
@@ -360,6 +310,8 @@ class StockLotImportBatch(models.Model):
 
     @api.model
     def _import_options(self, options):
+        """The ImportOptions of register_serials' `options` (a dict of ids), the
+        default product checked readable by the caller."""
         company = self.env["res.company"].browse(
             options.get("company_id") or self.env.company.id
         )
@@ -380,6 +332,8 @@ class StockLotImportBatch(models.Model):
 
     @api.model
     def _import_row(self, index, row):
+        """The ImportRow of register_serials' `row` (a dict), at `index` in its list;
+        ValidationError for a row that is not a dict of the known keys."""
         if not isinstance(row, dict) or set(row) - ROW_KEYS:
             raise ValidationError(
                 _(
@@ -392,12 +346,6 @@ class StockLotImportBatch(models.Model):
         for key in ("serial", "product", "location"):
             values[key] = str(values.get(key) or "").strip()
         return ImportRow(number=row.get("row") or index + 1, **values)
-
-    @api.model
-    def _cron_process_import_queue(self):
-        """The server action of the cron job "Serial imports: run the queued imports":
-        one slice of work on the oldest queued batch (see serial_import_job)."""
-        job.process_queue(self.env)
 
     @api.model
     def _commit_import_job(self):

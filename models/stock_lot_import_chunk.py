@@ -3,8 +3,9 @@ from odoo import fields, models
 
 class StockLotImportChunk(models.Model):
     """Rows of a queued import's file, read by the background job and kept until the
-    import is registered (serial_import_job): a job killed while reading resumes
-    after the last chunk, the registration reads them all in its one transaction.
+    import is registered (stock.lot.import.batch's _job concern): a job killed while
+    reading resumes after the last chunk, the registration reads them all in its one
+    transaction.
     Written and read by the job only."""
 
     _name = "stock.lot.import.chunk"

@@ -1,7 +1,7 @@
 from odoo import models
 
 from ..tools.serial_event import SerialEvent
-from .serial_import_orm import IMPORT_BATCH
+from ..tools.serial_import_paths import IMPORT_BATCH
 from .stock_quant import EVENTS_BY_CALLER
 
 # in the context: the document an inventory adjustment or a scrap is made for (a serial
@@ -15,7 +15,7 @@ class StockMove(models.Model):
 
     def _action_done(self, cancel_backorder=False):
         if self.env.context.get(IMPORT_BATCH):
-            # an import's receipt (serial_import_orm): the import appends the events
+            # an import's receipt (its ORM path): the import appends the events
             moves = super(
                 StockMove, self.with_context(**{EVENTS_BY_CALLER: True})
             )._action_done(cancel_backorder=cancel_backorder)

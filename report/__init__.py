@@ -1,3 +1,4 @@
+from . import serial_compliance_report
 from . import report_stock_lot_certificate
 from . import report_serial_recall_status
 from . import report_serial_integrity

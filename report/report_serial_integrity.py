@@ -5,7 +5,6 @@ from odoo import _, api, models
 from odoo.tools import format_datetime
 
 from ..tools.serial_audit_fingerprint import parse
-from . import report_printing as printing
 
 PROBLEMS_SHOWN = 20  # the first problems found, in chain order
 
@@ -33,19 +32,19 @@ class ReportSerialIntegrity(models.AbstractModel):
     print: the report runs the check itself."""
 
     _name = "report.pos_serial_tracking.report_serial_integrity"
+    _inherit = "serial.compliance.report"
     _description = "Integrity Report"
 
     @api.model
     def _get_report_values(self, docids, data=None):
-        printing.check_printer(
-            self.env,
+        self._check_report_printer(
             _(
                 "Only Serial Managers and Serial Auditors can print the integrity "
                 "report."
             ),
         )
         self.env["serial.audit.line"]._check_integrity_rights()
-        printed = printing.printing_values(self.env)
+        printed = self._report_printing_values()
         tz = printed["timezone"]
         return {
             "doc_ids": docids,

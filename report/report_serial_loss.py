@@ -6,8 +6,6 @@ import pytz
 from odoo import _, api, models
 from odoo.tools import SQL, format_date, format_datetime, formatLang
 
-from . import report_printing as printing
-
 LOSS_EVENTS = ("marked_lost", "marked_stolen", "found", "blocked_sale")
 RECOVERIES_SHOWN = 100  # the recoveries listed, latest first; the figures cover all
 
@@ -60,12 +58,12 @@ class ReportSerialLoss(models.AbstractModel):
     The location is the one the event records, else the unit's last known location."""
 
     _name = "report.pos_serial_tracking.report_serial_loss"
+    _inherit = "serial.compliance.report"
     _description = "Loss Prevention Report"
 
     @api.model
     def _get_report_values(self, docids, data=None):
-        printing.check_printer(
-            self.env,
+        self._check_report_printer(
             _(
                 "Only Serial Managers and Serial Auditors can print the loss "
                 "prevention report."
@@ -73,7 +71,7 @@ class ReportSerialLoss(models.AbstractModel):
         )
         self.env["serial.audit.line"].check_access("read")
         wizards = self.env["serial.loss.report"].browse(docids)
-        printed = printing.printing_values(self.env)
+        printed = self._report_printing_values()
         tz = printed["timezone"]
         return {
             "doc_ids": docids,

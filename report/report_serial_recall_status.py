@@ -5,7 +5,6 @@ from odoo.tools import format_date, format_datetime, formatLang
 
 from ..models.serial_recall_line import OPEN_OUTREACH, OUTREACH_STATES
 from ..models.serial_recall_notice import NOTICE_STATES
-from . import report_printing as printing
 
 OPEN_UNITS_SHOWN = 500  # a longer list is cut, with the number left out
 
@@ -47,17 +46,17 @@ class ReportSerialRecallStatus(models.AbstractModel):
     rates, and every unit still open, in the user's language and time zone."""
 
     _name = "report.pos_serial_tracking.report_serial_recall_status"
+    _inherit = "serial.compliance.report"
     _description = "Recall Status Report"
 
     @api.model
     def _get_report_values(self, docids, data=None):
-        printing.check_printer(
-            self.env,
+        self._check_report_printer(
             _("Only Serial Managers and Serial Auditors can print recall reports."),
         )
         recalls = self.env["serial.recall"].browse(docids)
         recalls.check_access("read")  # another company's recalls are refused
-        printed = printing.printing_values(self.env)
+        printed = self._report_printing_values()
         tz = printed["timezone"]
         return {
             "doc_ids": docids,

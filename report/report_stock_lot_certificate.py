@@ -4,7 +4,6 @@ from odoo import _, api, models
 from odoo.tools import format_date, format_datetime
 
 from ..tools.serial_epcis import gtin14
-from . import report_printing as printing
 
 
 class CertificateEvent(NamedTuple):
@@ -43,12 +42,12 @@ class ReportStockLotCertificate(models.AbstractModel):
     chain's verdict at the time of printing, in the user's language and time zone."""
 
     _name = "report.pos_serial_tracking.report_stock_lot_certificate"
+    _inherit = "serial.compliance.report"
     _description = "Unit History Certificate"
 
     @api.model
     def _get_report_values(self, docids, data=None):
-        printing.check_printer(
-            self.env,
+        self._check_report_printer(
             _(
                 "Only Serial Managers and Serial Auditors can print unit history "
                 "certificates."
@@ -56,7 +55,7 @@ class ReportStockLotCertificate(models.AbstractModel):
         )
         lots = self.env["stock.lot"].browse(docids)
         lots.check_access("read")  # another company's units are refused
-        printed = printing.printing_values(self.env)
+        printed = self._report_printing_values()
         tz = printed["timezone"]
         return {
             "doc_ids": docids,

@@ -14,6 +14,7 @@ from . import test_pos_till_access
 from . import test_stock_lot_import_guards
 from . import test_stock_lot_import_service
 from . import test_stock_lot_import_extension
+from . import test_serial_extension_import
 from . import test_stock_lot_import_paths
 from . import test_uninstall_hook
 from . import test_serial_conflict_resolution

@@ -7,6 +7,7 @@ from psycopg2.errors import SerializationFailure
 
 from odoo import SUPERUSER_ID, Command, api
 from odoo.exceptions import UserError
+from odoo.models import MetaModel
 from odoo.tests import TransactionCase
 from odoo.tools.translate import code_translations
 
@@ -56,6 +57,13 @@ class SerialDataMixin:
         """Load another module's model classes (tests/fake_*.py) into the registry for
         this test class, as an integrator's module would be (odoo-test-helper); the
         registry is restored when the class ends."""
+        # importing a fake module registers its classes with the addon's own
+        # (MetaModel.module_to_models), and the loader's backup would keep them there
+        # for every later registry load: only this class's fakes are loaded
+        for classes in MetaModel.module_to_models.values():
+            classes[:] = [
+                model for model in classes if ".tests." not in model.__module__
+            ]
         loader = FakeModelLoader(cls.env, cls.__module__)
         loader.backup_registry()
         cls.addClassCleanup(loader.restore_registry)

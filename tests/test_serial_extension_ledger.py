@@ -106,6 +106,32 @@ class TestSerialAuditFieldExtension(SerialPosSyncCommon):
             self._as(self.auditor, self.env["serial.audit.line"]).verify_chain()
         )
 
+    def test_import_goes_through_the_orm_and_writes_it(self):
+        """The import's set-based path writes its `imported` lines in SQL: with the
+        audit values overridden it registers through the ORM, so the module's field
+        is on those lines too, and the batch's log says why."""
+        Batch = self.env["stock.lot.import.batch"].with_user(self.serial_user)
+        result = Batch.register_serials(
+            [
+                {"serial": f"REG-I{number}", "product": self.phone.default_code}
+                for number in (1, 2)
+            ],
+            {"location_id": self.stock_location.id, "file_name": "phones.csv"},
+        )
+        self.assertEqual((result["new_count"], result["received_count"]), (2, 2))
+        batch = Batch.browse(result["batch_id"])
+        self.assertIn("stock.lot._serial_audit_values", batch.import_log)
+        self.assertFalse(batch.import_log.startswith("Set-based (SQL)"))
+        lots = self._as(self.serial_user, self.env["stock.lot"]).search(
+            [("name", "in", ["REG-I1", "REG-I2"])]
+        )
+        imported = self._lines(lots).filtered(lambda line: line.event == "imported")
+        self.assertEqual(len(imported), 2)
+        self.assertEqual(set(imported.mapped("x_register_ref")), {"desk-register_user"})
+        self.assertFalse(
+            self._as(self.auditor, self.env["serial.audit.line"]).verify_chain()
+        )
+
     def test_set_based_append_takes_the_added_column(self):
         """The set-based append of new chains (bulk import's SQL path) writes the
         columns a module adds when the query gives them, outside the hash; a column

@@ -5,7 +5,7 @@ from unittest.mock import patch
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
-from ..models import serial_import_job as job
+from ..tools import serial_import_queue as job
 from .common import SerialTrackingCommon
 from .test_stock_lot_import import csv_bytes, xlsx_bytes
 

@@ -144,8 +144,8 @@ class TestSerialImportFastPath(ImportPathsCommon):
             batch.import_log,
             "Set-based (SQL): no installed module overrides the methods it stands in "
             "for (stock.lot.create, stock.lot._compute_single_location, "
-            "stock.move._action_done, stock.move.line.create, "
-            "stock.move.line._action_done, stock.quant.create, "
+            "stock.lot._serial_audit_values, stock.move._action_done, "
+            "stock.move.line.create, stock.move.line._action_done, stock.quant.create, "
             "stock.quant._update_available_quantity).",
         )
         lots = self.env["stock.lot"].search([("import_batch_id", "=", batch.id)])

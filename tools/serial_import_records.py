@@ -1,8 +1,11 @@
 """The named records a serial import passes between its layers: the options it runs
 with (ImportOptions), a row as the file or the caller gives it (ImportRow), and what
 the check makes of the rows (ImportCheck: CheckedRow to register, RowProblem to
-report). Values only; serial_import_check fills them."""
+report), what a check looked up once for all rows (ImportLookup), and a receipt move
+(ReceiptMove). Values only; stock.lot.import.batch's check (_check_import_rows) fills
+them."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -22,7 +25,7 @@ class ImportOptions:
 
     @classmethod
     def of_batch(cls, batch):
-        """The options a queued batch keeps (serial_import_job)."""
+        """The options a queued batch keeps (the batch's _job concern)."""
         return cls(
             company=batch.company_id,
             product=batch.product_id,
@@ -72,7 +75,7 @@ class RowProblem:
     number: int
     serial: str
     product: str  # the product as found, or as written
-    code: str  # a key of serial_import_messages.row_problem_messages
+    code: str  # a key of stock.lot.import.batch._import_row_problem_messages()
     params: dict
 
     def message(self, messages):
@@ -107,3 +110,50 @@ class ImportCheck:
     @property
     def received_count(self):
         return sum(1 for row in self.new_rows if row.location_id)
+
+
+@dataclass(slots=True)
+class ProductInfo:
+    """What the checks need of a product, read once (not per row)."""
+
+    id: int
+    name: str
+    tracking: str
+    format: re.Pattern | None
+    company_id: int
+    is_storable: bool
+
+
+@dataclass
+class ImportLookup:
+    """What a check resolves once for all its rows, given to the check of each row
+    (stock.lot.import.batch._check_import_row): the options' company, default
+    product (a ProductInfo or None) and location, the products and locations the
+    rows name ({text: (record or None, problem code, params)}), the ProductInfo of
+    each product id, the company of each location id, and the date formats a cell
+    may use with the hint a bad date is told."""
+
+    company: object  # res.company
+    location: object  # stock.location, the default one (may be empty)
+    default_product: ProductInfo | None
+    products: dict
+    locations: dict
+    info: dict
+    location_company: dict
+    date_formats: list
+    date_hint: dict
+    first_row: dict = field(default_factory=dict)  # {(serial, product id): row}
+
+
+@dataclass(slots=True)
+class ReceiptMove:
+    """A receipt move of the import, as the set-based writes need it."""
+
+    id: int
+    reference: str
+    quantity: float
+    company_id: int
+    uom_id: int
+    source: object  # stock.location
+    destination: object  # stock.location
+    source_id: int

@@ -3,8 +3,6 @@ import base64
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from ..models.serial_import_columns import serial_list
-
 
 class SerialCountImport(models.TransientModel):
     """The serials of a CSV or XLSX file added to a count's scanned serials: a column
@@ -28,4 +26,6 @@ class SerialCountImport(models.TransientModel):
         if not self.file:
             raise UserError(_("Choose the file holding the counted serials first."))
         data = base64.b64decode(self.with_context(bin_size=False).file)
-        return serial_list(self.env, data, self.filename)
+        return self.env["stock.lot.import.batch"]._import_serial_list(
+            data, self.filename
+        )

@@ -4,9 +4,7 @@ from contextlib import contextmanager
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..models import serial_import_columns as columns
-from ..models import serial_import_reader as reader
-from ..models.serial_import_messages import file_problem_message, limits_message
+from ..tools.serial_import_reader import FileProblem
 from ..tools.serial_import_records import ImportOptions
 from . import stock_lot_import_workbooks as workbooks
 
@@ -92,7 +90,7 @@ class StockLotImport(models.TransientModel):
     limits_note = fields.Char(compute="_compute_limits_note")
 
     def _compute_limits_note(self):
-        self.limits_note = limits_message(self.env)
+        self.limits_note = self.env["stock.lot.import.batch"]._import_limits_message()
 
     @api.onchange("sheet_id")
     def _onchange_sheet_id(self):
@@ -182,16 +180,17 @@ class StockLotImport(models.TransientModel):
     # --- the file -------------------------------------------------------------------
     @contextmanager
     def _open_file(self):
-        """The uploaded file as a reader.SerialFile, opened once for the whole action;
+        """The uploaded file as a SerialFile, opened once for the whole action;
         UserError for a missing, too big or unreadable file."""
         if not self.file:
             if self.filename:
-                raise UserError(
-                    file_problem_message(self.env, reader.FileProblem("empty"))
+                raise self.env["stock.lot.import.batch"]._import_file_error(
+                    FileProblem("empty")
                 )
             raise UserError(_("Choose the file holding the serials first."))
         data = base64.b64decode(self.with_context(bin_size=False).file)
-        with columns.open_file(self.env, data, self.filename) as source:
+        Batch = self.env["stock.lot.import.batch"]
+        with Batch._open_import_file(data, self.filename) as source:
             yield source
 
     def _file_changed_values(self):
@@ -213,7 +212,7 @@ class StockLotImport(models.TransientModel):
 
     def _read_file(self, source):
         """(Re)build the sheets and the column mapping from the file."""
-        sheets = columns.sheet_names(self.env, source)
+        sheets = self.env["stock.lot.import.batch"]._import_sheet_names(source)
         previous = self.sheet_id.name
         self.sheet_ids.unlink()
         self.write(

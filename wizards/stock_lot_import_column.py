@@ -1,7 +1,6 @@
 from odoo import Command, api, fields, models
 
-from ..models import serial_import_columns as columns
-from ..models.serial_import_columns import IMPORT_FIELDS
+from ..tools.serial_import_columns import IMPORT_FIELDS
 
 
 class StockLotImportColumn(models.TransientModel):
@@ -30,15 +29,15 @@ class StockLotImportColumn(models.TransientModel):
     def _guess(self, source, sheet_name):
         """Commands replacing the mapping by the columns of a sheet, each mapped to the
         field its header names."""
-        guessed = columns.sheet_columns(
-            self.env, source, sheet_name, self._field_labels()
+        guessed = self.env["stock.lot.import.batch"]._import_sheet_columns(
+            source, sheet_name, self._field_labels()
         )
         return [Command.clear()] + [Command.create(values) for values in guessed]
 
     def _positions(self, has_default_product):
         """{field: column position} of this mapping; UserError saying what to fix."""
-        return columns.column_positions(
-            self.env, self, self._field_labels(), has_default_product
+        return self.env["stock.lot.import.batch"]._import_column_positions(
+            self, self._field_labels(), has_default_product
         )
 
     @api.model

@@ -1,7 +1,5 @@
 from odoo import Command, api, fields, models
 
-from ..models.serial_import_messages import row_problem_messages
-
 PREVIEW_PROBLEMS = 50  # shown on the wizard; the error report lists every one
 
 
@@ -22,7 +20,7 @@ class StockLotImportError(models.TransientModel):
     @api.model
     def _preview(self, check):
         """Commands replacing the shown problems by the first ones of `check`."""
-        texts = row_problem_messages(self.env)
+        texts = self.env["stock.lot.import.batch"]._import_row_problem_messages()
         return [Command.clear()] + [
             Command.create(
                 {

@@ -11,10 +11,8 @@ import io
 import openpyxl
 from openpyxl.cell import WriteOnlyCell
 
-from ..models import serial_import_columns as columns
-from ..models import serial_import_reader as reader
-from ..models.serial_import_check import date_hint
-from ..models.serial_import_messages import row_problem_messages
+from ..tools.serial_import_cells import date_hint
+from ..tools.serial_import_reader import TEMPLATE_COLUMNS
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -33,8 +31,9 @@ def error_report_values(env, check, source, sheet_name, filename):
     file name, after the file's."""
     if not check.problems:
         return {"error_report": False, "error_report_name": False}
-    rows = columns.read_rows(env, source, sheet_name)
-    messages = row_problem_messages(env)
+    Batch = env["stock.lot.import.batch"]
+    rows = Batch._read_import_file_rows(source, sheet_name)
+    messages = Batch._import_row_problem_messages()
     return {
         "error_report": base64.b64encode(error_workbook(env, check, rows, messages)),
         "error_report_name": "{}_errors.xlsx".format(
@@ -78,7 +77,7 @@ def template_workbook(env):
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = env._("Serials")
-    sheet.append(reader.TEMPLATE_COLUMNS)
+    sheet.append(TEMPLATE_COLUMNS)
     for index, width in enumerate((24, 24, 18, 18, 14, 30, 14, 18), start=1):
         sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = width
     help_sheet = workbook.create_sheet(env._("Help"))

@@ -1,8 +1,9 @@
 """Reading a list of serials from a CSV or XLSX file, row by row, for the serial import
-(stock.lot.import) and the import of a count's serials (serial.count.import). Not a
-model. A bad file raises FileProblem with a code and its details
-(serial_import_messages.file_problem_message turns it into a sentence for the user), and
-limits() says how big a file may be.
+(stock.lot.import) and the import of a count's serials (serial.count.import). Pure: no
+model, no environment. A bad file raises FileProblem with a code and its details
+(serial_import_messages.file_problem_message turns it into a sentence for the user);
+how big a file may be is the batch's (stock.lot.import.batch._import_limits, a
+Limits).
 
 Both formats are streamed: an XLSX workbook is opened by openpyxl in read-only mode and
 its sheet's rows parsed as they are read (serial_import_xlsx, one row in memory at a
@@ -18,7 +19,7 @@ import zipfile
 from typing import NamedTuple
 from xml.parsers.expat import ExpatError
 
-from ..tools.serial_import_xlsx import load_workbook, sheet_values
+from .serial_import_xlsx import load_workbook, sheet_values
 
 MAX_ROWS = 200000
 MAX_MEGABYTES = 50
@@ -56,20 +57,10 @@ class FileProblem(Exception):
 
 
 class Limits(NamedTuple):
+    """The most rows (below the header) and megabytes one file may hold."""
+
     max_rows: int  # below the header
     max_megabytes: int
-
-
-def limits(env):
-    """The most rows and megabytes one file may hold (system parameters
-    pos_serial_tracking.import_max_rows and .import_max_megabytes)."""
-    params = env["ir.config_parameter"].sudo()
-    return Limits(
-        max_rows=int(params.get_param("pos_serial_tracking.import_max_rows", MAX_ROWS)),
-        max_megabytes=int(
-            params.get_param("pos_serial_tracking.import_max_megabytes", MAX_MEGABYTES)
-        ),
-    )
 
 
 def check_size(data, max_megabytes):

@@ -1,8 +1,10 @@
 """Every sentence the serial import says to its user, in one place: what is wrong with
 a file (file_problem_message), with a row (row_problem_messages), or with the import as
-a whole (the refusals below), each saying what to do next, in the language of `env`."""
+a whole (the refusals below), each saying what to do next, in the language of `env`.
+Functions taking `env` only to translate (as odoo.tools.format_date); the import reads
+them through its batch (stock.lot.import.batch._import_row_problem_messages), where a
+module adds the sentences of its own row problems."""
 
-from . import serial_import_reader as reader
 from .serial_import_reader import TEMPLATE_COLUMNS
 
 
@@ -68,8 +70,9 @@ def row_problem_messages(env):
     }
 
 
-def limits_message(env):
-    max_rows, max_megabytes = reader.limits(env)
+def limits_message(env, limits):
+    """The size a file may have (`limits`: serial_import_reader.Limits)."""
+    max_rows, max_megabytes = limits
     rows = f"{max_rows:,}"  # formatted apart: the term extractor evaluates arguments
     return env._(
         "At most %(rows)s rows and %(megabytes)s MB per file.",
@@ -225,7 +228,7 @@ def file_problem_message(env, problem):
     return messages[problem.code] % dict(params, known=known)
 
 
-# --- a file imported in the background (serial_import_job) ---------------------------
+# --- a file imported in the background (stock.lot.import.batch's _job concern) -----
 def batch_by_import_message(env):
     return env._(
         "An import batch is the record of an import and is written by the import "

@@ -1,19 +1,17 @@
 """From a file's columns to the import's named rows: which column fills which field (by
 its header, in English or the user's language, or as the user mapped it), and the
-rows of a sheet as ImportRow. Used by the Import Serials wizard, its background job
-and the count import; the reading itself is serial_import_reader's."""
+rows of a sheet as ImportRow. Pure helpers over the rows a SerialFile yields ((row
+number, cells), the header first); a file the user must fix raises
+serial_import_reader.FileProblem. The batch (stock.lot.import.batch, its _file
+concern) opens the file within its limits and tells the user."""
 
 import re
-from contextlib import contextmanager
 
 import openpyxl
 
-from odoo.exceptions import UserError
-
-from ..tools.serial_import_records import ImportRow
-from . import serial_import_reader as reader
-from .serial_import_check import cell_text
-from .serial_import_messages import file_problem_message
+from .serial_import_cells import cell_text
+from .serial_import_reader import FileProblem
+from .serial_import_records import ImportRow
 
 # the fields a column can fill (the import column's selection)
 IMPORT_FIELDS = [
@@ -122,6 +120,9 @@ def normalize_header(text):
     return re.sub(r"[^0-9a-z]+", " ", str(text or "").lower()).strip()
 
 
+SERIAL_HEADERS = frozenset(normalize_header(name) for name in HEADER_ALIASES["serial"])
+
+
 def header_aliases(labels):
     """{normalized header: field}: the aliases, and the fields' `labels` ((field,
     label) in the user's language)."""
@@ -135,48 +136,14 @@ def header_aliases(labels):
     return aliases
 
 
-@contextmanager
-def open_file(env, data, filename):
-    """`data` (bytes) as a reader.SerialFile, closed after; UserError for a file too
-    big or that cannot be read."""
-    try:
-        reader.check_size(data, reader.limits(env).max_megabytes)
-        source = reader.SerialFile(data, filename)
-    except reader.FileProblem as problem:
-        raise UserError(file_problem_message(env, problem)) from problem
-    try:
-        yield source
-    finally:
-        source.close()
-
-
-def sheet_names(env, source):
-    try:
-        return source.sheet_names()
-    except reader.FileProblem as problem:
-        raise UserError(file_problem_message(env, problem)) from problem
-
-
-def read_rows(env, source, sheet_name):
-    """The (row number, cells) of a sheet, the header first; UserError for a file
-    that cannot be read or is over the row limit."""
-    try:
-        yield from source.rows(
-            sheet=sheet_name or None, max_rows=reader.limits(env).max_rows
-        )
-    except reader.FileProblem as problem:
-        raise UserError(file_problem_message(env, problem)) from problem
-
-
-def sheet_columns(env, source, sheet_name, labels):
-    """The mapping lines of a sheet: its header, a sample value, the field each column
-    fills as guessed from its name."""
-    rows = read_rows(env, source, sheet_name)
+def sheet_columns(env, rows, labels):
+    """The mapping lines of a sheet of `rows`: its header, a sample value, the field
+    each column fills as guessed from its name. `env` translates the name of a column
+    without header."""
     header = next(rows, None)
     if header is None:
-        raise UserError(file_problem_message(env, reader.FileProblem("empty")))
+        raise FileProblem("empty")
     sample = next(rows, (0, ()))[1]
-    rows.close()
     aliases = header_aliases(labels)
     return [
         {
@@ -195,22 +162,20 @@ def sheet_columns(env, source, sheet_name, labels):
     ]
 
 
-def column_positions(env, columns, labels, has_default_product):
+def column_positions(columns, labels, has_default_product):
     """{field: column position} from the mapping `columns` (records with header,
-    field and sequence), or UserError saying what to fix."""
-
-    def refuse(code, **params):
-        raise UserError(file_problem_message(env, reader.FileProblem(code, **params)))
-
+    field and sequence), or FileProblem saying what to fix."""
     if columns and not columns.filtered("field"):
-        refuse("no_header", cells=", ".join(columns.mapped("header")))
+        raise FileProblem("no_header", cells=", ".join(columns.mapped("header")))
     unknown = columns.filtered(lambda column: not column.field)
     if unknown:
-        refuse("unknown_columns", columns=", ".join(unknown.mapped("header")))
+        raise FileProblem(
+            "unknown_columns", columns=", ".join(unknown.mapped("header"))
+        )
     positions = {}
     for field, field_columns in columns.grouped("field").items():
         if field != "ignore" and len(field_columns) > 1:
-            refuse(
+            raise FileProblem(
                 "duplicate_columns",
                 field=dict(labels)[field],
                 columns=", ".join(field_columns.mapped("header")),
@@ -218,16 +183,16 @@ def column_positions(env, columns, labels, has_default_product):
         positions[field] = field_columns[0].sequence
     positions.pop("ignore", None)
     if "serial" not in positions:
-        refuse("no_serial_column")
+        raise FileProblem("no_serial_column")
     if "product" not in positions and not has_default_product:
-        refuse("no_product_column")
+        raise FileProblem("no_product_column")
     return positions
 
 
-def import_rows(env, source, sheet_name, positions):
-    """The rows of a sheet below its header as ImportRow, the columns at `positions`
-    ({field: position}) read as text, the date columns as the cell holds them."""
-    rows = read_rows(env, source, sheet_name)
+def import_rows(rows, positions):
+    """The `rows` of a sheet below its header as ImportRow, the columns at
+    `positions` ({field: position}) read as text, the date columns as the cell holds
+    them."""
     next(rows, None)  # the header
     # ImportRow's fields after the number, in order: (position, read as a date)
     cells = [
@@ -250,23 +215,15 @@ def import_rows(env, source, sheet_name, positions):
         )
 
 
-SERIAL_HEADERS = frozenset(normalize_header(name) for name in HEADER_ALIASES["serial"])
-
-
-def serial_list(env, data, filename):
-    """The serials of a file of serials (a count's, a recall's), as text: the column
-    whose header names a serial, or the one filled cell of each row of a file without
-    that header. UserError for a file that cannot be read or holds none."""
-    with open_file(env, data, filename) as source:
-        rows = [values for _number, values in read_rows(env, source, None)]
-    try:
-        if not rows:
-            raise reader.FileProblem("empty")
-        texts = _serial_column(rows)
-        if not any(text.strip() for text in texts):
-            raise reader.FileProblem("no_rows")
-    except reader.FileProblem as problem:
-        raise UserError(file_problem_message(env, problem)) from problem
+def serial_column(rows):
+    """The serials of a file of serials (a count's, a recall's: its rows' cells), as
+    text: the column whose header names a serial, or the one filled cell of each row
+    of a file without that header. FileProblem for a file that holds none."""
+    if not rows:
+        raise FileProblem("empty")
+    texts = _serial_column(rows)
+    if not any(text.strip() for text in texts):
+        raise FileProblem("no_rows")
     return texts
 
 
@@ -281,6 +238,6 @@ def _serial_column(rows):
             for values in rows[1:]
         ]
     if any(len([v for v in row if cell_text(v)]) > 1 for row in rows):
-        raise reader.FileProblem("no_serial_column")
+        raise FileProblem("no_serial_column")
     # one serial per row, no header
     return [next((cell_text(v) for v in row if cell_text(v)), "") for row in rows]
