@@ -58,13 +58,26 @@ class Report:
     def __init__(self):
         self.rows = []
 
-    def add(self, name, native, addon=None, unit="ms", better="lower"):
-        self.rows.append((name, native, addon, unit, better))
+    def add(
+        self,
+        name,
+        native,
+        addon=None,
+        unit="ms",
+        better="lower",
+        goal=None,
+        goal_met=False,
+    ):
+        """A row; `goal` (text, e.g. "≤ 2 ms") printed after the ratio, with whether
+        this run meets it (goal_met)."""
+        if goal:
+            goal = f"goal {goal}: {'met' if goal_met else 'NOT met'}"
+        self.rows.append((name, native, addon, unit, better, goal))
         print(f"  {self._format(self.rows[-1])}", flush=True)
 
     @staticmethod
     def _format(row):
-        name, native, addon, unit, better = row
+        name, native, addon, unit, better, goal = row
         addon_text = (
             f"{addon:12.2f} {unit:<9}" if addon is not None else f"{'—':>12} {'':9}"
         )
@@ -73,7 +86,8 @@ class Report:
         else:
             factor = native / addon if better == "lower" else addon / native
             ratio = f"{factor:8.2f}× {'faster' if factor >= 1 else 'slower'}"
-        return f"{name:<52} {native:12.2f} {unit:<9} {addon_text} {ratio}"
+        line = f"{name:<52} {native:12.2f} {unit:<9} {addon_text} {ratio}"
+        return f"{line}   {goal}" if goal else line
 
     def print(self):
         print()

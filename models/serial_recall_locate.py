@@ -23,7 +23,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..tools.serial_recall_sql import LIKE_ESCAPES, SHOWN_UNKNOWN, insert_lines_sql
-from ..tools.serial_split import number_condition
+from ..tools.serial_split import range_condition
 
 
 class SerialRecall(models.Model):
@@ -116,18 +116,10 @@ class SerialRecall(models.Model):
         FIRST..LAST, a prefix ABC* or a serial. May be overridden to read another
         notation."""
         if ".." in line:
-            serial_range = self.env["stock.lot"]._parse_serial_range(line)
-            number = SQL("lot.serial_trailing_number")
-            prefix = (
-                SQL("lot.serial_prefix = %s", serial_range.prefix)
-                if serial_range.prefix
-                else SQL("lot.serial_prefix IS NULL")
-            )
-            return SQL(
-                "(%s AND %s AND %s)",
-                prefix,
-                number_condition(number, ">=", serial_range.first),
-                number_condition(number, "<=", serial_range.last),
+            return range_condition(
+                SQL("lot.serial_prefix"),
+                SQL("lot.serial_trailing_number"),
+                self.env["stock.lot"]._parse_serial_range(line),
             )
         if line.endswith("*"):
             stem = line.rstrip("*").strip()

@@ -20,6 +20,7 @@ from . import test_uninstall_hook
 from . import test_serial_conflict_resolution
 from . import test_serial_stock_paths
 from . import test_serial_search
+from . import test_serial_range_search
 from . import test_serial_extension_search
 from . import test_serial_count
 from . import test_serial_unit_history

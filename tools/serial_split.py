@@ -7,8 +7,9 @@ The trailing number is kept as text: its digits without leading zeros ("0100" an
 not fit an int4 and a float loses digits, while text of digits without leading zeros
 compares exactly as numbers do when compared by (length, digits) in the "C" collation
 (byte order): shorter is smaller, then digit by digit. stock_lot_serial_range_index
-holds (prefix, length, digits COLLATE "C") in that order, so a range within one prefix
-is one index range scan.
+holds (prefix, length, digits COLLATE "C") in that order, so the numbers of one length
+within one prefix are one index range scan, and a range (range_condition) is one such
+scan per length it spans.
 
 These are the default split: stock.lot._split_serial (models/stock_lot_search.py) is
 the step a module overrides to split its serials otherwise, and
@@ -16,6 +17,7 @@ stock.lot._parse_serial_range parses a range typed as FIRST..LAST (the `serial_r
 search) with it. The split fields follow the serial's name: nobody writes them."""
 
 import re
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from odoo.tools import SQL
@@ -36,9 +38,12 @@ class SerialSplit(NamedTuple):
     number: str | bool
 
 
-class SerialRange(NamedTuple):
+@dataclass(frozen=True)
+class SerialRange:
     """A range within one prefix: its first and last trailing numbers, as digits
-    without leading zeros (see split_serial)."""
+    without leading zeros (see split_serial). Not a tuple: the value of the domain
+    term ("serial_trailing_number", "=", SerialRange) that stock.lot's range search
+    gives, which Odoo would read as a list of values."""
 
     prefix: str | bool
     first: str
@@ -81,6 +86,50 @@ def number_condition(column, operator, number):
         len(number),
         number,
     )
+
+
+def range_condition(prefix_column, number_column, serial_range):
+    """SQL of the lots whose split (the prefix and trailing-number columns, SQL
+    objects) lies in `serial_range`: its prefix (IS NULL for none) and, for each
+    length of number the range spans, equality on the length and bounds on the digits,
+    the columns of stock_lot_serial_range_index. Each length is one index range scan
+    bounded at both ends (SN-90..SN-110 is two, in a bitmap OR; numbers of the lengths
+    between the ends' are a third), which the planner estimates from each column's
+    statistics however the serials are spread: one prefix holding every serial, or
+    none (IMEIs). The row comparisons of number_condition find the same lots, but
+    PostgreSQL (15) stops a scan at a row comparison's bound only on its first column
+    (the length: every number of that length is read) and estimates it by that column
+    alone, so a range among a million serials of one prefix became a scan of most of
+    them."""
+    first = serial_range.first.lstrip("0") or "0"
+    last = serial_range.last.lstrip("0") or "0"
+    if (len(first), first) > (len(last), last):
+        return SQL("FALSE")
+    prefix = (
+        SQL("%s = %s", prefix_column, serial_range.prefix)
+        if serial_range.prefix
+        else SQL("%s IS NULL", prefix_column)
+    )
+    length = SQL("length(%s)", number_column)
+    digits = SQL('%s COLLATE "C"', number_column)
+    if len(first) == len(last):
+        return SQL(
+            "(%s AND %s = %s AND %s >= %s AND %s <= %s)",
+            prefix,
+            length,
+            len(first),
+            digits,
+            first,
+            digits,
+            last,
+        )
+    lengths = [SQL("(%s = %s AND %s >= %s)", length, len(first), digits, first)]
+    if len(last) - len(first) > 1:
+        lengths.append(
+            SQL("(%s > %s AND %s < %s)", length, len(first), length, len(last))
+        )
+    lengths.append(SQL("(%s = %s AND %s <= %s)", length, len(last), digits, last))
+    return SQL("(%s AND (%s))", prefix, SQL(" OR ").join(lengths))
 
 
 def fill_serial_split(cr):
