@@ -50,6 +50,7 @@ def bench_dashboard(env, report):
         f"prefixes); native: lots per product",
         timed(native) * 1000,
         timed(dashboard) * 1000,
+        min_ratio=1,
     )
     print(
         f"  the same counts by GROUP BY serial_prefix, serial_state, index-only scan: "
@@ -85,6 +86,7 @@ def bench_dashboard(env, report):
             "a sale's state change: without / with the dashboard's trigger",
             bare,
             kept,
+            min_ratio=0.8,  # the trigger adds at most a quarter to a sale's change
         )
         # the first read after those sales folds their changes
         start = time.perf_counter()
