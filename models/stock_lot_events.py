@@ -43,6 +43,11 @@ class StockLot(models.Model):
         events = [SerialEvent.coerce(event) for event in events]
         if not events:
             return
+        # one event on distinct serials: in one statement (stock_lot_events_set.py)
+        if self._serial_event_set_path(events) and self._apply_serial_events_set(
+            events
+        ):
+            return
         lot_ids = sorted({event.lot.id for event in events})
         serials, heads = self._lock_serials_and_heads(lot_ids)
         self.browse(lot_ids).invalidate_recordset(["audit_line_ids"])
