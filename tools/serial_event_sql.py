@@ -1,7 +1,6 @@
 """The statement that applies one event to many serials at once (stock.lot's
-set-based path, models/stock_lot_events_set.py): pure SQL, prepared once per database
-connection by serial.audit.line._insert_chained_sql (its text never changes, so
-PostgreSQL plans it once: most of a single state change's cost was planning).
+set-based path, models/stock_lot_events_set.py): pure SQL, run by
+serial.audit.line._insert_chained_sql.
 
 In one statement: the serials' rows locked in id order, then their heads (a head is
 always locked after its serial's row, as stock.lot._lock_serials_and_heads does); the
@@ -35,9 +34,9 @@ LINE_COLUMNS = (*STORED_FIELDS, "previous_hash", "hash")
 
 
 def event_set_sql(param):
-    """The statement, its parameters given by `param(name)` (an SQL: `$n` for a
-    prepared statement, or the value itself). Returns the refused serials' rows
-    (id, name, serial_state)."""
+    """The statement, its parameters given by `param(name)` (an SQL: the value, or
+    `$n` for a prepared statement). Returns the refused serials' rows (id, name,
+    serial_state)."""
 
     def column(name):
         value = SQL.identifier("given", name)
