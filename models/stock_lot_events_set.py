@@ -1,13 +1,12 @@
-"""One event for one or many serials, set-based: what stock.lot._apply_serial_events
-does for the same event on each serial (a manager's action on a unit, a recall's
-activation), in one statement whatever their number: the serials' rows and their
-heads locked (in id order), the lines appended with their hashes computed by
-PostgreSQL with the verifier's own expression (serial.audit.line._insert_chained_sql,
-tools/serial_event_sql.py),
-the heads and the serials' states written, all or nothing. Used only while no other
-module overrides a step it stands in for (the lines' values, the next state, the
-locks, the serials' rows): otherwise _apply_serial_events runs its steps, and the
-module's code with them."""
+"""One event for many serials, set-based: what stock.lot._apply_serial_events does for
+the same event on each serial (a recall's activation, a manager's action on a
+hundred units or more), in one statement whatever their number: the serials' rows
+and their heads locked (in id order), the lines appended with their hashes computed
+by PostgreSQL with the verifier's own expression (serial.audit.line's
+_insert_chained_sql, tools/serial_event_sql.py), the heads and the serials' states
+written, all or nothing. Used only while no other module overrides a step it stands
+in for (the lines' values, the next state, the locks, the serials' rows): otherwise
+_apply_serial_events runs its steps, and the module's code with them."""
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -27,6 +26,9 @@ SET_PATH_STANDS_IN_FOR = (
     "_write_serial_states",
     "_serial_states_sql",
 )
+# from this many serials on: below, planning the statement (the hash expression)
+# costs more than hashing in Python and two round trips (a single state change)
+SET_PATH_MIN_SERIALS = 100
 # what an event applied set-based may not give (a partner's pseudonym, a sale, a
 # claim: the sales and returns keep the step by step path)
 NOT_SET_BASED = ("partner_id", "pos_claim_line_id")
@@ -47,12 +49,14 @@ class StockLot(models.Model):
 
     @api.model
     def _serial_event_set_path(self, events):
-        """Whether the SerialEvent `events` are applied set-based: one event for
-        distinct serials, with the same values, none of NOT_SET_BASED, and no other
-        module overrides a step the set-based path stands in for."""
+        """Whether the SerialEvent `events` are applied set-based: one event for at
+        least SET_PATH_MIN_SERIALS distinct serials, with the same values, none of
+        NOT_SET_BASED, and no other module overrides a step the set-based path
+        stands in for."""
         first = events[0]
         if (
-            first.event == "sold"
+            len(events) < SET_PATH_MIN_SERIALS
+            or first.event == "sold"
             or any(getattr(first, name) for name in NOT_SET_BASED)
             or lifecycle.next_state(first.event, "in_stock") is lifecycle.RESTORE
             or any(_overridden(self, method) for method in SET_PATH_STANDS_IN_FOR)

@@ -15,6 +15,20 @@ class TestSerialEventSetPath(SerialTrackingCommon):
     PostgreSQL): the lines, heads and states are those the step by step path writes,
     and a refusal writes nothing."""
 
+    def test_which_events_go_set_based(self):
+        lots = self._receive_serials(self.phone, [f"SET-P{n}" for n in range(100)])
+        Lot = self.env["stock.lot"]
+        events = [SerialEvent(lot, "marked_lost", note="Shelf") for lot in lots]
+        self.assertTrue(Lot._serial_event_set_path(events))
+        self.assertFalse(Lot._serial_event_set_path(events[:99]))  # too few
+        events[5] = SerialEvent(lots[5], "marked_lost", note="Other")
+        self.assertFalse(Lot._serial_event_set_path(events))  # not the same
+        sales = [SerialEvent(lot, "sold") for lot in lots]
+        self.assertFalse(Lot._serial_event_set_path(sales))  # a sale: step by step
+        lots.with_user(self.serial_manager)._mark_serial_state("marked_lost", "Gone")
+        self.assertEqual(set(lots.mapped("serial_state")), {"lost"})
+        self.assertFalse(self.env["serial.audit.line"].verify_chain())
+
     def _lines(self, lots):
         return self.env["serial.audit.line"].search(
             [("lot_id", "in", lots.ids)], order="lot_id, chain_index"
@@ -36,9 +50,8 @@ class TestSerialEventSetPath(SerialTrackingCommon):
         slow_events = [
             SerialEvent(lot, "marked_lost", note=f"Shelf {lot.name}") for lot in slow
         ]
-        self.assertTrue(Lot._serial_event_set_path(fast_events))
-        self.assertFalse(Lot._serial_event_set_path(slow_events))
-        fast.with_user(self.serial_manager)._mark_serial_state("marked_lost", "Shelf")
+        # the set-based path (a recall's activation of 100 units or more)
+        self.assertTrue(Lot._apply_serial_events_set(fast_events))
         Lot._apply_serial_events(slow_events)
 
         self.assertEqual(fast.mapped("serial_state"), ["lost", "lost"])
