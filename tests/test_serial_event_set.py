@@ -94,11 +94,10 @@ class TestSerialEventSetPath(SerialTrackingCommon):
         )
         before = self._lines(lots)
         events = [SerialEvent(lot, "marked_stolen", note="Again") for lot in lots]
-        self.assertTrue(self.env["stock.lot"]._serial_event_set_path(events))
         with self.assertRefused("Serial SET-R2 is in state Stolen"):
-            self.env["stock.lot"].with_user(self.serial_manager)._apply_serial_events(
-                events
-            )
+            self.env["stock.lot"].with_user(
+                self.serial_manager
+            )._apply_serial_events_set(events)
         lots.invalidate_recordset()
         self.assertEqual(lots.mapped("serial_state"), ["in_stock", "stolen"])
         self.assertEqual(self._lines(lots), before)
