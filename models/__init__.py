@@ -7,6 +7,7 @@ from . import product_product
 from . import product_template
 from . import serial_audit_head
 from . import serial_audit_line
+from . import serial_audit_line_set
 from . import serial_audit_line_chain
 from . import serial_audit_line_fingerprint
 from . import serial_integrity_run
@@ -16,6 +17,7 @@ from . import stock_lot
 from . import stock_lot_search
 from . import stock_lot_epcis
 from . import stock_lot_events
+from . import stock_lot_events_set
 from . import stock_lot_serial_import
 from . import stock_move
 from . import stock_move_line

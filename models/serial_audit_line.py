@@ -212,7 +212,7 @@ class SerialAuditLine(models.Model):
         return {res_id: Lot.browse(sorted(set(lot_ids))) for res_id, lot_ids in groups}
 
     @api.model
-    def _insert_chained(self, heads, rows, new_chains=False):
+    def _insert_chained(self, heads, rows, new_chains=False, also=None):
         """Insert `rows` (dicts of STORED_FIELDS, chain fields left out; a partner
         given as `partner_id` is stored as its `partner_ref_id`) in order, chaining
         each to its serial's head, and save the new heads. `heads` maps lot id
@@ -220,7 +220,9 @@ class SerialAuditLine(models.Model):
         updated in place. `new_chains`: the serials were created by this transaction and
         have no head yet (bulk registration), so the heads are added without an
         upsert. A row may also give the stored fields another module adds to the line
-        (see _extra_columns): they are written as given, outside the hash."""
+        (see _extra_columns): they are written as given, outside the hash. `also`:
+        an SQL statement (the serials' UPDATE) run with the lines, in the same
+        statement when they are few (one round trip for a state change)."""
         if not rows:
             return
         # a row names its partner by pseudonym only (see serial.partner.ref)
@@ -250,6 +252,31 @@ class SerialAuditLine(models.Model):
         if len(rows) > COPY_THRESHOLD:
             # hashed as COPY sends them: PostgreSQL writes while Python hashes
             copy_rows(self.env.cr, "serial_audit_line", columns, chained())
+        elif len(rows) <= COPY_THRESHOLD:
+            # the lines, the heads (and `also`) in one statement
+            values = list(map(tuple, chained()))  # a tuple is a row of VALUES
+            saved = {row["lot_id"]: heads[row["lot_id"]] for row in rows}
+            statements = [
+                SQL(
+                    "INSERT INTO serial_audit_line (%s) VALUES %s",
+                    SQL(", ").join(SQL.identifier(name) for name in columns),
+                    SQL(", ").join(SQL("%s", value) for value in values),
+                ),
+                *([also] if also is not None else []),
+            ]
+            self.env.cr.execute(
+                SQL(
+                    "WITH %s %s",
+                    SQL(", ").join(
+                        SQL("%s AS (%s)", SQL.identifier(f"step_{index}"), statement)
+                        for index, statement in enumerate(statements)
+                    ),
+                    _upsert_heads_sql(saved),
+                )
+            )
+            self.invalidate_model()
+            self.env["serial.audit.head"].invalidate_model()
+            return
         else:
             values = list(map(tuple, chained()))  # a tuple is a row of VALUES
             for start in range(0, len(values), INSERT_CHUNK):
@@ -267,6 +294,8 @@ class SerialAuditLine(models.Model):
             {row["lot_id"]: heads[row["lot_id"]] for row in rows}, new_chains
         )
         self.invalidate_model()
+        if also is not None:
+            self.env.cr.execute(also)
 
     @api.model
     def _insert_new_chains(self, lines, extra_columns=()):
@@ -372,17 +401,7 @@ class SerialAuditLine(models.Model):
             self.env["serial.audit.head"].invalidate_model()
             return
         if len(heads) <= COPY_THRESHOLD:
-            cr.execute(
-                SQL(
-                    """INSERT INTO serial_audit_head (lot_id, length, hash) VALUES %s
-                   ON CONFLICT (lot_id) DO UPDATE SET length = EXCLUDED.length,
-                                                      hash = EXCLUDED.hash""",
-                    SQL(", ").join(
-                        SQL("(%s, %s, %s)", lot_id, *head)
-                        for lot_id, head in heads.items()
-                    ),
-                )
-            )
+            cr.execute(_upsert_heads_sql(heads))
             self.env["serial.audit.head"].invalidate_model()
             return
         cr.execute(
@@ -403,3 +422,15 @@ class SerialAuditLine(models.Model):
                TRUNCATE serial_audit_head_new"""
         )
         self.env["serial.audit.head"].invalidate_model()
+
+
+def _upsert_heads_sql(heads):
+    """The INSERT ... ON CONFLICT of the `heads` ({lot id: (length, last hash)})."""
+    return SQL(
+        """INSERT INTO serial_audit_head (lot_id, length, hash) VALUES %s
+           ON CONFLICT (lot_id) DO UPDATE SET length = EXCLUDED.length,
+                                              hash = EXCLUDED.hash""",
+        SQL(", ").join(
+            SQL("(%s, %s, %s)", lot_id, *head) for lot_id, head in heads.items()
+        ),
+    )

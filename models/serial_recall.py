@@ -257,7 +257,10 @@ class SerialRecall(models.Model):
         (to notify, or unreachable when the sale has no customer)."""
         self._check_manageable("draft")
         for recall in self:
-            if not recall.line_ids:
+            # whether it has lines, without reading them all
+            if not self.env["serial.recall.line"].search_count(
+                [("recall_id", "=", recall.id)], limit=1
+            ):
                 raise UserError(
                     _(
                         "Recall %(recall)s has no affected units: locate them first.",

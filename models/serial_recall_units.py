@@ -46,13 +46,10 @@ class SerialRecall(models.Model):
             [self.id],
         )
         lot_ids = [row[0] for row in cr.fetchall()]
-        Lot = self.env["stock.lot"]
         document = dict(self._event_document(), note=self.reason)
-        Lot._apply_serial_events(
-            [
-                SerialEvent(Lot.browse(lot_id), "recalled", **document)
-                for lot_id in lot_ids
-            ]
+        # one event for every unit: set-based (stock_lot_events_set.py)
+        self.env["stock.lot"].browse(lot_ids)._apply_serial_event_to_all(
+            "recalled", **document
         )
         # the locate set the customers' units to notify: only the units sold, or no
         # longer sold, since then change

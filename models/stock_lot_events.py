@@ -43,9 +43,13 @@ class StockLot(models.Model):
         events = [SerialEvent.coerce(event) for event in events]
         if not events:
             return
+        # one event on distinct serials: in one statement (stock_lot_events_set.py)
+        if self._serial_event_set_path(events) and self._apply_serial_events_set(
+            events
+        ):
+            return
         lot_ids = sorted({event.lot.id for event in events})
-        serials = self._lock_serials(lot_ids)
-        heads = self._lock_serial_heads(lot_ids)
+        serials, heads = self._lock_serials_and_heads(lot_ids)
         self.browse(lot_ids).invalidate_recordset(["audit_line_ids"])
         states = {lot_id: serial.state for lot_id, serial in serials.items()}
         sales, claims = {}, {}
@@ -65,18 +69,24 @@ class StockLot(models.Model):
                     event, serial, old_state=old_state, new_state=new_state, date=now
                 )
             )
-        self.env["serial.audit.line"]._insert_chained(heads, rows)
-        self._write_serial_states(
-            [
-                SerialStateWrite(
-                    lot_id, states[lot_id], sales.get(lot_id), claims.get(lot_id)
-                )
-                for lot_id in lot_ids
-                if lot_id in sales
-                or lot_id in claims
-                or states[lot_id] != serials[lot_id].state
-            ]
-        )
+        writes = [
+            SerialStateWrite(
+                lot_id, states[lot_id], sales.get(lot_id), claims.get(lot_id)
+            )
+            for lot_id in lot_ids
+            if lot_id in sales
+            or lot_id in claims
+            or states[lot_id] != serials[lot_id].state
+        ]
+        if writes and not _overridden(self, "_write_serial_states"):
+            # the lines, the heads and the serials' rows in one statement
+            self.env["serial.audit.line"]._insert_chained(
+                heads, rows, also=self._serial_states_sql(writes)
+            )
+            self._serial_states_written(writes)
+        else:
+            self.env["serial.audit.line"]._insert_chained(heads, rows)
+            self._write_serial_states(writes)
         # a recalled unit coming back updates its recall's line (only after the
         # events that can: the others cost nothing)
         if any(event.event in TRACKED_EVENTS for event in events):
@@ -218,6 +228,51 @@ class StockLot(models.Model):
 
     # --- the locks and the compare-and-set -------------------------------------------
     @api.model
+    def _lock_serials_and_heads(self, lot_ids):
+        """(_lock_serials, _lock_serial_heads) of the serials `lot_ids` (sorted), in
+        one round trip: each serial's row locked in id order, then its head (a head
+        is always locked after its serial's row, so that no two transactions wait
+        for each other). A module overriding one of the two steps has it called, as
+        before."""
+        if _overridden(self, "_lock_serials") or _overridden(
+            self, "_lock_serial_heads"
+        ):
+            return self._lock_serials(lot_ids), self._lock_serial_heads(lot_ids)
+        self.browse(lot_ids).flush_recordset()
+        self.env.cr.execute(
+            """WITH lot AS MATERIALIZED (
+                   SELECT id, name, product_id, company_id, serial_state
+                     FROM stock_lot WHERE id = ANY(%s)
+                    ORDER BY id FOR NO KEY UPDATE
+               ), head AS MATERIALIZED (
+                   SELECT lot_id, length, hash FROM serial_audit_head
+                    WHERE lot_id IN (SELECT id FROM lot)
+                    ORDER BY lot_id FOR NO KEY UPDATE
+               )
+               SELECT lot.id, lot.name, lot.product_id, lot.company_id,
+                      lot.serial_state, head.length, head.hash
+                 FROM lot LEFT JOIN head ON head.lot_id = lot.id""",
+            [lot_ids],
+        )
+        serials = {}
+        heads = dict.fromkeys(lot_ids, (0, None))
+        for (
+            lot_id,
+            name,
+            product,
+            company,
+            state,
+            length,
+            digest,
+        ) in self.env.cr.fetchall():
+            serials[lot_id] = LockedSerial(
+                lot_id, name, product, company, state or False
+            )
+            if length is not None:
+                heads[lot_id] = (length, digest)
+        return serials, heads
+
+    @api.model
     def _lock_serials(self, lot_ids):
         """{lot id: LockedSerial} of the serials `lot_ids` (sorted), read from the
         database under a row lock taken in id order (no deadlock): the states the
@@ -263,9 +318,15 @@ class StockLot(models.Model):
         line that claimed the unit. Then tell the ORM what changed."""
         if not writes:
             return
-        self.env.cr.execute(
-            SQL(
-                """UPDATE stock_lot lot
+        self.env.cr.execute(self._serial_states_sql(writes))
+        self._serial_states_written(writes)
+
+    @api.model
+    def _serial_states_sql(self, writes):
+        """The UPDATE of _write_serial_states (an SQL), for `writes`
+        (SerialStateWrite, not empty)."""
+        return SQL(
+            """UPDATE stock_lot lot
                   SET serial_state = v.state,
                       serial_partner_id = CASE WHEN v.sold THEN v.partner
                                                ELSE lot.serial_partner_id END,
@@ -279,20 +340,23 @@ class StockLot(models.Model):
                  FROM (VALUES %s)
                       AS v(id, state, sold, partner, sale_date, source, claim)
                 WHERE lot.id = v.id""",
-                SQL(", ").join(
-                    SQL(
-                        "(%s, %s::varchar, %s, %s::int, %s::timestamp, %s::varchar, "
-                        "%s::int)",
-                        write.lot_id,
-                        write.state or None,
-                        write.sale is not None,
-                        *(write.sale or (None, None, None)),
-                        write.claim_line_id,
-                    )
-                    for write in writes
-                ),
-            )
+            SQL(", ").join(
+                SQL(
+                    "(%s, %s::varchar, %s, %s::int, %s::timestamp, %s::varchar, "
+                    "%s::int)",
+                    write.lot_id,
+                    write.state or None,
+                    write.sale is not None,
+                    *(write.sale or (None, None, None)),
+                    write.claim_line_id,
+                )
+                for write in writes
+            ),
         )
+
+    @api.model
+    def _serial_states_written(self, writes):
+        """Tell the ORM what the UPDATE of `writes` (SerialStateWrite) changed."""
         lots = self.browse([write.lot_id for write in writes])
         lots.invalidate_recordset(list(PROTECTED_FIELDS))
         # what depends on the state (the actions a manager may take) follows it
@@ -301,3 +365,9 @@ class StockLot(models.Model):
         lots.browse([write.lot_id for write in writes if write.sale]).modified(
             ["warranty_start_date"]
         )
+
+
+def _overridden(model, method):
+    """Whether a module other than this one overrides `method` of stock.lot (its
+    step is then called on its own, not folded into a statement of another)."""
+    return getattr(type(model), method) is not getattr(StockLot, method)

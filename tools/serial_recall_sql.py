@@ -36,7 +36,8 @@ def insert_lines_sql(recall_id, company_id, uid, condition, bucket):
     """SQL inserting a line of recall `recall_id` for each serial-tracked unit of the
     company matching `condition` (SQL on alias `lot`), its bucket given by `bucket`
     (SQL on the aliases `lot` and `quant`, the unit's internal quant: its
-    `location_id`, NULL when the unit is in no internal stock)."""
+    `location_id`, NULL when the unit is in no internal stock). The lines in the
+    order of their units (the lines' order, whatever the plan)."""
     return SQL(
         """WITH matched AS MATERIALIZED (
                SELECT lot.id FROM stock_lot lot WHERE %(condition)s)
@@ -65,7 +66,8 @@ def insert_lines_sql(recall_id, company_id, uid, condition, bucket):
                      AND location.usage = 'internal'
                    ORDER BY q.quantity DESC, q.id LIMIT 1) quant ON TRUE
             WHERE template.tracking = 'serial'
-              AND (lot.company_id = %(company)s OR lot.company_id IS NULL)""",
+              AND (lot.company_id = %(company)s OR lot.company_id IS NULL)
+            ORDER BY lot.id""",
         recall=recall_id,
         company=company_id,
         bucket=bucket,
