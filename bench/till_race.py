@@ -7,19 +7,19 @@ seeds (so both databases get the same orders):
 - `hot`, the worst case: RACE_ORDERS orders per till of 2 units drawn at random from
   the same RACE_SERIALS units of one product, so most units are wanted by several tills
   at once;
-- `mix`, a realistic shop: RACE_MIX_ORDERS orders of 1 to 3 units among RACE_MIX_PRODUCTS
-  products holding RACE_MIX_UNITS units each, every unit sold once: two tills seldom
-  touch the same product at the same moment.
+- `mix`, a realistic shop: RACE_MIX_ORDERS orders of 1 to 3 units among
+  RACE_MIX_PRODUCTS products holding RACE_MIX_UNITS units each, every unit sold once:
+  two tills seldom touch the same product at the same moment.
 `race` sends them to a multi-worker Odoo over JSON-RPC, the hot mix then the realistic
 one, every till in its own thread, one `pos.order.sync_from_ui` call per order as a till
 does. A sync refused for a transient reason (Odoo gives up on a serialization failure
 after five replays: the stock valuation layer and quants every sale of the product
 updates are hot rows of stock Odoo) is sent again later, as the browser does with every
-pending order. Per mix it counts the replays Odoo logs (RACE_LOG, `tries left` lines of
-odoo.service.model) and the re-sends, times every sync, then checks the database: every
-order is there and paid (nothing lost), every unit was sold once (never twice), and, with
-the addon, each refused line is a sale conflict. The figures go to RACE_RESULT (JSON) for
-bench/run_race.py to compare the two sides."""
+pending order. Per mix it counts the replays Odoo logs (RACE_LOG, `tries left` lines
+of odoo.service.model) and the re-sends, times every sync, then checks the database:
+every order is there and paid (nothing lost), every unit was delivered once (never
+twice), and, with the addon, each refused line is a sale conflict. The figures go to
+RACE_RESULT (JSON) for bench/run_race.py to compare the two sides."""
 
 import functools
 import json
@@ -175,10 +175,10 @@ def setup():
             json.dump(plan, file, default=str)
     mix_orders = sum(len(orders) for orders in mix)
     print(
-        f"race: {DBNAME}: {TILLS} tills; hot mix: {TILLS * ORDERS_PER_TILL} paid orders "
-        f"of {LINES_PER_ORDER} lines over {SERIALS} units of one product; realistic mix: "
-        f"{mix_orders} paid orders of 1-3 lines over {MIX_PRODUCTS} products of "
-        f"{MIX_UNITS} units",
+        f"race: {DBNAME}: {TILLS} tills; hot mix: {TILLS * ORDERS_PER_TILL} paid "
+        f"orders of {LINES_PER_ORDER} lines over {SERIALS} units of one product; "
+        f"realistic mix: {mix_orders} paid orders of 1-3 lines over {MIX_PRODUCTS} "
+        f"products of {MIX_UNITS} units",
         flush=True,
     )
 
@@ -292,6 +292,11 @@ def check(plan, mix, failures):
             [serials],
         )
         delivered = cr.fetchone()[0]
+        # a unit no longer in stock: stock Odoo keeps the paid order and leaves its
+        # transfer waiting; the addon moves a conflicting line to a transfer of its own
+        waiting = env["stock.picking"].search_count(
+            [("pos_order_id", "in", orders.ids), ("state", "!=", "done")]
+        )
         conflicts = None
         if "serial.conflict" in env:  # the addon's side
             conflicts = env["serial.conflict"].search_count(
@@ -309,6 +314,7 @@ def check(plan, mix, failures):
         "twice": len(twice),
         "twice_list": twice[:5],
         "conflicts": conflicts,
+        "waiting": waiting,
         "lines": lines_sent,
     }
 
@@ -326,7 +332,9 @@ def main():
         plan = json.load(file)
     results = {}
     for mix in plan["mixes"]:
-        print(f"race: {DBNAME} {mix}: started at {time.strftime('%H:%M:%S')}", flush=True)
+        print(
+            f"race: {DBNAME} {mix}: started at {time.strftime('%H:%M:%S')}", flush=True
+        )
         latencies, failures, resends, wall, replayed = race(plan, mix)
         latencies.sort()
         figures = check(plan, mix, failures)
