@@ -4,8 +4,9 @@ A fresh database `pst_race` gets the addon, a second one (`pst_race_native`) the
 dependencies without it; bench/till_race.py builds the same shop and the same orders in
 both (a hot mix: 60 units wanted by every till; a realistic one: 200 products of a few
 units), then a real Odoo server with worker processes (RACE_WORKERS, 4 by default)
-serves one database after the other (never both at once: they would share the cores),
-and every till sends its paid orders at the same moment over JSON-RPC. Both sides' sync
+serves each database (RACE_HTTP_PORT, RACE_NATIVE_HTTP_PORT), and every till sends its
+paid orders at the same moment over JSON-RPC, to one side at a time (never both at once:
+they would share the cores). Both sides' sync
 latency, throughput and serialization retries are printed with the addon/native ratios
 and the goal (the addon's p95 at most 1.1x stock Odoo's). Exit code 1 when, on the
 addon's side, a paid order was refused or lost, or a unit was delivered twice; stock
@@ -26,21 +27,12 @@ GOAL = 1.1  # the addon's p95 against stock Odoo's, per mix
 MIXES = {"hot": "hot units (worst case)", "mix": "realistic mix"}
 
 
-def serve_and_race(odoo, env, side, dbname, port):
-    """Serve `dbname` with a multi-worker Odoo and run the race on it; its figures."""
+def serve(odoo, side, dbname, port):
+    """A multi-worker Odoo serving `dbname` on `port`, logging the replays of a
+    serialization failure to BUILD/race_<side>.log; the Popen."""
     log = BUILD / f"race_{side}.log"
     log.unlink(missing_ok=True)
-    result = BUILD / f"race_{side}.json"
-    result.unlink(missing_ok=True)
-    env = dict(
-        env,
-        RACE_DB=dbname,
-        RACE_HTTP_PORT=port,
-        RACE_PLAN=str(BUILD / f"race_plan_{side}.json"),
-        RACE_LOG=str(log),
-        RACE_RESULT=str(result),
-    )
-    server = subprocess.Popen(
+    return subprocess.Popen(
         odoo.command(
             "-d",
             dbname,
@@ -50,22 +42,29 @@ def serve_and_race(odoo, env, side, dbname, port):
             "--max-cron-threads=0",
             "--limit-time-real=600",
             "--log-level=warn",
-            # the replays of a serialization failure, counted per mix
             "--log-handler=odoo.service.model:INFO",
             f"--logfile={log}",
         ),
         env=odoo.pg_env,
     )
-    try:
-        odoo.wait_until_up(port, server, "race")
-        subprocess.run(
-            [odoo.python, str(ROOT / "bench" / "till_race.py"), "race"],
-            env=env,
-            check=True,
-        )
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
+
+
+def race(odoo, env, side, dbname, port, mix):
+    """The tills' race of `mix` on the side `side`; its figures."""
+    result = BUILD / f"race_{side}_{mix}.json"
+    result.unlink(missing_ok=True)
+    subprocess.run(
+        [odoo.python, str(ROOT / "bench" / "till_race.py"), "race", mix],
+        env=dict(
+            env,
+            RACE_DB=dbname,
+            RACE_HTTP_PORT=port,
+            RACE_PLAN=str(BUILD / f"race_plan_{side}.json"),
+            RACE_LOG=str(BUILD / f"race_{side}.log"),
+            RACE_RESULT=str(result),
+        ),
+        check=True,
+    )
     with open(result) as file:
         return json.load(file)
 
@@ -115,8 +114,8 @@ def report(addon, native):
         )
         print(
             f"  stock Odoo: {n['orders']} orders paid, {n['delivered']} units "
-            f"delivered, {n['twice']} of them twice (stock Odoo lets a double sale "
-            "through)",
+            f"delivered, {n['twice']} of them twice, {n['waiting']} transfers left "
+            "waiting for a unit already sold (stock Odoo takes its paid order)",
             flush=True,
         )
         for problem in n["problems"]:
@@ -136,6 +135,7 @@ def main():
     dbname = os.environ.get("RACE_DB", "pst_race")
     native_db = os.environ.get("RACE_NATIVE_DB", f"{dbname}_native")
     port = os.environ.get("RACE_HTTP_PORT", "8269")
+    native_port = os.environ.get("RACE_NATIVE_HTTP_PORT", str(int(port) + 1))
     odoo.install_addon(dbname)
     odoo.fresh_db(native_db)  # the same dependencies, no addon
     print(
@@ -158,10 +158,25 @@ def main():
             check=True,
         )
     print(f"race: shops and orders ready at {time.time() - started:.0f} s", flush=True)
-    # one side after the other, on the same port: never both servers at once
-    figures = {
-        side: serve_and_race(odoo, env, side, db, port) for side, db in sides.items()
-    }
+    # both served, idle while the other side races: one race at a time, the sides
+    # taking turns (addon first for the hot units, stock Odoo first for the realistic
+    # mix) so that a change of the machine's load weighs on both alike
+    ports = {"addon": port, "native": native_port}
+    servers = {side: serve(odoo, side, db, ports[side]) for side, db in sides.items()}
+    figures = {"addon": {}, "native": {}}
+    try:
+        for side, server in servers.items():
+            odoo.wait_until_up(ports[side], server, "race")
+        for mix, order in (("hot", ("addon", "native")), ("mix", ("native", "addon"))):
+            for side in order:
+                figures[side][mix] = race(
+                    odoo, env, side, sides[side], ports[side], mix
+                )
+    finally:
+        for server in servers.values():
+            server.terminate()
+        for server in servers.values():
+            server.wait(timeout=60)
     failed = report(figures["addon"], figures["native"])
     print(f"race: done in {time.time() - started:.0f} s", flush=True)
     return 1 if failed else 0
