@@ -38,6 +38,9 @@ def serve(odoo, side, dbname, port):
             dbname,
             f"--db-filter=^{dbname}$",
             f"--http-port={port}",
+            # the websocket server of each: not Odoo's default port (another server
+            # of the machine may hold it)
+            f"--gevent-port={int(port) + 1000}",
             f"--workers={os.environ.get('RACE_WORKERS', '4')}",
             "--max-cron-threads=0",
             "--limit-time-real=600",
