@@ -29,7 +29,7 @@ test-odoo-pos: setup
 bench: setup
 	@$(PYTHON3) bench/run_bench.py
 
-# 20 tills selling the same units at once on a multi-worker Odoo (about 4 minutes)
+# 20 tills selling at once on a multi-worker Odoo, addon and stock Odoo (about 10 minutes)
 race: setup
 	@$(PYTHON3) bench/run_race.py
 

@@ -1,21 +1,30 @@
-"""The 20-till race, run inside Odoo's virtualenv by bench/run_race.py.
+"""The 20-till race, run inside Odoo's virtualenv by bench/run_race.py, once on the
+database with the addon and once on stock Odoo's (the same dependencies, no addon).
 
 `setup` builds a shop with TILLS tills, each in its own open session, sharing one stock
-location that holds SERIALS units, and writes the paid orders every till will send:
-each order sells units drawn at random from the same small pool, so most units are
-wanted by several tills at once. `race` sends them to a multi-worker Odoo over
-JSON-RPC, every till in its own thread, one `pos.order.sync_from_ui` call per order as
-a till does. A sync refused for a transient reason (Odoo gives up on a serialization
-failure after five replays: the stock valuation layer and quants every sale of the
-product updates are hot rows of stock Odoo) is sent again later, as the browser does
-with every pending order; the number of such re-sends is printed. Then the script
-checks the database: every order is there and paid (nothing lost), every unit was sold
-once (never twice), and each refused line is a sale conflict. Timings are printed."""
+location, and writes the paid orders every till will send, in two mixes drawn with fixed
+seeds (so both databases get the same orders):
+- `hot`, the worst case: RACE_ORDERS orders per till of 2 units drawn at random from
+  the same RACE_SERIALS units of one product, so most units are wanted by several tills
+  at once;
+- `mix`, a realistic shop: RACE_MIX_ORDERS orders of 1 to 3 units among
+  RACE_MIX_PRODUCTS products holding RACE_MIX_UNITS units each, every unit sold once:
+  two tills seldom touch the same product at the same moment.
+`race <mix>` sends one mix's orders to a multi-worker Odoo over JSON-RPC, every till
+in its own thread, one `pos.order.sync_from_ui` call per order as a till does. A sync
+refused for a transient reason (Odoo gives up on a serialization failure after five
+replays: the stock valuation layer and quants every sale of the product updates are hot
+rows of stock Odoo) is sent again later, as the browser does with every pending order.
+It counts the replays Odoo logs (RACE_LOG, `tries left` lines of odoo.service.model) and
+the re-sends, times every sync, then checks the database: every order is there and paid
+(nothing lost), every unit was delivered once (never twice), and, with the addon, each
+refused line is a sale conflict. The figures go to
+RACE_RESULT (JSON) for bench/run_race.py to compare the two sides."""
 
+import functools
 import json
 import os
 import random
-import statistics
 import sys
 import threading
 import time
@@ -34,11 +43,16 @@ DBNAME = os.environ["RACE_DB"]
 TILLS = int(os.environ.get("RACE_TILLS", "20"))
 ORDERS_PER_TILL = int(os.environ.get("RACE_ORDERS", "5"))
 LINES_PER_ORDER = 2
-RESENDS = 10  # a till keeps a refused paid order and sends it again with the next sync
 SERIALS = int(os.environ.get("RACE_SERIALS", "60"))
+MIX_ORDERS = int(os.environ.get("RACE_MIX_ORDERS", "100"))
+MIX_PRODUCTS = int(os.environ.get("RACE_MIX_PRODUCTS", "200"))
+MIX_UNITS = int(os.environ.get("RACE_MIX_UNITS", "3"))
+RESENDS = 10  # a till keeps a refused paid order and sends it again with the next sync
 PLAN = os.environ["RACE_PLAN"]  # JSON file: what setup prepared, what race sends
+REPLAY = "tries left, try again"  # odoo.service.model's line for a replayed request
 
 
+@functools.cache
 def registry():
     config.parse_config(
         [
@@ -50,47 +64,121 @@ def registry():
     return odoo.modules.registry.Registry(DBNAME)
 
 
+def open_tills(env, first, cash):
+    tills = [(first, cash)]
+    for index in range(1, TILLS):
+        journal = env["account.journal"].create(
+            {"name": f"Cash {index}", "type": "cash", "code": f"RC{index:03d}"}
+        )
+        till_cash = env["pos.payment.method"].create(
+            {"name": f"Cash {index}", "journal_id": journal.id}
+        )
+        till = env["pos.config"].create(
+            {
+                "name": f"Race till {index:02d}",
+                "payment_method_ids": [(6, 0, till_cash.ids)],
+            }
+        )
+        till.open_ui()
+        tills.append((till, till_cash))
+    return tills
+
+
+def mix_stock(env, first, template):
+    """MIX_PRODUCTS serial products like `template`, MIX_UNITS units of each in the
+    tills' stock; the units as (product, serial) pairs."""
+    products = env["product.product"].create(
+        [
+            {
+                "name": f"Race item {index:03d}",
+                "is_storable": True,
+                "tracking": "serial",
+                "available_in_pos": True,
+                "list_price": 100,
+                "taxes_id": [(5, 0, 0)],
+                "company_id": template.company_id.id,
+            }
+            for index in range(MIX_PRODUCTS)
+        ]
+    )
+    units = [
+        (product, f"MIX-{index:03d}-{unit}")
+        for index, product in enumerate(products)
+        for unit in range(MIX_UNITS)
+    ]
+    lots = env["stock.lot"].create(
+        [
+            {"name": name, "product_id": product.id, "company_id": first.company_id.id}
+            for product, name in units
+        ]
+    )
+    env["stock.quant"].with_context(inventory_mode=True).create(
+        [
+            {
+                "product_id": lot.product_id.id,
+                "lot_id": lot.id,
+                "inventory_quantity": 1,
+                "location_id": first.picking_type_id.default_location_src_id.id,
+            }
+            for lot in lots
+        ]
+    ).action_apply_inventory()
+    return units
+
+
+def order_of(till, cash, units):
+    """A paid order of `till` selling `units`, (product, serial) pairs."""
+    data = pos_sync.order_data(till, cash, units[0][0], [name for _p, name in units])
+    for line, (product, _name) in zip(data["lines"], units, strict=True):
+        line[2]["product_id"] = product.id
+    return data
+
+
 def setup():
     with registry().cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         env, first, cash, product = pos_sync.setup_shop(env, "race")
-        tills = [(first, cash)]
-        for index in range(1, TILLS):
-            journal = env["account.journal"].create(
-                {"name": f"Cash {index}", "type": "cash", "code": f"RC{index:03d}"}
-            )
-            till_cash = env["pos.payment.method"].create(
-                {"name": f"Cash {index}", "journal_id": journal.id}
-            )
-            till = env["pos.config"].create(
-                {
-                    "name": f"Race till {index:02d}",
-                    "payment_method_ids": [(6, 0, till_cash.ids)],
-                }
-            )
-            till.open_ui()
-            tills.append((till, till_cash))
+        tills = open_tills(env, first, cash)
         serials = [f"RACE-{i:04d}" for i in range(SERIALS)]
         pos_sync.receive(env, first, product, serials)
         draw = random.Random(20)
+        hot = [
+            [
+                order_of(
+                    till,
+                    till_cash,
+                    [(product, s) for s in draw.sample(serials, LINES_PER_ORDER)],
+                )
+                for _order in range(ORDERS_PER_TILL)
+            ]
+            for till, till_cash in tills
+        ]
+        units = mix_stock(env, first, product)
+        draw = random.Random(21)
+        pool = draw.sample(units, len(units))  # every unit sold at most once
+        mix = [[] for _till in tills]
+        for index in range(MIX_ORDERS):
+            size = draw.randint(1, 3)
+            picked, pool = pool[:size], pool[size:]
+            if not picked:
+                break
+            till, till_cash = tills[index % len(tills)]
+            mix[index % len(tills)].append(order_of(till, till_cash, picked))
         plan = {
             "company_id": first.company_id.id,
-            "serials": serials,
-            "tills": [
-                [
-                    pos_sync.order_data(
-                        till, till_cash, product, draw.sample(serials, LINES_PER_ORDER)
-                    )
-                    for _order in range(ORDERS_PER_TILL)
-                ]
-                for till, till_cash in tills
-            ],
+            "mixes": {
+                "hot": {"tills": hot, "serials": serials},
+                "mix": {"tills": mix, "serials": [name for _p, name in units]},
+            },
         }
         with open(PLAN, "w") as file:
             json.dump(plan, file, default=str)
+    mix_orders = sum(len(orders) for orders in mix)
     print(
-        f"race: {TILLS} tills, {TILLS * ORDERS_PER_TILL} paid orders of "
-        f"{LINES_PER_ORDER} lines over {SERIALS} units",
+        f"race: {DBNAME}: {TILLS} tills; hot mix: {TILLS * ORDERS_PER_TILL} paid "
+        f"orders of {LINES_PER_ORDER} lines over {SERIALS} units of one product; "
+        f"realistic mix: {mix_orders} paid orders of 1-3 lines over {MIX_PRODUCTS} "
+        f"products of {MIX_UNITS} units",
         flush=True,
     )
 
@@ -115,14 +203,22 @@ def call(url, uid, model, method, args, context):
     return answer["result"]
 
 
-def race():
-    with open(PLAN) as file:
-        plan = json.load(file)
+def replays():
+    """The replays of a serialization failure Odoo logged so far."""
+    try:
+        with open(os.environ["RACE_LOG"], errors="replace") as log:
+            return sum(REPLAY in line for line in log)
+    except FileNotFoundError:
+        return 0
+
+
+def race(plan, mix):
     url = f"http://127.0.0.1:{os.environ['RACE_HTTP_PORT']}/jsonrpc"
     context = {"allowed_company_ids": [plan["company_id"]]}
     uid = 2  # the administrator, a POS manager: the tills' cashier here
     latencies, failures, resends = [], [], []
-    start_line = threading.Barrier(len(plan["tills"]))
+    tills = [orders for orders in plan["mixes"][mix]["tills"] if orders]
+    start_line = threading.Barrier(len(tills))
 
     def sync(order):
         for attempt in range(RESENDS + 1):
@@ -143,23 +239,26 @@ def race():
         for order in orders:
             sync(order)
 
-    threads = [threading.Thread(target=till, args=(o,)) for o in plan["tills"]]
+    threads = [threading.Thread(target=till, args=(o,)) for o in tills]
+    replayed = replays()
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - started
-    return plan, latencies, failures, resends, wall
+    time.sleep(0.5)  # the last log lines
+    return latencies, failures, resends, wall, replays() - replayed
 
 
-def check(plan, failures):
-    """What the race left in the database; the list of broken promises."""
+def check(plan, mix, failures):
+    """What the race of `mix` left in the database: the broken promises (a paid order
+    lost or not paid, a refused sync), the units sold twice and the counts."""
     problems = [f"sync refused: {failure}" for failure in failures]
-    uuids = [order["uuid"] for orders in plan["tills"] for order in orders]
-    lines_sent = sum(
-        len(order["lines"]) for orders in plan["tills"] for order in orders
-    )
+    tills = plan["mixes"][mix]["tills"]
+    serials = plan["mixes"][mix]["serials"]
+    uuids = [order["uuid"] for orders in tills for order in orders]
+    lines_sent = sum(len(order["lines"]) for orders in tills for order in orders)
     with registry().cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         orders = env["pos.order"].search([("uuid", "in", uuids)])
@@ -178,47 +277,85 @@ def check(plan, failures):
                AND dest.usage = 'customer'
              GROUP BY lot.name HAVING count(*) > 1
             """,
-            [plan["serials"]],
+            [serials],
         )
-        if twice := cr.fetchall():
-            problems.append(f"units delivered twice: {twice}")
-        lots = env["stock.lot"].search([("name", "in", plan["serials"])])
-        sold = lots.filtered(lambda lot: lot.serial_state == "sold")
-        conflicts = env["serial.conflict"].search_count(
-            [("pos_order_id", "in", orders.ids)]
+        twice = cr.fetchall()
+        cr.execute(
+            """
+            SELECT count(DISTINCT lot.id)
+              FROM stock_move_line line
+              JOIN stock_lot lot ON lot.id = line.lot_id
+              JOIN stock_location dest ON dest.id = line.location_dest_id
+             WHERE lot.name = ANY(%s) AND line.state = 'done'
+               AND dest.usage = 'customer'
+            """,
+            [serials],
         )
-        if len(sold) + conflicts != lines_sent:
-            problems.append(
-                f"{lines_sent} lines sent, {len(sold)} units sold and {conflicts} "
-                "conflicts: some line is neither"
+        delivered = cr.fetchone()[0]
+        # a unit no longer in stock: stock Odoo keeps the paid order and leaves its
+        # transfer waiting; the addon moves a conflicting line to a transfer of its own
+        waiting = env["stock.picking"].search_count(
+            [("pos_order_id", "in", orders.ids), ("state", "!=", "done")]
+        )
+        conflicts = None
+        if "serial.conflict" in env:  # the addon's side
+            conflicts = env["serial.conflict"].search_count(
+                [("pos_order_id", "in", orders.ids)]
             )
-    return problems, len(orders), len(sold), conflicts
+            if delivered + conflicts != lines_sent:
+                problems.append(
+                    f"{lines_sent} lines sent, {delivered} units delivered and "
+                    f"{conflicts} conflicts: some line is neither"
+                )
+    return {
+        "problems": problems,
+        "orders": len(orders),
+        "delivered": delivered,
+        "twice": len(twice),
+        "twice_list": twice[:5],
+        "conflicts": conflicts,
+        "waiting": waiting,
+        "lines": lines_sent,
+    }
+
+
+def percentile(values, share):
+    """The nearest-rank percentile of sorted `values`."""
+    return values[max(0, -(-len(values) * share // 100) - 1)] if values else 0.0
 
 
 def main():
+    """`setup`, or `race <mix>`: its figures to RACE_RESULT (JSON)."""
     if sys.argv[1] == "setup":
         setup()
         return 0
-    plan, latencies, failures, resends, wall = race()
-    problems, orders, sold, conflicts = check(plan, failures)
+    with open(PLAN) as file:
+        plan = json.load(file)
+    mix = sys.argv[2]
+    print(f"race: {DBNAME} {mix}: started at {time.strftime('%H:%M:%S')}", flush=True)
+    latencies, failures, resends, wall, replayed = race(plan, mix)
     latencies.sort()
-    print(
-        f"race: {len(plan['tills'])} tills synced {len(latencies)} paid orders in "
-        f"{wall:.1f} s on a multi-worker Odoo; per sync: median "
-        f"{statistics.median(latencies) * 1000:.0f} ms, 95th percentile "
-        f"{latencies[int(len(latencies) * 0.95) - 1] * 1000:.0f} ms, slowest "
-        f"{latencies[-1] * 1000:.0f} ms; {len(resends)} syncs refused and sent "
-        f"again ({', '.join(sorted(set(resends))) or 'none'})",
-        flush=True,
+    figures = check(plan, mix, failures)
+    figures.update(
+        synced=len(latencies),
+        wall=wall,
+        p50=percentile(latencies, 50) * 1000,
+        p95=percentile(latencies, 95) * 1000,
+        max=(latencies[-1] if latencies else 0) * 1000,
+        throughput=len(latencies) / wall,
+        replays=replayed,
+        resends=len(resends),
+        resend_reasons=sorted(set(resends)),
     )
     print(
-        f"race: {orders} orders paid, {sold} units sold once, {conflicts} lines "
-        "recorded as sale conflicts",
+        f"race: {DBNAME} {mix}: {figures['synced']} paid orders synced in "
+        f"{wall:.1f} s; p50 {figures['p50']:.0f} ms, p95 {figures['p95']:.0f} ms, "
+        f"max {figures['max']:.0f} ms; {replayed} replays, {len(resends)} re-sends",
         flush=True,
     )
-    for problem in problems:
-        print(f"race: FAILED {problem}", flush=True)
-    return 1 if problems else 0
+    with open(os.environ["RACE_RESULT"], "w") as file:
+        json.dump(figures, file, default=str)
+    return 0
 
 
 if __name__ == "__main__":
