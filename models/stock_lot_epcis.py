@@ -46,9 +46,10 @@ class StockLot(models.Model):
         self.env["stock.location"].flush_model(["usage"])
         lines = self.env["serial.audit.line"].sudo()
         by_lot = epcis.read_lines(self.env.cr, self.ids, records=lines.browse)
+        units = self._epcis_unit_uris(database)
         events = []
         for lot in self:
-            unit = lot._epcis_unit_uri(database)
+            unit = units[lot.id]
             events.extend(
                 lot._epcis_object_event(line, unit=unit, database=database)
                 for line in by_lot.get(lot.id, ())
@@ -68,6 +69,16 @@ class StockLot(models.Model):
         it, with super(), to declare the namespace of the fields your module adds to
         each event (_epcis_object_event)."""
         return [epcis.EPCIS_CONTEXT, {"pst": epcis.PST_NAMESPACE}]
+
+    def _epcis_unit_uris(self, database):
+        """{lot id: its identifier (_epcis_unit_uri)} of these lots: read in one query
+        (tools/serial_epcis.py: read_unit_uris), or lot by lot through
+        _epcis_unit_uri when a module overrides it."""
+        if type(self)._epcis_unit_uri is not StockLot._epcis_unit_uri:
+            return {lot.id: lot._epcis_unit_uri(database) for lot in self}
+        self.flush_model(["name", "company_id", "product_id"])
+        self.env["product.product"].flush_model(["barcode"])
+        return epcis.read_unit_uris(self.env.cr, database, self.ids)
 
     def _epcis_unit_uri(self, database):
         """This unit's identifier in the events' epcList (one lot): its GS1 Digital

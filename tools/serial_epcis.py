@@ -22,6 +22,7 @@ event a module extends with super())."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -103,6 +104,15 @@ EVENTS_QUERY = """
 """
 
 
+# each lot's serial, company, product and the product's barcode: its identifier
+UNITS_QUERY = """
+    SELECT lot.id, lot.name, lot.company_id, lot.product_id, product.barcode
+      FROM stock_lot lot
+      JOIN product_product product ON product.id = lot.product_id
+     WHERE lot.id = ANY(%s)
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class EpcisLine:
     """One history line (serial.audit.line) as its EPCIS event needs it, read by
@@ -142,6 +152,24 @@ def read_lines(cr, lot_ids, records=None):
         line = EpcisLine(*row, record=record)
         by_lot.setdefault(line.lot_id, []).append(line)
     return by_lot
+
+
+def read_unit_uris(cr, database, lot_ids):
+    """{lot id: its identifier (unit_uri)} of the lots, read in one query."""
+    cr.execute(UNITS_QUERY, [list(lot_ids)])
+    gtins = {}
+    uris = {}
+    for lot_id, serial, company_id, product_id, barcode in cr.fetchall():
+        if barcode not in gtins:
+            gtins[barcode] = gtin14(barcode)
+        uris[lot_id] = unit_uri(
+            database,
+            serial,
+            gtin=gtins[barcode],
+            company_id=company_id,
+            product_id=product_id,
+        )
+    return uris
 
 
 def action(event):
@@ -194,8 +222,10 @@ def document_uri(database, res_model=False, res_id=False, reference=False):
     return f"urn:x-pst:{database}:document:{name}"
 
 
+@lru_cache(maxsize=4096)
 def timezone_offset(moment, tz_name):
-    """The UTC offset (+HH:MM) in the time zone `tz_name` at the UTC `moment`."""
+    """The UTC offset (+HH:MM) in the time zone `tz_name` at the UTC `moment` (the
+    last ones kept: the events of an import or a fill share their moment)."""
     try:
         zone = pytz.timezone(tz_name or "UTC")
     except pytz.UnknownTimeZoneError:
