@@ -208,6 +208,8 @@ def bench_import(env, report, count=IMPORT_SERIALS):
         count / registered_seconds,
         unit="serials/s",
         better="higher",
+        goal="≥ 10× stock.lot.load()",
+        goal_met=count / registered_seconds >= 10 * native_rate,
     )
     print(
         f"  registered only (no location): {registered_seconds:.1f} s; "
@@ -255,6 +257,14 @@ def bench_import(env, report, count=IMPORT_SERIALS):
         f"heads, move lines, quants; no file, no Python per row) in "
         f"{floor['total']:.1f} s ({tables})",
         flush=True,
+    )
+    report.add(
+        f"register + receive {count:,} from XLSX vs the PostgreSQL floor, s",
+        floor["total"],
+        seconds,
+        unit="s",
+        goal="≤ 1.25× the floor",
+        goal_met=seconds <= 1.25 * floor["total"],
     )
     print(
         f"  registered and received: {seconds:.1f} s, "

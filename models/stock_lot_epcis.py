@@ -37,21 +37,22 @@ class StockLot(models.Model):
     def _epcis_document(self):
         """The EPCIS 2.0 document (a dict) of these lots' histories, each unit's events
         in its chain's order (_epcis_object_event), read as they are: the caller has
-        checked the user's rights (epcis_document). Override it, with super(), to add
-        to the document itself (a header, an EPCIS master data body)."""
+        checked the user's rights (epcis_document). The events are read in one query
+        (tools/serial_epcis.py: read_lines). Override it, with super(), to add to the
+        document itself (a header, an EPCIS master data body)."""
         database = self.env["ir.config_parameter"].sudo().get_param("database.uuid")
-        lines = (
-            self.env["serial.audit.line"]
-            .sudo()
-            .search([("lot_id", "in", self.ids)], order="lot_id, chain_index")
-        )
-        by_lot = lines.grouped("lot_id")
+        self.env["serial.audit.line"].flush_model()
+        self.env["res.partner"].flush_model(["tz"])
+        self.env["stock.location"].flush_model(["usage"])
+        lines = self.env["serial.audit.line"].sudo()
+        by_lot = epcis.read_lines(self.env.cr, self.ids, records=lines.browse)
+        units = self._epcis_unit_uris(database)
         events = []
         for lot in self:
-            unit = lot._epcis_unit_uri(database)
+            unit = units[lot.id]
             events.extend(
                 lot._epcis_object_event(line, unit=unit, database=database)
-                for line in by_lot.get(lot, ())
+                for line in by_lot.get(lot.id, ())
             )
         return {
             "@context": self._epcis_context(),
@@ -69,6 +70,16 @@ class StockLot(models.Model):
         each event (_epcis_object_event)."""
         return [epcis.EPCIS_CONTEXT, {"pst": epcis.PST_NAMESPACE}]
 
+    def _epcis_unit_uris(self, database):
+        """{lot id: its identifier (_epcis_unit_uri)} of these lots: read in one query
+        (tools/serial_epcis.py: read_unit_uris), or lot by lot through
+        _epcis_unit_uri when a module overrides it."""
+        if type(self)._epcis_unit_uri is not StockLot._epcis_unit_uri:
+            return {lot.id: lot._epcis_unit_uri(database) for lot in self}
+        self.flush_model(["name", "company_id", "product_id"])
+        self.env["product.product"].flush_model(["barcode"])
+        return epcis.read_unit_uris(self.env.cr, database, self.ids)
+
     def _epcis_unit_uri(self, database):
         """This unit's identifier in the events' epcList (one lot): its GS1 Digital
         Link URI when its product's barcode is a GTIN, otherwise a URN of the
@@ -84,30 +95,31 @@ class StockLot(models.Model):
         )
 
     def _epcis_object_event(self, line, unit, database):
-        """The EPCIS ObjectEvent (a dict) of one history line `line`
-        (serial.audit.line, read as sudo) of this unit (one lot): `unit` is its
-        identifier (_epcis_unit_uri), `database` the database's uuid. Its time in the
-        time zone of the line's user (else of its company), its business step and
-        disposition from the CBV tables, where it was read and the source document,
-        then the history's own facts as `pst:` fields. Called once per event:
-        override it, with super(), to add an extension field to every event (declare
-        its namespace in _epcis_context)."""
-        tz_name = line.user_id.tz or line.company_id.partner_id.tz
+        """The EPCIS ObjectEvent (a dict) of one history line `line` of this unit (one
+        lot): `line` is an EpcisLine (tools/serial_epcis.py), the line's fields read in
+        one query for the whole document, its serial.audit.line (as sudo) in
+        `line.record` for any other field; `unit` is the unit's identifier
+        (_epcis_unit_uri), `database` the database's uuid. Its time in the time zone
+        of the line's user (else of its company), its business step and disposition
+        from the CBV tables, where it was read and the source document, then the
+        history's own facts as `pst:` fields. Called once per event: override it,
+        with super(), to add an extension field to every event (declare its
+        namespace in _epcis_context)."""
         event = {
             "type": "ObjectEvent",
             "eventTime": line.date.isoformat(timespec="milliseconds") + "Z",
-            "eventTimeZoneOffset": epcis.timezone_offset(line.date, tz_name),
+            "eventTimeZoneOffset": epcis.timezone_offset(line.date, line.tz),
             "epcList": [unit],
             "action": epcis.action(line.event),
             "bizStep": epcis.BIZ_STEPS[line.event],
             "disposition": epcis.disposition(line.event, line.new_state),
         }
-        destination, source = line.location_dest_id, line.location_id
-        read_point = destination if destination.usage == "internal" else source
+        internal = line.location_dest_usage == "internal"
+        read_point = line.location_dest_id if internal else line.location_id
         if read_point:
-            event["readPoint"] = epcis.location_uri(database, read_point.id)
-        if destination.usage == "internal":
-            event["bizLocation"] = epcis.location_uri(database, destination.id)
+            event["readPoint"] = epcis.location_uri(database, read_point)
+        if internal:
+            event["bizLocation"] = epcis.location_uri(database, line.location_dest_id)
         if line.reference or line.res_model:
             transaction = {
                 "bizTransaction": epcis.document_uri(

@@ -179,23 +179,79 @@ class StockLotImportBatch(models.Model):
         does: the average cost first, then the valuation layers, their journal entries
         (products in automated valuation) and analytic lines, and the FIFO vacuum.
 
-        Those methods read each move line's fields one line at a time; on a record of
-        100,000 lines the ORM then fetches them 1,000 at a time, each batch scanning the
-        whole prefetch set for the lines not yet read (time quadratic in the lines). The
-        fields they read are fetched first, in one query per field set: the same methods
-        then find them in the cache."""
-        lines = moves.move_line_ids
-        lines.fetch(VALUED_LINE_FIELDS)
-        # the average cost moves only for products not at standard price (the method
-        # skips the others after reading all their lines)
-        moves.filtered(
+        stock_account reads each move line's fields one line at a time: the layers of
+        products valued as a whole are made from their incoming quantity counted by
+        PostgreSQL (_import_layer_values), and the lines are read only for what still
+        reads them (an average or FIFO cost, automated valuation, lots valued one by
+        one). On a record of 100,000 lines the ORM then fetches them 1,000 at a time,
+        each batch scanning the whole prefetch set for the lines not yet read (time
+        quadratic in the lines): the fields they read are fetched first, in one query
+        per field set, where the same methods then find them."""
+        costed = moves.filtered(
             lambda move: (
                 move.with_company(move.company_id).product_id.cost_method != "standard"
             )
-        ).product_price_update_before_done()
-        layers = moves._create_in_svl()
+        )
+        if costed or any(
+            move.product_id.lot_valuated
+            or move.with_company(move.company_id).product_id.valuation == "real_time"
+            for move in moves
+        ):
+            moves.move_line_ids.fetch(VALUED_LINE_FIELDS)
+        # the average cost moves only for products not at standard price (the method
+        # skips the others after reading all their lines)
+        costed.product_price_update_before_done()
+        layers = (
+            self.env["stock.valuation.layer"]
+            .sudo()
+            .create(self._import_layer_values(moves))
+        )
         layers._validate_accounting_entries()
         layers._validate_analytic_accounting_entries()
         layers._check_company()
         for company, company_moves in moves.grouped("company_id").items():
             company_moves.product_id._run_fifo_vacuum(company)
+
+    @api.model
+    def _import_layer_values(self, moves):
+        """The values of the valuation layers of the receipt `moves` (stock.move), as
+        stock_account's _create_in_svl gives them (_get_in_svl_vals): for a product
+        valued as a whole, its incoming quantity (the picked lines of no other owner,
+        from a location not valued into a valued one, as _get_in_move_lines has them)
+        is summed by PostgreSQL rather than read line by line; a product valued lot by
+        lot goes through _get_in_svl_vals."""
+        self.env["stock.move.line"].flush_model()
+        self.env.cr.execute(
+            """SELECT line.move_id, line.location_id, line.location_dest_id,
+                      sum(line.quantity_product_uom)
+                 FROM stock_move_line line
+                 LEFT JOIN res_company company ON company.id = line.company_id
+                WHERE line.move_id = ANY(%s) AND line.picked
+                  AND (line.owner_id IS NULL OR line.owner_id = company.partner_id)
+                GROUP BY line.move_id, line.location_id, line.location_dest_id""",
+            [moves.ids],
+        )
+        Location = self.env["stock.location"]
+        incoming = defaultdict(float)
+        for move_id, source_id, destination_id, quantity in self.env.cr.fetchall():
+            if not Location.browse(source_id)._should_be_valued() and (
+                Location.browse(destination_id)._should_be_valued()
+            ):
+                incoming[move_id] += float(quantity)
+        no_lot = self.env["stock.lot"]
+        values = []
+        for move in moves:
+            move = move.with_company(move.company_id)
+            product = move.product_id
+            if product.lot_valuated:
+                values += move._get_in_svl_vals(None)
+                continue
+            unit_cost = {no_lot: product.standard_price}
+            if product.cost_method != "standard":
+                unit_cost = move._get_price_unit()
+            layer = product._prepare_in_svl_vals(
+                incoming[move.id], abs(unit_cost[no_lot])
+            )
+            layer.update(move._prepare_common_svl_vals())
+            values.append(layer)
+        return values

@@ -1,7 +1,9 @@
 """A module adding an extension field to every EPCIS event, as an integrator would,
 loaded by the extension test only (odoo-test-helper's FakeModelLoader): the unit's
-product by its internal reference, in the module's own namespace, which it declares
-in the document's @context."""
+product by its internal reference and who recorded the event (a field of the audit
+line the event's values leave out, read from line.record), in the module's own
+namespace, which it declares in the document's @context; and units named by the
+module's own URN instead of the addon's identifier."""
 
 from odoo import models
 
@@ -17,4 +19,8 @@ class StockLot(models.Model):
     def _epcis_object_event(self, line, unit, database):
         event = super()._epcis_object_event(line, unit=unit, database=database)
         event["acme:productCode"] = self.product_id.default_code or None
+        event["acme:recordedBy"] = line.record.user_id.login
         return event
+
+    def _epcis_unit_uri(self, database):
+        return f"urn:acme:unit:{self.product_id.default_code}:{self.name}"

@@ -6,6 +6,7 @@ import pytz
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.pos_serial_tracking.tools import serial_epcis as epcis
 from odoo.addons.pos_serial_tracking.tools.serial_epcis import EPCIS_CONTEXT
 
 from .common import SerialDataMixin, SerialPosSyncCommon, SerialStockFlowsMixin
@@ -203,6 +204,83 @@ class TestSerialEpcis(SerialStockFlowsMixin, SerialPosSyncCommon):
         )
         self.assertEqual(returned["bizLocation"], self._location(self.stock_location))
         self.assertEqual(events[-1]["pst:stateAfter"], "lost")
+
+    def test_events_are_the_audit_lines_read_through_the_orm(self):
+        # the document's events are read in one query: each one is what the audit
+        # line's fields, its user's (else its company's) time zone and its locations
+        # give through the ORM
+        manager = self._create_user(
+            "epcis_manager_no_tz", "pos_serial_tracking.group_serial_manager"
+        )
+        manager.tz = False
+        self.env.company.partner_id.tz = "America/New_York"
+        lots = self._receive_by_receipt(self.phone, ["E-0301", "E-0302"], self.vendor)
+        first, second = lots.sorted("name")
+        delivery = self._deliver(first, self.customer, origin="SO-E3")
+        self._return(delivery)
+        self._scrap(first)
+        second.with_user(manager)._mark_serial_state("marked_lost", "Not there")
+
+        document = self._document(first + second, self.serial_auditor)
+        lines = self.env["serial.audit.line"].search(
+            [("lot_id", "in", (first + second).ids)], order="lot_id, chain_index"
+        )
+        self.assertEqual(len(lines), 8)
+        self.assertEqual(
+            document["epcisBody"]["eventList"],
+            [self._orm_event(line) for line in lines],
+        )
+        offsets = {
+            event["pst:event"]: event["eventTimeZoneOffset"]
+            for event in document["epcisBody"]["eventList"]
+        }
+        self.assertIn(offsets["marked_lost"], ("-05:00", "-04:00"))  # the company's
+
+    def _orm_event(self, line):
+        """The event of one audit line, read through the ORM."""
+        unit = f"https://id.gs1.org/01/0{GTIN}/21/{line.lot_id.name}"
+        tz_name = line.user_id.tz or line.company_id.partner_id.tz
+        offset = pytz.utc.localize(line.date).astimezone(pytz.timezone(tz_name))
+        offset = offset.strftime("%z")
+        event = {
+            "type": "ObjectEvent",
+            "eventTime": line.date.isoformat(timespec="milliseconds") + "Z",
+            "eventTimeZoneOffset": f"{offset[:3]}:{offset[3:]}",
+            "epcList": [unit],
+            "action": epcis.action(line.event),
+            "bizStep": epcis.BIZ_STEPS[line.event],
+            "disposition": epcis.disposition(line.event, line.new_state),
+        }
+        destination, source = line.location_dest_id, line.location_id
+        read_point = destination if destination.usage == "internal" else source
+        if read_point:
+            event["readPoint"] = self._location(read_point)
+        if destination.usage == "internal":
+            event["bizLocation"] = self._location(destination)
+        if line.reference or line.res_model:
+            name = (
+                f"{line.res_model}:{line.res_id}"
+                if line.res_model and line.res_id
+                else line.reference
+            )
+            transaction = {
+                "bizTransaction": f"urn:x-pst:{self.database}:document:{name}"
+            }
+            if line.res_model == "pos.order":
+                transaction["type"] = "inv"
+            event["bizTransactionList"] = [transaction]
+        event.update(
+            {
+                "pst:event": line.event,
+                "pst:stateBefore": line.old_state or None,
+                "pst:stateAfter": line.new_state or None,
+                "pst:reference": line.reference or None,
+                "pst:chainIndex": line.chain_index,
+                "pst:previousHash": line.previous_hash or None,
+                "pst:hash": line.hash,
+            }
+        )
+        return event
 
     # --- who may export --------------------------------------------------------------
     def test_cashier_and_inventory_user_are_refused(self):

@@ -94,10 +94,11 @@ class TestSerialSplitExtension(SerialTrackingCommon):
 
 @tagged("post_install", "-at_install")
 class TestSerialEpcisExtension(SerialDataMixin, HttpCase):
-    """A module adding a field to every EPCIS event (stock.lot._epcis_object_event
-    and _epcis_context overridden with super(), tests/fake_serial_epcis.py): the
-    document a Serial Auditor downloads carries it on each event, beside the addon's
-    own, with its namespace declared."""
+    """A module adding fields to every EPCIS event (stock.lot._epcis_object_event
+    and _epcis_context overridden with super(), tests/fake_serial_epcis.py) and
+    naming the units its own way (_epcis_unit_uri): the document a Serial Auditor
+    downloads carries them on each event, beside the addon's own, with its namespace
+    declared."""
 
     @classmethod
     def setUpClass(cls):
@@ -119,10 +120,23 @@ class TestSerialEpcisExtension(SerialDataMixin, HttpCase):
         self.assertEqual(response.status_code, 200)
         document = response.json()
         self.assertIn({"acme": self.acme_namespace}, document["@context"])
+        recorders = (
+            self.env["serial.audit.line"]
+            .search([("lot_id", "=", lot.id)], order="chain_index")
+            .mapped("user_id.login")
+        )
         self.assertEqual(
             [
-                (event["pst:event"], event["acme:productCode"])
+                (
+                    event["pst:event"],
+                    event["acme:productCode"],
+                    event["acme:recordedBy"],
+                    event["epcList"],
+                )
                 for event in document["epcisBody"]["eventList"]
             ],
-            [("registered", "EXT-P"), ("received", "EXT-P")],
+            [
+                ("registered", "EXT-P", recorders[0], ["urn:acme:unit:EXT-P:E-0601"]),
+                ("received", "EXT-P", recorders[-1], ["urn:acme:unit:EXT-P:E-0601"]),
+            ],
         )

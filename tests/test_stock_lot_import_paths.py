@@ -145,6 +145,7 @@ class TestSerialImportFastPath(ImportPathsCommon):
             "Set-based (SQL): no installed module overrides the methods it stands in "
             "for (stock.lot.create, stock.lot._compute_single_location, "
             "stock.lot._serial_audit_values, stock.move._action_done, "
+            "stock.move._get_in_svl_vals, stock.move._get_in_move_lines, "
             "stock.move.line.create, stock.move.line._action_done, stock.quant.create, "
             "stock.quant._update_available_quantity).",
         )

@@ -15,10 +15,15 @@ urn:x-pst:<database uuid>:document:<model>:<id>. The history's own facts (our ev
 the chain's index and hashes) are extension fields in the `pst:` namespace that the
 document's @context declares.
 
-Not a model: the vocabulary's tables and the identifiers' text. stock.lot builds the
-document (models/stock_lot_epcis.py: epcis_document checks the user's rights, one
-method per event a module extends with super())."""
+Not a model: the vocabulary's tables, the identifiers' text and the one query that
+reads the events (EVENTS_QUERY, as EpcisLine). stock.lot builds the document
+(models/stock_lot_epcis.py: epcis_document checks the user's rights, one method per
+event a module extends with super())."""
 
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
 from urllib.parse import quote
 
 import pytz
@@ -78,6 +83,95 @@ TRANSACTION_TYPES = {
 }
 
 
+# every event of the lots, each unit's in its chain's order, with what an event needs
+# of its user, company and locations: one read, instead of the ORM's per record
+EVENTS_QUERY = """
+    SELECT line.id, line.lot_id, line.event, line.old_state, line.new_state,
+           line.date, line.reference, line.res_model, line.res_id, line.chain_index,
+           line.previous_hash, line.hash,
+           COALESCE(NULLIF(user_partner.tz, ''), company_partner.tz) AS tz,
+           line.location_id, source.usage AS location_usage,
+           line.location_dest_id, destination.usage AS location_dest_usage
+      FROM serial_audit_line line
+      JOIN res_users author ON author.id = line.user_id
+      JOIN res_partner user_partner ON user_partner.id = author.partner_id
+      JOIN res_company company ON company.id = line.company_id
+      LEFT JOIN res_partner company_partner ON company_partner.id = company.partner_id
+      LEFT JOIN stock_location source ON source.id = line.location_id
+      LEFT JOIN stock_location destination ON destination.id = line.location_dest_id
+     WHERE line.lot_id = ANY(%s)
+  ORDER BY line.lot_id, line.chain_index
+"""
+
+
+# each lot's serial, company, product and the product's barcode: its identifier
+UNITS_QUERY = """
+    SELECT lot.id, lot.name, lot.company_id, lot.product_id, product.barcode
+      FROM stock_lot lot
+      JOIN product_product product ON product.id = lot.product_id
+     WHERE lot.id = ANY(%s)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class EpcisLine:
+    """One history line (serial.audit.line) as its EPCIS event needs it, read by
+    EVENTS_QUERY: the line's own columns under their field's name (ids for its
+    locations, None where the field is empty), `tz` the time zone of its user, else
+    of its company, the locations' `usage`, and `record`, the serial.audit.line
+    itself (as sudo) for any other field a module's event reads."""
+
+    id: int
+    lot_id: int
+    event: str
+    old_state: Any
+    new_state: Any
+    date: datetime
+    reference: Any
+    res_model: Any
+    res_id: int
+    chain_index: int
+    previous_hash: Any
+    hash: str
+    tz: Any
+    location_id: Any
+    location_usage: Any
+    location_dest_id: Any
+    location_dest_usage: Any
+    record: Any = None
+
+
+def read_lines(cr, lot_ids, records=None):
+    """The lots' history lines (EpcisLine), each unit's in its chain's order, grouped
+    by lot id; `records(ids)` gives each line's serial.audit.line (its `record`)."""
+    cr.execute(EVENTS_QUERY, [list(lot_ids)])
+    rows = cr.fetchall()
+    lines = records([row[0] for row in rows]) if records else [None] * len(rows)
+    by_lot = {}
+    for row, record in zip(rows, lines, strict=True):
+        line = EpcisLine(*row, record=record)
+        by_lot.setdefault(line.lot_id, []).append(line)
+    return by_lot
+
+
+def read_unit_uris(cr, database, lot_ids):
+    """{lot id: its identifier (unit_uri)} of the lots, read in one query."""
+    cr.execute(UNITS_QUERY, [list(lot_ids)])
+    gtins = {}
+    uris = {}
+    for lot_id, serial, company_id, product_id, barcode in cr.fetchall():
+        if barcode not in gtins:
+            gtins[barcode] = gtin14(barcode)
+        uris[lot_id] = unit_uri(
+            database,
+            serial,
+            gtin=gtins[barcode],
+            company_id=company_id,
+            product_id=product_id,
+        )
+    return uris
+
+
 def action(event):
     """The EPCIS action of our event: the unit enters our records, leaves them, or
     is observed."""
@@ -128,8 +222,10 @@ def document_uri(database, res_model=False, res_id=False, reference=False):
     return f"urn:x-pst:{database}:document:{name}"
 
 
+@lru_cache(maxsize=4096)
 def timezone_offset(moment, tz_name):
-    """The UTC offset (+HH:MM) in the time zone `tz_name` at the UTC `moment`."""
+    """The UTC offset (+HH:MM) in the time zone `tz_name` at the UTC `moment` (the
+    last ones kept: the events of an import or a fill share their moment)."""
     try:
         zone = pytz.timezone(tz_name or "UTC")
     except pytz.UnknownTimeZoneError:

@@ -16,7 +16,9 @@ Pure helpers and tables: the decision is the batch's _serial_import_overrides.""
 SQL_STANDS_IN_FOR = {
     # _serial_audit_values: the `imported` history lines are written in SQL too
     "stock.lot": ("create", "_compute_single_location", "_serial_audit_values"),
-    "stock.move": ("_action_done",),
+    # _get_in_svl_vals, _get_in_move_lines: a receipt's layers from the quantity
+    # PostgreSQL sums (stock.lot.import.batch._import_layer_values)
+    "stock.move": ("_action_done", "_get_in_svl_vals", "_get_in_move_lines"),
     "stock.move.line": ("create", "_action_done"),
     "stock.quant": ("create", "_update_available_quantity"),
 }
