@@ -1,4 +1,8 @@
+from datetime import date
+from typing import NamedTuple
+
 from odoo import _, fields, models
+from odoo.tools import SQL
 from odoo.exceptions import AccessError, UserError
 
 from ..tools.serial_event import SerialEvent
@@ -9,6 +13,18 @@ from ..tools.serial_verdict import RULES, SerialCheck, SerialVerdict
 SNAPSHOT_LIMIT = 20000  # sellable serials a till keeps for offline checks
 # sessions a cashier sells in (the states in which Odoo lets a user into the till)
 OPEN_SESSION_STATES = ("opening_control", "opened")
+
+
+class SerialFacts(NamedTuple):
+    """What the till's one query (pos.config._serial_check_facts) found for a serial:
+    its lot for the product, a lot of another product with its name, whether the
+    unit is in the shop, the other open order holding it, its registered expiry."""
+
+    lot_id: int | None = None
+    other_lot_id: int | None = None
+    in_shop: bool = False
+    open_order_id: int | None = None
+    expiry: date | None = None
 
 
 SERIAL_CUSTOMER_POLICIES = [
@@ -79,30 +95,45 @@ class PosConfig(models.Model):
         till (access rights, record rules, the request's allowed companies) and works
         in its open session (opened it, or joined it), or is a POS manager. Returns the
         id of the till's open session (False when none: only a manager gets here
-        then). Two queries: the record rules' and the session's."""
+        then). One query: the record rules' condition on this till and its session;
+        a till the rules hide raises check_access's own error."""
         self.ensure_one()
-        self.check_access("read")
         user = self.env.user
+        # the access rights (cached) raise here; the record rules are read below
+        readable = self.with_context(active_test=False)._search([("id", "=", self.id)])
+        self.env["pos.session"].flush_model(
+            ["config_id", "rescue", "state", "user_id", "serial_cashier_ids"]
+        )
+        [(may_read, session_id, works_in)] = self.env.execute_query(
+            SQL(
+                """SELECT EXISTS %(readable)s, session.id, COALESCE(session.works_in,
+                          FALSE)
+                     FROM (VALUES (1)) one
+                     LEFT JOIN LATERAL (
+                          SELECT session.id,
+                                 session.user_id = %(uid)s OR EXISTS (
+                                     SELECT 1 FROM pos_session_serial_cashier_rel cashier
+                                      WHERE cashier.pos_session_id = session.id
+                                        AND cashier.res_users_id = %(uid)s) AS works_in
+                            FROM pos_session session
+                           WHERE session.config_id = %(config)s
+                             AND session.rescue IS NOT TRUE
+                             AND session.state IN %(states)s
+                           ORDER BY session.id DESC LIMIT 1) session ON TRUE""",
+                readable=readable.subselect(),
+                uid=user.id,
+                config=self.id,
+                states=OPEN_SESSION_STATES,
+            )
+        )
+        if not may_read:
+            # the record rules' own error (a till deleted since: MissingError)
+            self.check_access("read")
+            raise AccessError(_("You may not read this till."))
         if not user.has_group("point_of_sale.group_pos_user"):
             raise AccessError(
                 _("Only Point of Sale users can check serials at a till.")
             )
-        self.env["pos.session"].flush_model(
-            ["config_id", "rescue", "state", "user_id", "serial_cashier_ids"]
-        )
-        self.env.cr.execute(
-            """SELECT session.id,
-                      session.user_id = %(uid)s OR EXISTS (
-                          SELECT 1 FROM pos_session_serial_cashier_rel cashier
-                           WHERE cashier.pos_session_id = session.id
-                             AND cashier.res_users_id = %(uid)s)
-                 FROM pos_session session
-                WHERE session.config_id = %(config)s AND session.rescue IS NOT TRUE
-                  AND session.state IN %(states)s
-                ORDER BY session.id DESC LIMIT 1""",
-            {"uid": user.id, "config": self.id, "states": OPEN_SESSION_STATES},
-        )
-        session_id, works_in = self.env.cr.fetchone() or (False, False)
         if not works_in and not user.has_group("point_of_sale.group_pos_manager"):
             raise AccessError(
                 _(
@@ -111,7 +142,7 @@ class PosConfig(models.Model):
                     till=self.name,
                 )
             )
-        return session_id
+        return session_id or False
 
     def _parse_scanned_expiries(self, values):
         """{serial: date} from the till's {serial: "YYYY-MM-DD"}."""
@@ -163,54 +194,123 @@ class PosConfig(models.Model):
         of the sale (today by default, in the time zone of
         stock.lot._serial_timezone), against which expiries are read."""
         rules = self._serial_verdict_rules()
-        lots = self._find_lots(serials)
-        expiries = lots._serial_expiry_dates()
+        facts = self._serial_check_facts(
+            product, serials, order_uuid=order_uuid, check_open_orders=check_open_orders
+        )
+        Lot = self.env["stock.lot"]
         scanned_expiries = scanned_expiries or {}
-        on_date = on_date or lots._serial_local_date(fields.Datetime.now())
+        on_date = on_date or Lot._serial_local_date(fields.Datetime.now())
         source = self.picking_type_id.default_location_src_id
-        in_shop = {
-            quant.lot_id.id
-            for quant in self.env["stock.quant"].search(
-                [
-                    ("lot_id", "in", lots.ids),
-                    ("quantity", ">", 0),
-                    ("location_id", "child_of", source.id),
-                ]
-            )
-        }
-        open_orders = {}
-        if check_open_orders:
-            for pack_lot in self.env["pos.pack.operation.lot"].search(
-                [
-                    ("lot_name", "in", list(serials)),
-                    ("pos_order_line_id.order_id.state", "=", "draft"),
-                    ("pos_order_line_id.product_id", "=", product.id),
-                ]
-            ):
-                order = pack_lot.pos_order_line_id.order_id
-                if order.uuid != order_uuid:
-                    open_orders[pack_lot.lot_name] = order
         verdicts = []
         for serial in serials:
-            lot = lots.filtered(
-                lambda l, s=serial: l.name == s and l.product_id == product
-            )
-            other = lots.filtered(lambda l, s=serial: l.name == s) - lot
+            fact = facts.get(serial) or SerialFacts()
+            lot = Lot.browse(fact.lot_id or ())
             check = SerialCheck(
                 config=self,
                 product=product,
                 serial=serial,
-                lot=lot[:1],
-                other_lot=other[:1],
-                in_shop=lot[:1].id in in_shop,
-                open_order=open_orders.get(serial),
+                lot=lot,
+                other_lot=Lot.browse(fact.other_lot_id or ()),
+                in_shop=fact.in_shop,
+                open_order=self.env["pos.order"].browse(fact.open_order_id or ()),
                 source=source,
-                expiry=expiries.get(lot[:1].id),
+                expiry=fact.expiry,
                 scanned_expiry=scanned_expiries.get(serial),
                 on_date=on_date,
             )
             verdicts.append(SerialVerdict.judge(check, rules))
         return verdicts
+
+    def _serial_check_facts(
+        self, product, serials, order_uuid=False, check_open_orders=True
+    ):
+        """{serial: SerialFacts} of what the verdicts on `serials` of `product` read
+        at this till, in one query: the serial's lot for the product (this till's
+        company, or none), a lot of another product with that name, whether the unit
+        is in the shop's stock location (or below it), another open order of the
+        product holding the serial (not `order_uuid`; only with `check_open_orders`),
+        and its registered expiry (stock.lot._serial_expiry_sql). A serial with no lot
+        and no open order is left out. The lots' states are put in the ORM's cache:
+        the rules read them without another query."""
+        Lot = self.env["stock.lot"]
+        expiry_fields, expiry = Lot._serial_expiry_sql("lot")
+        Lot.flush_model(
+            ["name", "product_id", "company_id", "serial_state", *expiry_fields]
+        )
+        self.env["stock.quant"].flush_model(["lot_id", "quantity", "location_id"])
+        self.env["stock.location"].flush_model(["parent_path"])
+        self.flush_recordset(["picking_type_id"])
+        self.env["stock.picking.type"].flush_model(["default_location_src_id"])
+        if check_open_orders:
+            self.env["pos.pack.operation.lot"].flush_model(
+                ["lot_name", "pos_order_line_id"]
+            )
+            self.env["pos.order.line"].flush_model(["order_id", "product_id"])
+            self.env["pos.order"].flush_model(["state", "uuid"])
+        rows = self.env.execute_query(
+            SQL(
+                """WITH typed AS (SELECT DISTINCT unnest(%(serials)s::varchar[]) AS name),
+                        source AS (
+                            SELECT location.parent_path
+                              FROM pos_config config
+                              JOIN stock_picking_type type
+                                ON type.id = config.picking_type_id
+                              JOIN stock_location location
+                                ON location.id = type.default_location_src_id
+                             WHERE config.id = %(config)s)
+                 SELECT typed.name, lot.id, lot.product_id, lot.serial_state,
+                        %(expiry)s,
+                        lot.product_id = %(product)s AND EXISTS (
+                            SELECT 1 FROM stock_quant quant
+                              JOIN stock_location location
+                                ON location.id = quant.location_id
+                             WHERE quant.lot_id = lot.id AND quant.quantity > 0
+                               AND location.parent_path LIKE (
+                                   SELECT parent_path || %(any)s FROM source)),
+                        open_order.id
+                   FROM typed
+                   LEFT JOIN stock_lot lot
+                     ON lot.name = typed.name
+                    AND (lot.company_id = %(company)s OR lot.company_id IS NULL)
+                   LEFT JOIN LATERAL (
+                        SELECT pos_order.id
+                          FROM pos_pack_operation_lot pack_lot
+                          JOIN pos_order_line line
+                            ON line.id = pack_lot.pos_order_line_id
+                          JOIN pos_order ON pos_order.id = line.order_id
+                         WHERE %(check_open_orders)s
+                           AND pack_lot.lot_name = typed.name
+                           AND pos_order.state = 'draft'
+                           AND line.product_id = %(product)s
+                           AND pos_order.uuid IS DISTINCT FROM %(order_uuid)s
+                         ORDER BY pack_lot.id DESC LIMIT 1) open_order ON TRUE
+                  ORDER BY lot.id""",
+                serials=list(serials),
+                config=self.id,
+                expiry=expiry,
+                product=product.id,
+                company=self.company_id.id,
+                check_open_orders=bool(check_open_orders),
+                order_uuid=order_uuid or None,
+                any="%",
+            )
+        )
+        facts, states = {}, {}
+        for name, lot_id, product_id, state, expiry_date, in_shop, order_id in rows:
+            fact = facts.get(name) or SerialFacts(open_order_id=order_id)
+            if lot_id and product_id == product.id and not fact.lot_id:
+                fact = fact._replace(lot_id=lot_id, in_shop=in_shop, expiry=expiry_date)
+                states[lot_id] = state
+            elif lot_id and product_id != product.id and not fact.other_lot_id:
+                fact = fact._replace(other_lot_id=lot_id)
+            if fact.lot_id or fact.other_lot_id or fact.open_order_id:
+                facts[name] = fact
+        if states:
+            lots = Lot.browse(list(states))
+            self.env.cache.update(
+                lots, Lot._fields["serial_state"], [states[lot.id] for lot in lots]
+            )
+        return facts
 
     def _serial_verdict_rules(self):
         """The rules a serial is sold by, at the till and at the sync of a paid order:
