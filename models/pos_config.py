@@ -51,6 +51,91 @@ class PosConfig(models.Model):
         "Required, the order is paid only once a customer is chosen.",
     )
 
+    def init(self):
+        # the lookups of the till's verdicts (_serial_check_facts) in one function:
+        # PL/pgSQL keeps its query's plan for the connection. The query reading
+        # product_expiry's expiration_date is prepared only when that column exists.
+        facts = """
+            SELECT typed.name, lot.id, lot.product_id, lot.serial_state, %s,
+                   lot.product_id = p_product AND EXISTS (
+                       SELECT FROM stock_quant quant
+                         JOIN stock_location location
+                           ON location.id = quant.location_id
+                        WHERE quant.lot_id = lot.id AND quant.quantity > 0
+                          AND location.parent_path LIKE shop.parent_path || '%%'),
+                   open_order.id
+              FROM (SELECT DISTINCT unnest(p_serials) AS name) typed
+              LEFT JOIN (
+                   SELECT location.parent_path
+                     FROM pos_config config
+                     JOIN stock_picking_type type ON type.id = config.picking_type_id
+                     JOIN stock_location location
+                       ON location.id = type.default_location_src_id
+                    WHERE config.id = p_config) shop ON TRUE
+              LEFT JOIN stock_lot lot
+                ON lot.name = typed.name
+               AND (lot.company_id = p_company OR lot.company_id IS NULL)
+              LEFT JOIN LATERAL (
+                   SELECT pos_order.id
+                     FROM pos_pack_operation_lot pack_lot
+                     JOIN pos_order_line line ON line.id = pack_lot.pos_order_line_id
+                     JOIN pos_order ON pos_order.id = line.order_id
+                    WHERE p_open_orders AND pack_lot.lot_name = typed.name
+                      AND pos_order.state = 'draft' AND line.product_id = p_product
+                      AND pos_order.uuid IS DISTINCT FROM p_order_uuid
+                    ORDER BY pack_lot.id DESC LIMIT 1) open_order ON TRUE
+             ORDER BY lot.id"""
+        self.env.cr.execute(
+            """
+            CREATE OR REPLACE FUNCTION pos_serial_till_session(
+                p_config integer, p_user integer, p_states varchar[])
+            RETURNS TABLE(session_id integer, works_in boolean)
+            LANGUAGE plpgsql STABLE AS $$
+            #variable_conflict use_column
+            BEGIN
+                RETURN QUERY
+                SELECT session.id,
+                       COALESCE(session.user_id = p_user, FALSE) OR EXISTS (
+                           SELECT FROM pos_session_serial_cashier_rel cashier
+                            WHERE cashier.pos_session_id = session.id
+                              AND cashier.res_users_id = p_user)
+                  FROM pos_session session
+                 WHERE session.config_id = p_config AND session.rescue IS NOT TRUE
+                   AND session.state = ANY(p_states)
+                 ORDER BY session.id DESC LIMIT 1;
+                IF NOT FOUND THEN
+                    RETURN QUERY SELECT NULL::integer, FALSE;
+                END IF;
+            END $$;
+            """
+        )
+        self.env.cr.execute(
+            """
+            CREATE OR REPLACE FUNCTION pos_serial_check_facts(
+                p_serials varchar[], p_config integer, p_company integer,
+                p_product integer, p_open_orders boolean, p_order_uuid varchar,
+                p_expiration boolean, p_timezone varchar)
+            RETURNS TABLE(serial varchar, lot_id integer, product_id integer,
+                          serial_state varchar, expiry date, in_shop boolean,
+                          open_order_id integer)
+            LANGUAGE plpgsql STABLE AS $$
+            #variable_conflict use_column
+            BEGIN
+                IF p_expiration THEN
+                    RETURN QUERY %s;
+                ELSE
+                    RETURN QUERY %s;
+                END IF;
+            END $$;
+            """
+            % (
+                facts
+                % "COALESCE(lot.serial_expiry_date, (lot.expiration_date AT TIME "
+                "ZONE 'UTC' AT TIME ZONE p_timezone)::date)",
+                facts % "lot.serial_expiry_date",
+            )
+        )
+
     # --- called by the till (public: the POS calls them over RPC) --------------------
     def check_pos_serials(
         self, product_id, serials, order_uuid=False, scanned_expiries=None
@@ -95,45 +180,27 @@ class PosConfig(models.Model):
         till (access rights, record rules, the request's allowed companies) and works
         in its open session (opened it, or joined it), or is a POS manager. Returns the
         id of the till's open session (False when none: only a manager gets here
-        then). One query: the record rules' condition on this till and its session;
-        a till the rules hide raises check_access's own error."""
+        then). One query: the session's (pos_serial_till_session, see init)."""
         self.ensure_one()
+        # the access rights and the record rules (read in the cache once it holds
+        # the till: no query then)
+        self.check_access("read")
         user = self.env.user
-        # the access rights (cached) raise here; the record rules are read below
-        readable = self.with_context(active_test=False)._search([("id", "=", self.id)])
-        self.env["pos.session"].flush_model(
-            ["config_id", "rescue", "state", "user_id", "serial_cashier_ids"]
-        )
-        [(may_read, session_id, works_in)] = self.env.execute_query(
-            SQL(
-                """SELECT EXISTS %(readable)s, session.id, COALESCE(session.works_in,
-                          FALSE)
-                     FROM (VALUES (1)) one
-                     LEFT JOIN LATERAL (
-                          SELECT session.id,
-                                 session.user_id = %(uid)s OR EXISTS (
-                                     SELECT 1 FROM pos_session_serial_cashier_rel cashier
-                                      WHERE cashier.pos_session_id = session.id
-                                        AND cashier.res_users_id = %(uid)s) AS works_in
-                            FROM pos_session session
-                           WHERE session.config_id = %(config)s
-                             AND session.rescue IS NOT TRUE
-                             AND session.state IN %(states)s
-                           ORDER BY session.id DESC LIMIT 1) session ON TRUE""",
-                readable=readable.subselect(),
-                uid=user.id,
-                config=self.id,
-                states=OPEN_SESSION_STATES,
-            )
-        )
-        if not may_read:
-            # the record rules' own error (a till deleted since: MissingError)
-            self.check_access("read")
-            raise AccessError(_("You may not read this till."))
         if not user.has_group("point_of_sale.group_pos_user"):
             raise AccessError(
                 _("Only Point of Sale users can check serials at a till.")
             )
+        self.env["pos.session"].flush_model(
+            ["config_id", "rescue", "state", "user_id", "serial_cashier_ids"]
+        )
+        [(session_id, works_in)] = self.env.execute_query(
+            SQL(
+                "SELECT * FROM pos_serial_till_session(%s, %s, %s)",
+                self.id,
+                user.id,
+                list(OPEN_SESSION_STATES),
+            )
+        )
         if not works_in and not user.has_group("point_of_sale.group_pos_manager"):
             raise AccessError(
                 _(
@@ -229,70 +296,27 @@ class PosConfig(models.Model):
         company, or none), a lot of another product with that name, whether the unit
         is in the shop's stock location (or below it), another open order of the
         product holding the serial (not `order_uuid`; only with `check_open_orders`),
-        and its registered expiry (stock.lot._serial_expiry_sql). A serial with no lot
+        and its registered expiry (as stock.lot._serial_expiry_dates reads it). A serial with no lot
         and no open order is left out. The lots' states are put in the ORM's cache:
         the rules read them without another query."""
         Lot = self.env["stock.lot"]
-        expiry_fields, expiry = Lot._serial_expiry_sql("lot")
-        Lot.flush_model(
-            ["name", "product_id", "company_id", "serial_state", *expiry_fields]
-        )
-        self.env["stock.quant"].flush_model(["lot_id", "quantity", "location_id"])
-        self.env["stock.location"].flush_model(["parent_path"])
-        self.flush_recordset(["picking_type_id"])
-        self.env["stock.picking.type"].flush_model(["default_location_src_id"])
-        if check_open_orders:
-            self.env["pos.pack.operation.lot"].flush_model(
-                ["lot_name", "pos_order_line_id"]
-            )
-            self.env["pos.order.line"].flush_model(["order_id", "product_id"])
-            self.env["pos.order"].flush_model(["state", "uuid"])
+        # what the function reads (lots, quants, locations, the till, open orders):
+        # one pass, nothing to write most of the time
+        self.env.flush_all()
+        # a function (see init): its query is planned once per connection, the
+        # planning being most of a single serial's check
         rows = self.env.execute_query(
             SQL(
-                """WITH typed AS (SELECT DISTINCT unnest(%(serials)s::varchar[]) AS name),
-                        source AS (
-                            SELECT location.parent_path
-                              FROM pos_config config
-                              JOIN stock_picking_type type
-                                ON type.id = config.picking_type_id
-                              JOIN stock_location location
-                                ON location.id = type.default_location_src_id
-                             WHERE config.id = %(config)s)
-                 SELECT typed.name, lot.id, lot.product_id, lot.serial_state,
-                        %(expiry)s,
-                        lot.product_id = %(product)s AND EXISTS (
-                            SELECT 1 FROM stock_quant quant
-                              JOIN stock_location location
-                                ON location.id = quant.location_id
-                             WHERE quant.lot_id = lot.id AND quant.quantity > 0
-                               AND location.parent_path LIKE (
-                                   SELECT parent_path || %(any)s FROM source)),
-                        open_order.id
-                   FROM typed
-                   LEFT JOIN stock_lot lot
-                     ON lot.name = typed.name
-                    AND (lot.company_id = %(company)s OR lot.company_id IS NULL)
-                   LEFT JOIN LATERAL (
-                        SELECT pos_order.id
-                          FROM pos_pack_operation_lot pack_lot
-                          JOIN pos_order_line line
-                            ON line.id = pack_lot.pos_order_line_id
-                          JOIN pos_order ON pos_order.id = line.order_id
-                         WHERE %(check_open_orders)s
-                           AND pack_lot.lot_name = typed.name
-                           AND pos_order.state = 'draft'
-                           AND line.product_id = %(product)s
-                           AND pos_order.uuid IS DISTINCT FROM %(order_uuid)s
-                         ORDER BY pack_lot.id DESC LIMIT 1) open_order ON TRUE
-                  ORDER BY lot.id""",
-                serials=list(serials),
-                config=self.id,
-                expiry=expiry,
-                product=product.id,
-                company=self.company_id.id,
-                check_open_orders=bool(check_open_orders),
-                order_uuid=order_uuid or None,
-                any="%",
+                "SELECT * FROM pos_serial_check_facts(%s::varchar[], %s, %s, %s, "
+                "%s, %s, %s, %s)",
+                list(serials),
+                self.id,
+                self.company_id.id,
+                product.id,
+                bool(check_open_orders),
+                order_uuid or None,
+                "expiration_date" in Lot._fields,
+                Lot._serial_timezone(),
             )
         )
         facts, states = {}, {}

@@ -293,23 +293,6 @@ class StockLot(models.Model):
         events = [event for event, _label in lifecycle.MANAGER_EVENTS]
         return lifecycle.allowed_events(self.serial_state or False, events)
 
-    @api.model
-    def _serial_expiry_sql(self, alias):
-        """(the fields it reads, the SQL expression of a lot's registered expiry, a
-        date or NULL) on the stock_lot row `alias`: the Expiry Date of the serial,
-        else product_expiry's Expiration Date as a date in `_serial_timezone()`. Read
-        by _serial_expiry_dates and by the till's one query (pos.config
-        _serial_check_facts)."""
-        own = SQL.identifier(alias, "serial_expiry_date")
-        if "expiration_date" not in self._fields:
-            return ["serial_expiry_date"], own
-        return ["serial_expiry_date", "expiration_date"], SQL(
-            "COALESCE(%s, (%s AT TIME ZONE 'UTC' AT TIME ZONE %s)::date)",
-            own,
-            SQL.identifier(alias, "expiration_date"),
-            self._serial_timezone(),
-        )
-
     def _serial_expiry_dates(self):
         """{lot id: the unit's registered expiry (a date)} for those of these lots that
         have one: the Expiry Date of the serial when set, else product_expiry's
@@ -319,7 +302,15 @@ class StockLot(models.Model):
         snapshot."""
         if not self:
             return {}
-        fnames, expiry = self._serial_expiry_sql("stock_lot")
+        if "expiration_date" not in self._fields:
+            fnames, expiry = ["serial_expiry_date"], SQL("serial_expiry_date")
+        else:
+            fnames = ["serial_expiry_date", "expiration_date"]
+            expiry = SQL(
+                "COALESCE(serial_expiry_date, "
+                "(expiration_date AT TIME ZONE 'UTC' AT TIME ZONE %s)::date)",
+                self._serial_timezone(),
+            )
         self.flush_recordset(fnames)
         rows = self.env.execute_query(
             SQL(
