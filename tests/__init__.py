@@ -50,3 +50,4 @@ from . import test_serial_rule_sources
 from . import test_serial_typed_events
 from . import test_serial_extension_ledger
 from . import test_serial_extension_recall
+from . import test_pos_till_check_facts
