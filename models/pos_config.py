@@ -2,8 +2,8 @@ from datetime import date
 from typing import NamedTuple
 
 from odoo import _, fields, models
-from odoo.tools import SQL
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from ..tools.serial_event import SerialEvent
 from ..tools.serial_lifecycle import SELLABLE_STATES
@@ -56,13 +56,13 @@ class PosConfig(models.Model):
         # PL/pgSQL keeps its query's plan for the connection. The query reading
         # product_expiry's expiration_date is prepared only when that column exists.
         facts = """
-            SELECT typed.name, lot.id, lot.product_id, lot.serial_state, %s,
+            SELECT typed.name, lot.id, lot.product_id, lot.serial_state, {expiry},
                    lot.product_id = p_product AND EXISTS (
                        SELECT FROM stock_quant quant
                          JOIN stock_location location
                            ON location.id = quant.location_id
                         WHERE quant.lot_id = lot.id AND quant.quantity > 0
-                          AND location.parent_path LIKE shop.parent_path || '%%'),
+                          AND location.parent_path LIKE shop.parent_path || '%'),
                    open_order.id
               FROM (SELECT DISTINCT unnest(p_serials) AS name) typed
               LEFT JOIN (
@@ -122,17 +122,17 @@ class PosConfig(models.Model):
             #variable_conflict use_column
             BEGIN
                 IF p_expiration THEN
-                    RETURN QUERY %s;
+                    RETURN QUERY {with_expiration};
                 ELSE
-                    RETURN QUERY %s;
+                    RETURN QUERY {without};
                 END IF;
             END $$;
-            """
-            % (
-                facts
-                % "COALESCE(lot.serial_expiry_date, (lot.expiration_date AT TIME "
-                "ZONE 'UTC' AT TIME ZONE p_timezone)::date)",
-                facts % "lot.serial_expiry_date",
+            """.format(
+                with_expiration=facts.format(
+                    expiry="COALESCE(lot.serial_expiry_date, (lot.expiration_date "
+                    "AT TIME ZONE 'UTC' AT TIME ZONE p_timezone)::date)"
+                ),
+                without=facts.format(expiry="lot.serial_expiry_date"),
             )
         )
 
@@ -295,10 +295,10 @@ class PosConfig(models.Model):
         at this till, in one query: the serial's lot for the product (this till's
         company, or none), a lot of another product with that name, whether the unit
         is in the shop's stock location (or below it), another open order of the
-        product holding the serial (not `order_uuid`; only with `check_open_orders`),
-        and its registered expiry (as stock.lot._serial_expiry_dates reads it). A serial with no lot
-        and no open order is left out. The lots' states are put in the ORM's cache:
-        the rules read them without another query."""
+        product holding the serial (not `order_uuid`; only with `check_open_orders`)
+        and its registered expiry (as stock.lot._serial_expiry_dates reads it). A
+        serial with no lot and no open order is left out. The lots' states are put in
+        the ORM's cache: the rules read them without another query."""
         Lot = self.env["stock.lot"]
         # what the function reads (lots, quants, locations, the till, open orders):
         # one pass, nothing to write most of the time

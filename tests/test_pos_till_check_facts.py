@@ -15,7 +15,11 @@ class TestPosTillCheckFacts(SerialPosSyncCommon):
         self.open_new_session()
         Location = self.env["stock.location"]
         self.shelf = Location.create(
-            {"name": "Shelf", "location_id": self.stock_location.id, "usage": "internal"}
+            {
+                "name": "Shelf",
+                "location_id": self.stock_location.id,
+                "usage": "internal",
+            }
         )
         self.away = Location.create(
             {
