@@ -13,6 +13,12 @@ from ..tools.serial_verdict import RULES, SerialCheck, SerialVerdict
 SNAPSHOT_LIMIT = 20000  # sellable serials a till keeps for offline checks
 # sessions a cashier sells in (the states in which Odoo lets a user into the till)
 OPEN_SESSION_STATES = ("opening_control", "opened")
+# a lot's registered expiry when product_expiry is installed, as
+# stock.lot._serial_expiry_dates reads it (in pos_serial_check_facts, see init)
+EXPIRY_WITH_EXPIRATION = (
+    "COALESCE(lot.serial_expiry_date, (lot.expiration_date AT TIME ZONE 'UTC' "
+    "AT TIME ZONE p_timezone)::date)"
+)
 
 
 class SerialFacts(NamedTuple):
@@ -62,7 +68,7 @@ class PosConfig(models.Model):
                          JOIN stock_location location
                            ON location.id = quant.location_id
                         WHERE quant.lot_id = lot.id AND quant.quantity > 0
-                          AND location.parent_path LIKE shop.parent_path || '%'),
+                          AND starts_with(location.parent_path, shop.parent_path)),
                    open_order.id
               FROM (SELECT DISTINCT unnest(p_serials) AS name) typed
               LEFT JOIN (
@@ -110,7 +116,8 @@ class PosConfig(models.Model):
             """
         )
         self.env.cr.execute(
-            """
+            SQL(
+                """
             CREATE OR REPLACE FUNCTION pos_serial_check_facts(
                 p_serials varchar[], p_config integer, p_company integer,
                 p_product integer, p_open_orders boolean, p_order_uuid varchar,
@@ -122,17 +129,14 @@ class PosConfig(models.Model):
             #variable_conflict use_column
             BEGIN
                 IF p_expiration THEN
-                    RETURN QUERY {with_expiration};
+                    RETURN QUERY %s;
                 ELSE
-                    RETURN QUERY {without};
+                    RETURN QUERY %s;
                 END IF;
             END $$;
-            """.format(
-                with_expiration=facts.format(
-                    expiry="COALESCE(lot.serial_expiry_date, (lot.expiration_date "
-                    "AT TIME ZONE 'UTC' AT TIME ZONE p_timezone)::date)"
-                ),
-                without=facts.format(expiry="lot.serial_expiry_date"),
+            """,
+                SQL(facts.replace("{expiry}", EXPIRY_WITH_EXPIRATION)),
+                SQL(facts.replace("{expiry}", "lot.serial_expiry_date")),
             )
         )
 
