@@ -125,7 +125,11 @@ class PosConfig(models.Model):
             RETURNS TABLE(serial varchar, lot_id integer, product_id integer,
                           serial_state varchar, expiry date, in_shop boolean,
                           open_order_id integer)
-            LANGUAGE plpgsql STABLE AS $$
+            LANGUAGE plpgsql STABLE
+            -- planned once per connection: a custom plan's estimate (one serial)
+            -- is far below the generic one's (ten), and PostgreSQL would plan it
+            -- again at every call, most of the check's time
+            SET plan_cache_mode = force_generic_plan AS $$
             #variable_conflict use_column
             BEGIN
                 IF p_expiration THEN
