@@ -1,6 +1,3 @@
-from datetime import date
-from typing import NamedTuple
-
 from odoo import _, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
@@ -8,7 +5,7 @@ from odoo.tools import SQL
 from ..tools.serial_event import SerialEvent
 from ..tools.serial_lifecycle import SELLABLE_STATES
 from ..tools.serial_text import clean_serial
-from ..tools.serial_verdict import RULES, SerialCheck, SerialVerdict
+from ..tools.serial_verdict import RULES, SerialCheck, SerialFacts, SerialVerdict
 
 SNAPSHOT_LIMIT = 20000  # sellable serials a till keeps for offline checks
 # sessions a cashier sells in (the states in which Odoo lets a user into the till)
@@ -19,18 +16,6 @@ EXPIRY_WITH_EXPIRATION = (
     "COALESCE(lot.serial_expiry_date, (lot.expiration_date AT TIME ZONE 'UTC' "
     "AT TIME ZONE p_timezone)::date)"
 )
-
-
-class SerialFacts(NamedTuple):
-    """What the till's one query (pos.config._serial_check_facts) found for a serial:
-    its lot for the product, a lot of another product with its name, whether the
-    unit is in the shop, the other open order holding it, its registered expiry."""
-
-    lot_id: int | None = None
-    other_lot_id: int | None = None
-    in_shop: bool = False
-    open_order_id: int | None = None
-    expiry: date | None = None
 
 
 SERIAL_CUSTOMER_POLICIES = [
