@@ -49,11 +49,14 @@ class PosConfig(models.Model):
         facts = """
             SELECT typed.name, lot.id, lot.product_id, lot.serial_state, {expiry},
                    lot.product_id = p_product AND EXISTS (
+                       -- the unit's quants first (by lot), then each one's location
+                       -- (by id): never a scan of the locations
                        SELECT FROM stock_quant quant
-                         JOIN stock_location location
-                           ON location.id = quant.location_id
                         WHERE quant.lot_id = lot.id AND quant.quantity > 0
-                          AND starts_with(location.parent_path, shop.parent_path)),
+                          AND starts_with(
+                              (SELECT location.parent_path FROM stock_location location
+                                WHERE location.id = quant.location_id),
+                              shop.parent_path)),
                    open_order.id
               FROM (SELECT DISTINCT unnest(p_serials) AS name) typed
               LEFT JOIN (
