@@ -96,7 +96,12 @@ RAW_SQL_TRIGGERS = (
     ("stock_lot", "serial_state_delta_update"),
     ("stock_lot", "serial_state_delta_delete"),
 )
-RAW_SQL_FUNCTIONS = ("serial_audit_line_refuse_change", "serial_state_delta_record")
+RAW_SQL_FUNCTIONS = (
+    "serial_audit_line_refuse_change",
+    "serial_state_delta_record",
+    "pos_serial_check_facts",
+    "pos_serial_till_session",
+)
 # the dashboard's counts; dropping them drops the serial_prefix_summary view too
 RAW_SQL_TABLES = ("serial_state_delta", "serial_state_total")
 RAW_SQL_INDEXES = (  # on stock_lot, which stays: stock's table
@@ -120,7 +125,8 @@ def remove_schema_objects(env):
             )
         )
     for function in RAW_SQL_FUNCTIONS:
-        cr.execute(SQL("DROP FUNCTION IF EXISTS %s()", SQL.identifier(function)))
+        # by name alone: whatever its arguments
+        cr.execute(SQL("DROP FUNCTION IF EXISTS %s", SQL.identifier(function)))
     for table in RAW_SQL_TABLES:
         cr.execute(SQL("DROP TABLE IF EXISTS %s CASCADE", SQL.identifier(table)))
     for index in RAW_SQL_INDEXES:

@@ -1,14 +1,21 @@
 from odoo import _, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from ..tools.serial_event import SerialEvent
 from ..tools.serial_lifecycle import SELLABLE_STATES
 from ..tools.serial_text import clean_serial
-from ..tools.serial_verdict import RULES, SerialCheck, SerialVerdict
+from ..tools.serial_verdict import RULES, SerialCheck, SerialFacts, SerialVerdict
 
 SNAPSHOT_LIMIT = 20000  # sellable serials a till keeps for offline checks
 # sessions a cashier sells in (the states in which Odoo lets a user into the till)
 OPEN_SESSION_STATES = ("opening_control", "opened")
+# a lot's registered expiry when product_expiry is installed, as
+# stock.lot._serial_expiry_dates reads it (in pos_serial_check_facts, see init)
+EXPIRY_WITH_EXPIRATION = (
+    "COALESCE(lot.serial_expiry_date, (lot.expiration_date AT TIME ZONE 'UTC' "
+    "AT TIME ZONE p_timezone)::date)"
+)
 
 
 SERIAL_CUSTOMER_POLICIES = [
@@ -34,6 +41,96 @@ class PosConfig(models.Model):
         "customer, so the shop can reach them in a recall, or to continue without; "
         "Required, the order is paid only once a customer is chosen.",
     )
+
+    def init(self):
+        # the lookups of the till's verdicts (_serial_check_facts) in one function:
+        # PL/pgSQL keeps its query's plan for the connection. The query reading
+        # product_expiry's expiration_date is prepared only when that column exists.
+        facts = """
+            SELECT typed.name, lot.id, lot.product_id, lot.serial_state, {expiry},
+                   lot.product_id = p_product AND EXISTS (
+                       -- the unit's quants first (by lot), then each one's location
+                       -- (by id): never a scan of the locations
+                       SELECT FROM stock_quant quant
+                        WHERE quant.lot_id = lot.id AND quant.quantity > 0
+                          AND starts_with(
+                              (SELECT location.parent_path FROM stock_location location
+                                WHERE location.id = quant.location_id),
+                              shop.parent_path)),
+                   open_order.id
+              FROM (SELECT DISTINCT unnest(p_serials) AS name) typed
+              LEFT JOIN (
+                   SELECT location.parent_path
+                     FROM pos_config config
+                     JOIN stock_picking_type type ON type.id = config.picking_type_id
+                     JOIN stock_location location
+                       ON location.id = type.default_location_src_id
+                    WHERE config.id = p_config) shop ON TRUE
+              LEFT JOIN stock_lot lot
+                ON lot.name = typed.name
+               AND (lot.company_id = p_company OR lot.company_id IS NULL)
+              LEFT JOIN LATERAL (
+                   SELECT pos_order.id
+                     FROM pos_pack_operation_lot pack_lot
+                     JOIN pos_order_line line ON line.id = pack_lot.pos_order_line_id
+                     JOIN pos_order ON pos_order.id = line.order_id
+                    WHERE p_open_orders AND pack_lot.lot_name = typed.name
+                      AND pos_order.state = 'draft' AND line.product_id = p_product
+                      AND pos_order.uuid IS DISTINCT FROM p_order_uuid
+                    ORDER BY pack_lot.id DESC LIMIT 1) open_order ON TRUE
+             ORDER BY lot.id"""
+        self.env.cr.execute(
+            """
+            CREATE OR REPLACE FUNCTION pos_serial_till_session(
+                p_config integer, p_user integer, p_states varchar[])
+            RETURNS TABLE(session_id integer, works_in boolean)
+            LANGUAGE plpgsql STABLE AS $$
+            #variable_conflict use_column
+            BEGIN
+                RETURN QUERY
+                SELECT session.id,
+                       COALESCE(session.user_id = p_user, FALSE) OR EXISTS (
+                           SELECT FROM pos_session_serial_cashier_rel cashier
+                            WHERE cashier.pos_session_id = session.id
+                              AND cashier.res_users_id = p_user)
+                  FROM pos_session session
+                 WHERE session.config_id = p_config AND session.rescue IS NOT TRUE
+                   AND session.state = ANY(p_states)
+                 ORDER BY session.id DESC LIMIT 1;
+                IF NOT FOUND THEN
+                    RETURN QUERY SELECT NULL::integer, FALSE;
+                END IF;
+            END $$;
+            """
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+            CREATE OR REPLACE FUNCTION pos_serial_check_facts(
+                p_serials varchar[], p_config integer, p_company integer,
+                p_product integer, p_open_orders boolean, p_order_uuid varchar,
+                p_expiration boolean, p_timezone varchar)
+            RETURNS TABLE(serial varchar, lot_id integer, product_id integer,
+                          serial_state varchar, expiry date, in_shop boolean,
+                          open_order_id integer)
+            LANGUAGE plpgsql STABLE
+            -- planned once per connection: a custom plan's estimate (one serial)
+            -- is far below the generic one's (ten), and PostgreSQL would plan it
+            -- again at every call, most of the check's time
+            SET plan_cache_mode = force_generic_plan AS $$
+            #variable_conflict use_column
+            BEGIN
+                IF p_expiration THEN
+                    RETURN QUERY %s;
+                ELSE
+                    RETURN QUERY %s;
+                END IF;
+            END $$;
+            """,
+                SQL(facts.replace("{expiry}", EXPIRY_WITH_EXPIRATION)),
+                SQL(facts.replace("{expiry}", "lot.serial_expiry_date")),
+            )
+        )
 
     # --- called by the till (public: the POS calls them over RPC) --------------------
     def check_pos_serials(
@@ -79,8 +176,10 @@ class PosConfig(models.Model):
         till (access rights, record rules, the request's allowed companies) and works
         in its open session (opened it, or joined it), or is a POS manager. Returns the
         id of the till's open session (False when none: only a manager gets here
-        then). Two queries: the record rules' and the session's."""
+        then). One query: the session's (pos_serial_till_session, see init)."""
         self.ensure_one()
+        # the access rights and the record rules (read in the cache once it holds
+        # the till: no query then)
         self.check_access("read")
         user = self.env.user
         if not user.has_group("point_of_sale.group_pos_user"):
@@ -90,19 +189,14 @@ class PosConfig(models.Model):
         self.env["pos.session"].flush_model(
             ["config_id", "rescue", "state", "user_id", "serial_cashier_ids"]
         )
-        self.env.cr.execute(
-            """SELECT session.id,
-                      session.user_id = %(uid)s OR EXISTS (
-                          SELECT 1 FROM pos_session_serial_cashier_rel cashier
-                           WHERE cashier.pos_session_id = session.id
-                             AND cashier.res_users_id = %(uid)s)
-                 FROM pos_session session
-                WHERE session.config_id = %(config)s AND session.rescue IS NOT TRUE
-                  AND session.state IN %(states)s
-                ORDER BY session.id DESC LIMIT 1""",
-            {"uid": user.id, "config": self.id, "states": OPEN_SESSION_STATES},
+        [(session_id, works_in)] = self.env.execute_query(
+            SQL(
+                "SELECT * FROM pos_serial_till_session(%s, %s, %s)",
+                self.id,
+                user.id,
+                list(OPEN_SESSION_STATES),
+            )
         )
-        session_id, works_in = self.env.cr.fetchone() or (False, False)
         if not works_in and not user.has_group("point_of_sale.group_pos_manager"):
             raise AccessError(
                 _(
@@ -111,7 +205,7 @@ class PosConfig(models.Model):
                     till=self.name,
                 )
             )
-        return session_id
+        return session_id or False
 
     def _parse_scanned_expiries(self, values):
         """{serial: date} from the till's {serial: "YYYY-MM-DD"}."""
@@ -163,54 +257,80 @@ class PosConfig(models.Model):
         of the sale (today by default, in the time zone of
         stock.lot._serial_timezone), against which expiries are read."""
         rules = self._serial_verdict_rules()
-        lots = self._find_lots(serials)
-        expiries = lots._serial_expiry_dates()
+        facts = self._serial_check_facts(
+            product, serials, order_uuid=order_uuid, check_open_orders=check_open_orders
+        )
+        Lot = self.env["stock.lot"]
         scanned_expiries = scanned_expiries or {}
-        on_date = on_date or lots._serial_local_date(fields.Datetime.now())
+        on_date = on_date or Lot._serial_local_date(fields.Datetime.now())
         source = self.picking_type_id.default_location_src_id
-        in_shop = {
-            quant.lot_id.id
-            for quant in self.env["stock.quant"].search(
-                [
-                    ("lot_id", "in", lots.ids),
-                    ("quantity", ">", 0),
-                    ("location_id", "child_of", source.id),
-                ]
-            )
-        }
-        open_orders = {}
-        if check_open_orders:
-            for pack_lot in self.env["pos.pack.operation.lot"].search(
-                [
-                    ("lot_name", "in", list(serials)),
-                    ("pos_order_line_id.order_id.state", "=", "draft"),
-                    ("pos_order_line_id.product_id", "=", product.id),
-                ]
-            ):
-                order = pack_lot.pos_order_line_id.order_id
-                if order.uuid != order_uuid:
-                    open_orders[pack_lot.lot_name] = order
         verdicts = []
         for serial in serials:
-            lot = lots.filtered(
-                lambda l, s=serial: l.name == s and l.product_id == product
-            )
-            other = lots.filtered(lambda l, s=serial: l.name == s) - lot
+            fact = facts.get(serial) or SerialFacts()
+            lot = Lot.browse(fact.lot_id or ())
             check = SerialCheck(
                 config=self,
                 product=product,
                 serial=serial,
-                lot=lot[:1],
-                other_lot=other[:1],
-                in_shop=lot[:1].id in in_shop,
-                open_order=open_orders.get(serial),
+                lot=lot,
+                other_lot=Lot.browse(fact.other_lot_id or ()),
+                in_shop=fact.in_shop,
+                open_order=self.env["pos.order"].browse(fact.open_order_id or ()),
                 source=source,
-                expiry=expiries.get(lot[:1].id),
+                expiry=fact.expiry,
                 scanned_expiry=scanned_expiries.get(serial),
                 on_date=on_date,
             )
             verdicts.append(SerialVerdict.judge(check, rules))
         return verdicts
+
+    def _serial_check_facts(
+        self, product, serials, order_uuid=False, check_open_orders=True
+    ):
+        """{serial: SerialFacts} of what the verdicts on `serials` of `product` read
+        at this till, in one query: the serial's lot for the product (this till's
+        company, or none), a lot of another product with that name, whether the unit
+        is in the shop's stock location (or below it), another open order of the
+        product holding the serial (not `order_uuid`; only with `check_open_orders`)
+        and its registered expiry (as stock.lot._serial_expiry_dates reads it). A
+        serial with no lot and no open order is left out. The lots' states are put in
+        the ORM's cache: the rules read them without another query."""
+        Lot = self.env["stock.lot"]
+        # what the function reads (lots, quants, locations, the till, open orders):
+        # one pass, nothing to write most of the time
+        self.env.flush_all()
+        # a function (see init): its query is planned once per connection, the
+        # planning being most of a single serial's check
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT * FROM pos_serial_check_facts(%s::varchar[], %s, %s, %s, "
+                "%s, %s, %s, %s)",
+                list(serials),
+                self.id,
+                self.company_id.id,
+                product.id,
+                bool(check_open_orders),
+                order_uuid or None,
+                "expiration_date" in Lot._fields,
+                Lot._serial_timezone(),
+            )
+        )
+        facts, states = {}, {}
+        for name, lot_id, product_id, state, expiry_date, in_shop, order_id in rows:
+            fact = facts.get(name) or SerialFacts(open_order_id=order_id)
+            if lot_id and product_id == product.id and not fact.lot_id:
+                fact = fact._replace(lot_id=lot_id, in_shop=in_shop, expiry=expiry_date)
+                states[lot_id] = state
+            elif lot_id and product_id != product.id and not fact.other_lot_id:
+                fact = fact._replace(other_lot_id=lot_id)
+            if fact.lot_id or fact.other_lot_id or fact.open_order_id:
+                facts[name] = fact
+        if states:
+            lots = Lot.browse(list(states))
+            self.env.cache.update(
+                lots, Lot._fields["serial_state"], [states[lot.id] for lot in lots]
+            )
+        return facts
 
     def _serial_verdict_rules(self):
         """The rules a serial is sold by, at the till and at the sync of a paid order:

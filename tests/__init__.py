@@ -51,3 +51,4 @@ from . import test_serial_typed_events
 from . import test_serial_extension_ledger
 from . import test_serial_extension_recall
 from . import test_serial_event_set
+from . import test_pos_till_check_facts

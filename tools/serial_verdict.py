@@ -55,6 +55,18 @@ class SerialCheck:
         return {"serial": self.serial, "product": self.product.display_name}
 
 
+class SerialFacts(NamedTuple):
+    """What the till's one query (pos.config._serial_check_facts) found for a serial:
+    its lot for the product, a lot of another product with its name, whether the
+    unit is in the shop, the other open order holding it, its registered expiry."""
+
+    lot_id: int | None = None
+    other_lot_id: int | None = None
+    in_shop: bool = False
+    open_order_id: int | None = None
+    expiry: Date | None = None
+
+
 class Refusal(NamedTuple):
     """What the cashier is told: a title, a message, and whether it is an alert."""
 
