@@ -3,10 +3,10 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..tools.serial_audit_hash import (
-    INTEGER_FIELDS,
     STORED_FIELDS,
     digest_sql,
     hash_row,
+    hashed_column_sql,
 )
 from ..tools.serial_copy import copy_rows
 from ..tools.serial_lifecycle import EVENTS, SERIAL_STATES
@@ -311,16 +311,6 @@ class SerialAuditLine(models.Model):
         given = [name for name in STORED_FIELDS if name != "chain_index"]
         extra = self._check_extra_columns(extra_columns)
 
-        def column(name):
-            value = SQL.identifier("given", name)
-            if name in INTEGER_FIELDS:
-                value = SQL("NULLIF(%s::int, 0)", value)
-            elif name == "date":
-                value = SQL("%s::timestamp", value)
-            else:
-                value = SQL("NULLIF(%s::varchar, '')", value)
-            return SQL("%s AS %s", value, SQL.identifier(name))
-
         self.env.cr.execute(
             SQL(
                 """WITH line AS (
@@ -336,7 +326,7 @@ class SerialAuditLine(models.Model):
                 # as hashed: a missing or empty value is NULL
                 SQL(", ").join(
                     [
-                        *(column(name) for name in given),
+                        *(hashed_column_sql("given", name) for name in given),
                         *(SQL.identifier("given", name) for name in extra),
                     ]
                 ),

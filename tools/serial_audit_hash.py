@@ -145,3 +145,16 @@ def digest_sql(alias):
         SQL.identifier(alias, "previous_hash"),
         canonical_sql(alias),
     )
+
+
+def hashed_column_sql(alias, name):
+    """The column `name` of the row `alias`, cast as a stored line holds it and as
+    hash_row reads it (a missing or empty value is NULL), named `name`."""
+    value = SQL.identifier(alias, name)
+    if name in INTEGER_FIELDS:
+        value = SQL("NULLIF(%s::int, 0)", value)
+    elif name == "date":
+        value = SQL("%s::timestamp", value)
+    else:
+        value = SQL("NULLIF(%s::varchar, '')", value)
+    return SQL("%s AS %s", value, SQL.identifier(name))

@@ -11,7 +11,7 @@ hash_row writes), the heads saved and the states written."""
 
 from odoo.tools import SQL
 
-from .serial_audit_hash import INTEGER_FIELDS, STORED_FIELDS, digest_sql
+from .serial_audit_hash import STORED_FIELDS, digest_sql, hashed_column_sql
 
 # the statement's parameters, in order: (name, PostgreSQL type)
 EVENT_SET_PARAMS = (
@@ -37,16 +37,6 @@ def event_set_sql(param):
     """The statement, its parameters given by `param(name)` (an SQL: the value, or
     `$n` for a prepared statement). Returns the refused serials' rows (id, name,
     serial_state)."""
-
-    def column(name):
-        value = SQL.identifier("given", name)
-        if name in INTEGER_FIELDS:
-            value = SQL("NULLIF(%s::int, 0)", value)
-        elif name == "date":
-            value = SQL("%s::timestamp", value)
-        else:
-            value = SQL("NULLIF(%s::varchar, '')", value)
-        return SQL("%s AS %s", value, SQL.identifier(name))
 
     transitions = SQL(
         "unnest(%s, %s) AS step(old_state, new_state)",
@@ -109,7 +99,9 @@ def event_set_sql(param):
             if "states" not in name
         },
         # as hashed: a missing or empty value is NULL
-        columns=SQL(", ").join(column(name) for name in STORED_FIELDS),
+        columns=SQL(", ").join(
+            hashed_column_sql("given", name) for name in STORED_FIELDS
+        ),
         insert=SQL(", ").join(SQL.identifier(name) for name in LINE_COLUMNS),
         stored=SQL(", ").join(SQL.identifier("line", name) for name in STORED_FIELDS),
         digest=digest_sql("line"),
