@@ -1,6 +1,7 @@
 """One event for many serials, set-based: what stock.lot._apply_serial_events does for
-the same event on each serial (a recall's activation, a manager's action on a
-hundred units or more), in one statement whatever their number: the serials' rows
+the same event on each serial (a recall's activation, a manager's action on one
+unit or on a thousand), in one statement whatever their number, run by a database
+function whose plan PostgreSQL keeps (one round trip, no planning): the serials' rows
 and their heads locked (in id order), the lines appended with their hashes computed
 by PostgreSQL with the verifier's own expression (serial.audit.line's
 _insert_chained_sql, tools/serial_event_sql.py), the heads and the serials' states
@@ -26,9 +27,9 @@ SET_PATH_STANDS_IN_FOR = (
     "_write_serial_states",
     "_serial_states_sql",
 )
-# from this many serials on: below, planning the statement (the hash expression)
-# costs more than hashing in Python and two round trips (a single state change)
-SET_PATH_MIN_SERIALS = 100
+# from this many serials on: the statement is a database function whose plan is
+# kept, so that even one serial's change is one round trip without planning
+SET_PATH_MIN_SERIALS = 1
 # what an event applied set-based may not give (a partner's pseudonym, a sale, a
 # claim: the sales and returns keep the step by step path)
 NOT_SET_BASED = ("partner_id", "pos_claim_line_id")
@@ -78,8 +79,11 @@ class StockLot(models.Model):
         # where each state leads (the lifecycle's own step); a refused state has none
         targets = {}
         for state in STATE_KEYS:
-            if lifecycle.next_state(sample.event, state) is lifecycle.RESTORE:
+            target = lifecycle.next_state(sample.event, state)
+            if target is lifecycle.RESTORE:
                 return False  # each unit back to its own state: step by step
+            if target is None:
+                continue  # refused from this state (its message only if needed)
             try:
                 targets[state] = self._serial_next_state(sample, state, "")
             except UserError:

@@ -31,11 +31,14 @@ EVENT_SET_PARAMS = (
     ("note", "text"),
 )
 LINE_COLUMNS = (*STORED_FIELDS, "previous_hash", "hash")
+# the database function holding the statement (serial.audit.line's init), its
+# parameters named p_<name>
+EVENT_SET_FUNCTION = "serial_apply_event_set"
 
 
 def event_set_sql(param):
     """The statement, its parameters given by `param(name)` (an SQL: the value, or
-    `$n` for a prepared statement). Returns the refused serials' rows (id, name,
+    the function's parameter). Returns the refused serials' rows (id, name,
     serial_state)."""
 
     transitions = SQL(
