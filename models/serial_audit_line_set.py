@@ -13,7 +13,7 @@ class SerialAuditLine(models.Model):
     _inherit = "serial.audit.line"
 
     def init(self):
-        super().init()
+        result = super().init()
         self.env.cr.execute(
             SQL(
                 """
@@ -34,6 +34,7 @@ class SerialAuditLine(models.Model):
                 statement=event_set_sql(lambda name: SQL(f"p_{name}")),
             )
         )
+        return result
 
     @api.model
     def _insert_chained_sql(self, values):
