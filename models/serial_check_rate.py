@@ -89,9 +89,11 @@ class SerialCheckRate(models.Model):
     def _purge_old_windows(self):
         """The windows that ended deleted."""
         __, minutes = self._rate_settings()
+        self.flush_model()
         self.env.cr.execute(
             SQL(
                 "DELETE FROM serial_check_rate WHERE window_start < %s",
                 fields.Datetime.now() - timedelta(minutes=minutes),
             )
         )
+        self.invalidate_model()

@@ -36,8 +36,10 @@ class StockLot(models.Model):
     def _public_check_company(self):
         """The company the public page answers for: the company of the user serving
         the request (the public user's, or the website's when `website` is
-        installed). A unit of another company of this database is not "ours" on
-        this page: it is answered as unknown."""
+        installed). Its units are "ours": the serials of this company, and those of
+        no company (Odoo 18 gives a lot its product's company, none for a product
+        shared by every company of the database). A unit of another company of this
+        database is not: it is answered as unknown."""
         return self.env.company
 
     @api.model
@@ -128,12 +130,13 @@ class StockLot(models.Model):
         if facts.stolen:
             lot = self.sudo().browse(facts.lot_id)
             lot._record_public_check_attempt(address)
-            partner = lot.company_id.partner_id
+            company = lot.company_id or self._public_check_company().sudo()
+            partner = company.partner_id
             return PublicCheckAnswer(
                 verified=True,
                 checked_at=now,
                 stolen=True,
-                contact_name=lot.company_id.name,
+                contact_name=company.name,
                 contact_phone=partner.phone or None,
                 contact_email=partner.email or None,
             )
@@ -160,7 +163,7 @@ class StockLot(models.Model):
             .create(
                 {
                     "lot_id": self.id,
-                    "company_id": self.company_id.id,
+                    "company_id": (self.company_id or self._public_check_company()).id,
                     "address": address or False,
                 }
             )

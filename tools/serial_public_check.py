@@ -82,11 +82,13 @@ class RateVerdict:
 
 def unit_lookup_sql(company_id, barcodes, serial, lang, batch=None, expiry=None):
     """The one query of a check: the serial of a serial-tracked product of company
-    `company_id` whose barcode is one of `barcodes` (the GTIN in its 8, 12, 13 and
-    14-digit forms), with its product's name in `lang` and the first active recall
-    listing it. A `batch` or `expiry` given by the code must not contradict the
-    registered one. The exact `name =` uses stock_lot_name_btree_index
-    (models/stock_lot_search.py), the recall's serial_recall_line's lot_id index."""
+    `company_id` (or of no company: Odoo gives a lot the company of its product, none
+    for a product shared by the companies of the database) whose barcode is one of
+    `barcodes` (the GTIN in its 8, 12, 13 and 14-digit forms), with its product's
+    name in `lang` and the first active recall listing it. A `batch` or `expiry`
+    given by the code must not contradict the registered one. The exact `name =`
+    uses stock_lot_name_btree_index (models/stock_lot_search.py), the recall's
+    serial_recall_line's lot_id index."""
     return SQL(
         """
         SELECT lot.id AS lot_id,
@@ -113,7 +115,7 @@ def unit_lookup_sql(company_id, barcodes, serial, lang, batch=None, expiry=None)
                  LIMIT 1
                ) recall ON TRUE
          WHERE lot.name = %(serial)s
-           AND lot.company_id = %(company)s
+           AND (lot.company_id = %(company)s OR lot.company_id IS NULL)
            AND lot.product_tracking = 'serial'
            AND product.barcode = ANY(%(barcodes)s)
            AND (%(batch)s::varchar IS NULL OR lot.serial_batch IS NULL
