@@ -180,6 +180,16 @@ class TestSerialPublicCheck(SerialDataMixin, SerialStockFlowsMixin, HttpCase):
             data["verificationTimestamp"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"
         )
         self.assertIsNone(data["responderGLN"])
+        self.assertIsNone(data["corrUUID"])
+        # LVM's request parameters: its correlation id echoed, the GLN once set
+        self.env["ir.config_parameter"].set_param(
+            "pos_serial_tracking.responder_gln", "5412345000013"
+        )
+        corr = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+        response = self._get(self._link("CK-0002") + f"?corrUUID={corr}", json=True)
+        self.assertIn("application/json", response.headers["Content-Type"])
+        self.assertEqual(response.json()["corrUUID"], corr)
+        self.assertEqual(response.json()["responderGLN"], "5412345000013")
         self.assertNothingPersonal(self._get(self._link("CK-0002"), json=True).text)
         # a serial holding a space and a slash, URL-quoted
         response = self._get(self._link("CK 05/A"))
