@@ -58,8 +58,12 @@ class StockLot(models.Model):
         nomenclature = company.nomenclature_id
         if not nomenclature.is_gs1_nomenclature:
             nomenclature = self.env.ref(
-                "barcodes_gs1_nomenclature.default_gs1_nomenclature"
-            ).sudo()
+                "barcodes_gs1_nomenclature.default_gs1_nomenclature",
+                raise_if_not_found=False,
+            )
+        if not nomenclature:
+            return None
+        nomenclature = nomenclature.sudo()
         try:
             parsed = nomenclature.parse_barcode(fnc1_element_string(code)) or []
         except (ValidationError, ValueError, TypeError):

@@ -355,6 +355,7 @@ class TestSerialPublicCheck(SerialDataMixin, SerialStockFlowsMixin, HttpCase):
             "0104006381333931\x1d21CK-0001": "genuine",  # a scanner's FNC1
             "]d2010400638133393121CK-0001": "genuine",  # a symbology identifier
             "(01)04006381333931(21)CK-0001(10)B-1": "genuine",
+            "010400638133393121CK-0001#10B-1": "genuine",  # `#` for the FNC1
             "https://id.gs1.org/01/04006381333931/21/CK-0001": "genuine",
             "https://shop.example/01/4006381333931/10/B-1/21/CK-0001?17=301231": (
                 "genuine"
