@@ -34,6 +34,8 @@
         "views/res_config_settings_views.xml",
         "views/serial_recall_notice_views.xml",
         "views/serial_recall_notice_templates.xml",
+        "views/serial_check_templates.xml",
+        "views/serial_check_attempt_views.xml",
         "wizards/serial_state_change_views.xml",
         "wizards/serial_conflict_resolve_views.xml",
         "wizards/stock_lot_import_views.xml",

@@ -47,3 +47,6 @@ from . import serial_recall_notice
 from . import mail_mail
 from . import mail_template
 from . import res_config_settings
+from . import serial_check_attempt
+from . import serial_check_rate
+from . import stock_lot_public_check
