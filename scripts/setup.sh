@@ -37,6 +37,9 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v wkhtmltopdf >/dev/null || need+=(wkhtmltopdf)
 # the tests read the PDF reports' text with pdftotext
 command -v pdftotext >/dev/null || need+=(poppler-utils)
+# the label tests read the labels' QR codes and GS1 DataMatrix back
+command -v zbarimg >/dev/null || need+=(zbar-tools)
+command -v dmtxread >/dev/null || need+=(dmtx-utils)
 [ -e /usr/include/libxml2/libxml/xmlversion.h ] || need+=(libxml2-dev libxslt1-dev)
 # fonts the PDF reports and the browser render with
 [ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)

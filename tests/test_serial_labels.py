@@ -1,0 +1,194 @@
+import base64
+import datetime
+import subprocess
+import tempfile
+from pathlib import Path
+
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .common import SerialTrackingCommon
+
+LOT_LABELS = "pos_serial_tracking.stock_lot_report_serial_label"
+PICKING_LABELS = "pos_serial_tracking.stock_picking_report_serial_label"
+BASE_URL = "https://shop.example.com"
+GS = "\x1d"  # how a GS1 decoder writes FNC1
+
+
+@tagged("post_install", "-at_install")
+class TestSerialLabels(SerialTrackingCommon):
+    """Serial labels printed as a PDF by wkhtmltopdf, rasterized by pdftoppm and read
+    back by real decoders: zbarimg for the QR code (the unit's GS1 Digital Link),
+    dmtxread in GS1 mode for the GS1 DataMatrix (FNC1 first, read back as GS),
+    pdftotext for the text."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["ir.config_parameter"].set_param("web.base.url", BASE_URL)
+        cls.phone.barcode = "4006381333931"  # an EAN-13: GTIN-14 04006381333931
+        cls.stock_user = cls._create_user("label_stock_user", "stock.group_stock_user")
+
+    def _pdf(self, report, records, user):
+        pdf, kind = (
+            self.env["ir.actions.report"]
+            .with_user(user)
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(report, records.ids)
+        )
+        self.assertEqual(kind, "pdf")
+        self.assertTrue(pdf.startswith(b"%PDF"))
+        return pdf
+
+    def _read_back(self, pdf):
+        """The PDF's QR codes (zbarimg), GS1 DataMatrix (dmtxread) and text."""
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder)
+            (path / "labels.pdf").write_bytes(pdf)
+            subprocess.run(
+                ["pdftoppm", "-r", "300", "-png", "labels.pdf", "page"],
+                cwd=folder,
+                check=True,
+            )
+            pages = sorted(str(page) for page in path.glob("page*.png"))
+            qr = subprocess.run(
+                ["zbarimg", "--raw", "-q", "-Sdisable", "-Sqrcode.enable", *pages],
+                capture_output=True,
+                check=False,
+            ).stdout.decode()
+            datamatrix = subprocess.run(
+                ["dmtxread", "--gs1=29", "--newline", "-S", "2", *pages],
+                capture_output=True,
+                check=False,
+            ).stdout.decode()
+        text = subprocess.run(
+            ["pdftotext", "-layout", "-", "-"],
+            input=pdf,
+            capture_output=True,
+            check=True,
+        ).stdout.decode()
+        return (
+            sorted(qr.splitlines()),
+            sorted(datamatrix.splitlines()),
+            " ".join(text.split()),
+        )
+
+    def test_serial_user_prints_labels_of_units(self):
+        boxed, plain = self._receive_serials(self.phone, ["L-0001", "L/0002 b"])
+        boxed.write(
+            {"serial_batch": "B-77", "serial_expiry_date": datetime.date(2027, 3, 31)}
+        )
+        self.assertEqual(
+            boxed._serial_digital_link_url(),
+            f"{BASE_URL}/01/04006381333931/10/B-77/21/L-0001?17=270331",
+        )
+        self.assertEqual(
+            plain._serial_digital_link_url(),
+            f"{BASE_URL}/01/04006381333931/21/L%2F0002%20b",
+        )
+        qr, datamatrix, text = self._read_back(
+            self._pdf(LOT_LABELS, boxed | plain, self.serial_user)
+        )
+        self.assertEqual(
+            qr,
+            sorted(
+                [boxed._serial_digital_link_url(), plain._serial_digital_link_url()]
+            ),
+        )
+        # FNC1 first (a GS1 DataMatrix), then (01) (17) (10) FNC1 (21)
+        self.assertEqual(
+            datamatrix,
+            sorted(
+                [
+                    f"{GS}010400638133393117270331" f"10B-77{GS}21L-0001",
+                    f"{GS}010400638133393121L/0002 b",
+                ]
+            ),
+        )
+        self.assertIn("[P1] Phone P1", text)
+        self.assertIn("SN L-0001", text)
+        self.assertIn("SN L/0002 b", text)
+        self.assertIn("Batch B-77", text)
+        self.assertIn("(01)04006381333931(17)270331(10)B-77(21)L-0001", text)
+
+    def test_unit_without_gtin_gets_its_urn_and_no_datamatrix(self):
+        tool = self._create_serial_product("Tool T1", "T1")
+        lot = self._receive_serials(tool, ["T-0001"])
+        self.assertFalse(lot._serial_digital_link_url())
+        database = self.env["ir.config_parameter"].get_param("database.uuid")
+        qr, datamatrix, text = self._read_back(
+            self._pdf(LOT_LABELS, lot, self.serial_auditor)
+        )
+        self.assertEqual(
+            qr, [f"urn:x-pst:{database}:unit:{lot.company_id.id}:{tool.id}:T-0001"]
+        )
+        self.assertEqual(datamatrix, [])
+        self.assertIn("[T1] Tool T1", text)
+        self.assertIn("SN T-0001", text)
+
+    def test_inventory_user_prints_a_receipts_labels(self):
+        lots = self._receive_by_receipt(self.phone, ["R-0001", "R-0002"], self.vendor)
+        receipt = lots.move_line_ids.picking_id
+        qr, datamatrix, text = self._read_back(
+            self._pdf(PICKING_LABELS, receipt, self.stock_user)
+        )
+        self.assertEqual(
+            qr, sorted(lot._serial_digital_link_url() for lot in lots)
+        )
+        self.assertEqual(
+            datamatrix,
+            [f"{GS}010400638133393121R-0001", f"{GS}010400638133393121R-0002"],
+        )
+        self.assertIn("SN R-0001", text)
+        self.assertIn("SN R-0002", text)
+
+    def test_import_batch_prints_its_units(self):
+        wizard = (
+            self.env["stock.lot.import"]
+            .with_user(self.serial_user)
+            .create(
+                {
+                    "file": base64.b64encode(b"Serial,Product\r\nI-0001,P1\r\n"),
+                    "filename": "serials.csv",
+                    "location_id": self.stock_location.id,
+                }
+            )
+        )
+        wizard.action_import()
+        batch = wizard.batch_id
+        action = batch.with_user(self.serial_user).action_print_serial_labels()
+        self.assertEqual(action["report_name"], "pos_serial_tracking.report_serial_label")
+        self.assertEqual(action["context"]["active_ids"], batch.lot_ids.ids)
+        qr, _datamatrix, _text = self._read_back(
+            self._pdf(LOT_LABELS, batch.lot_ids, self.serial_user)
+        )
+        self.assertEqual(qr, [f"{BASE_URL}/01/04006381333931/21/I-0001"])
+
+    def test_who_may_not_print(self):
+        lot = self._receive_serials(self.phone, ["F-0001"])
+        # an inventory user prints from a receipt, not units by their serial
+        with self.assertRaises(AccessError):
+            self._pdf(LOT_LABELS, lot, self.stock_user)
+        other_company, _stock = self._create_company_with_stock("Label Branch")
+        other_phone = self._create_serial_product(
+            "Branch phone", "LBP", company_id=other_company.id, barcode="4006381333948"
+        )
+        other_lot = self.env["stock.lot"].create(
+            {
+                "name": "F-0101",
+                "product_id": other_phone.id,
+                "company_id": other_company.id,
+            }
+        )
+        with self.assertRaises(AccessError):
+            self._pdf(LOT_LABELS, other_lot, self.serial_user)
+        warehouse = self.env["stock.warehouse"].search(
+            [("company_id", "=", other_company.id)], limit=1
+        )
+        other_receipt = (
+            self.env["stock.picking"]
+            .with_company(other_company)
+            .create({"picking_type_id": warehouse.in_type_id.id})
+        )
+        with self.assertRaises(AccessError):
+            self._pdf(PICKING_LABELS, other_receipt, self.stock_user)
