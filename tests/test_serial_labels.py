@@ -61,11 +61,14 @@ class TestSerialLabels(SerialTrackingCommon):
             ).stdout.decode()
             # a page without DataMatrix takes dmtxread long: it is not read then
             stop = ["--stop-after", str(datamatrix_count)]
-            datamatrix = datamatrix_count and subprocess.run(
-                ["dmtxread", "--gs1=29", "--newline", *stop, *small_pages],
-                capture_output=True,
-                check=False,
-            ).stdout.decode()
+            datamatrix = (
+                datamatrix_count
+                and subprocess.run(
+                    ["dmtxread", "--gs1=29", "--newline", *stop, *small_pages],
+                    capture_output=True,
+                    check=False,
+                ).stdout.decode()
+            )
         text = subprocess.run(
             ["pdftotext", "-layout", "-", "-"],
             input=pdf,
@@ -105,7 +108,7 @@ class TestSerialLabels(SerialTrackingCommon):
             datamatrix,
             sorted(
                 [
-                    f"{GS}010400638133393117270331" f"10B-77{GS}21L-0001",
+                    f"{GS}01040063813339311727033110B-77{GS}21L-0001",
                     f"{GS}010400638133393121L/0002",
                 ]
             ),
@@ -153,9 +156,7 @@ class TestSerialLabels(SerialTrackingCommon):
         qr, datamatrix, text = self._read_back(
             self._pdf(PICKING_LABELS, receipt, self.stock_user), datamatrix_count=2
         )
-        self.assertEqual(
-            qr, sorted(lot._serial_digital_link_url() for lot in lots)
-        )
+        self.assertEqual(qr, sorted(lot._serial_digital_link_url() for lot in lots))
         self.assertEqual(
             datamatrix,
             [f"{GS}010400638133393121R-0001", f"{GS}010400638133393121R-0002"],
@@ -178,13 +179,61 @@ class TestSerialLabels(SerialTrackingCommon):
         wizard.action_import()
         batch = wizard.batch_id
         action = batch.with_user(self.serial_user).action_print_serial_labels()
-        self.assertEqual(action["report_name"], "pos_serial_tracking.report_serial_label")
+        self.assertEqual(
+            action["report_name"], "pos_serial_tracking.report_serial_label"
+        )
         self.assertEqual(action["context"]["active_ids"], batch.lot_ids.ids)
         qr, datamatrix, _text = self._read_back(
             self._pdf(LOT_LABELS, batch.lot_ids, self.serial_user), datamatrix_count=1
         )
         self.assertEqual(datamatrix, [f"{GS}010400638133393121I-0001"])
         self.assertEqual(qr, [f"{BASE_URL}/01/04006381333931/21/I-0001"])
+
+    def test_gs1_datamatrix_through_odoos_barcode_rendering(self):
+        """The symbology GS1DataMatrix of ir.actions.report.barcode(): FNC1 first
+        and as separator, and the characters reportlab's ECC200DataMatrix garbles
+        (: ; < = > ? @) read back as written."""
+        data = f"010400638133393110B:1;<=>{GS}21S?@x/y"
+        png = self.env["ir.actions.report"].barcode(
+            "GS1DataMatrix", data, width=300, height=300
+        )
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "code.png"
+            path.write_bytes(png)
+            read = subprocess.run(
+                ["dmtxread", "--gs1=29", str(path)],
+                capture_output=True,
+                check=True,
+            ).stdout.decode()
+            codewords = subprocess.run(
+                ["dmtxread", "--codewords", str(path)],
+                capture_output=True,
+                check=True,
+            ).stdout.decode()
+        self.assertEqual(read, GS + data)
+        self.assertEqual(codewords.split()[0], "d:232")  # FNC1 first: GS1
+        with self.assertRaises(ValueError):
+            self.env["ir.actions.report"].barcode("GS1DataMatrix", "01€")
+
+    def test_what_the_element_string_leaves_out(self):
+        """A serial outside GS1's character set 82 (a space) or longer than 20
+        characters gets no DataMatrix; a batch that cannot be encoded is left out
+        of the element string, not out of the Digital Link."""
+        spaced, long_serial, odd_batch = self._receive_serials(
+            self.phone, ["S 1", "S" * 21, "S-3"]
+        )
+        odd_batch.serial_batch = "batch #1"
+        self.assertEqual(spaced._serial_labels()[0].datamatrix, "")
+        self.assertEqual(long_serial._serial_labels()[0].datamatrix, "")
+        self.assertEqual(
+            spaced._serial_labels()[0].qr, f"{BASE_URL}/01/04006381333931/21/S%201"
+        )
+        label = odd_batch._serial_labels()[0]
+        self.assertEqual(label.datamatrix, "010400638133393121S-3")
+        self.assertEqual(label.human_readable, "(01)04006381333931(21)S-3")
+        self.assertEqual(
+            label.qr, f"{BASE_URL}/01/04006381333931/10/batch%20%231/21/S-3"
+        )
 
     def test_who_may_not_print(self):
         lot = self._receive_serials(self.phone, ["F-0001"])

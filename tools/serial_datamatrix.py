@@ -142,7 +142,9 @@ def gs1_datamatrix_png(data, width, height, quiet=True):
     side = len(modules) + 2 * margin
     scale = min(width, height) / side
     drawing = Drawing(side * scale, side * scale)
-    drawing.add(Rect(0, 0, side * scale, side * scale, fillColor=white, strokeColor=None))
+    drawing.add(
+        Rect(0, 0, side * scale, side * scale, fillColor=white, strokeColor=None)
+    )
     for y, row in enumerate(modules):
         for x, dark in enumerate(row):
             if dark:
