@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Shared setup for `make run`, `make test` and `make bench`: idempotent, quick when done.
 # Brings PostgreSQL, Odoo 18.0, a virtualenv with Odoo's requirements, Chromium,
-# wkhtmltopdf and poppler's pdftotext, and makes this checkout visible to Odoo as
-# `pos_serial_tracking`.
+# wkhtmltopdf, poppler's pdftotext and pdftoppm, the zbar and libdmtx barcode readers,
+# and makes this checkout visible to Odoo as `pos_serial_tracking`.
 # Prints nothing but problems and what it installs; writes the settings to .build/env.
 set -euo pipefail
 
