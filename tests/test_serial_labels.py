@@ -4,7 +4,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import SerialTrackingCommon
@@ -163,6 +163,11 @@ class TestSerialLabels(SerialTrackingCommon):
         )
         self.assertIn("SN R-0001", text)
         self.assertIn("SN R-0002", text)
+        empty = self.env["stock.picking"].create(
+            {"picking_type_id": self.warehouse.in_type_id.id}
+        )
+        with self.assertRaisesRegex(UserError, "no serial-tracked unit to label"):
+            self._pdf(PICKING_LABELS, empty, self.stock_user)
 
     def test_import_batch_prints_its_units(self):
         wizard = (
