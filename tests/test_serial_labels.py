@@ -240,6 +240,19 @@ class TestSerialLabels(SerialTrackingCommon):
             label.qr, f"{BASE_URL}/01/04006381333931/10/batch%20%231/21/S-3"
         )
 
+    def _print_menu(self, user, model):
+        bindings = self.env["ir.actions.actions"].with_user(user).get_bindings(model)
+        ids = [action["id"] for action in bindings.get("report", [])]
+        return self.env["ir.actions.report"].browse(ids).get_external_id().values()
+
+    def test_print_menus(self):
+        for user in (self.serial_user, self.serial_manager, self.serial_auditor):
+            self.assertIn(LOT_LABELS, self._print_menu(user, "stock.lot"))
+        self.assertNotIn(LOT_LABELS, self._print_menu(self.stock_user, "stock.lot"))
+        self.assertIn(
+            PICKING_LABELS, self._print_menu(self.stock_user, "stock.picking")
+        )
+
     def test_who_may_not_print(self):
         lot = self._receive_serials(self.phone, ["F-0001"])
         # an inventory user prints from a receipt, not units by their serial
