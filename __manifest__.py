@@ -53,6 +53,8 @@
         "report/serial_integrity_templates.xml",
         "report/serial_loss_reports.xml",
         "report/serial_loss_templates.xml",
+        "report/serial_label_reports.xml",
+        "report/serial_label_templates.xml",
         "data/ir_sequence_data.xml",
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",

@@ -50,3 +50,5 @@ from . import res_config_settings
 from . import serial_check_attempt
 from . import serial_check_rate
 from . import stock_lot_public_check
+from . import stock_lot_digital_link
+from . import ir_actions_report

@@ -374,6 +374,14 @@ class StockLotImportBatch(models.Model):
             "context": {"create": False},
         }
 
+    def action_print_serial_labels(self):
+        """The labels of the batch's units (report/serial_label_reports.xml)."""
+        self.ensure_one()
+        self.check_access("read")
+        return self.env.ref(
+            "pos_serial_tracking.stock_lot_report_serial_label"
+        ).report_action(self.lot_ids, config=False)
+
     def action_view_moves(self):
         self.ensure_one()
         return {

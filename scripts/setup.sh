@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Shared setup for `make run`, `make test` and `make bench`: idempotent, quick when done.
 # Brings PostgreSQL, Odoo 18.0, a virtualenv with Odoo's requirements, Chromium,
-# wkhtmltopdf and poppler's pdftotext, and makes this checkout visible to Odoo as
-# `pos_serial_tracking`.
+# wkhtmltopdf, poppler's pdftotext and pdftoppm, the zbar and libdmtx barcode readers,
+# and makes this checkout visible to Odoo as `pos_serial_tracking`.
 # Prints nothing but problems and what it installs; writes the settings to .build/env.
 set -euo pipefail
 
@@ -37,6 +37,9 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v wkhtmltopdf >/dev/null || need+=(wkhtmltopdf)
 # the tests read the PDF reports' text with pdftotext
 command -v pdftotext >/dev/null || need+=(poppler-utils)
+# the label tests read the labels' QR codes and GS1 DataMatrix back
+command -v zbarimg >/dev/null || need+=(zbar-tools)
+command -v dmtxread >/dev/null || need+=(dmtx-utils)
 [ -e /usr/include/libxml2/libxml/xmlversion.h ] || need+=(libxml2-dev libxslt1-dev)
 # fonts the PDF reports and the browser render with
 [ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)
