@@ -21,6 +21,7 @@ Pure helpers: no model, no query."""
 
 import re
 from typing import NamedTuple
+
 from .serial_datamatrix import FNC1
 from .serial_digital_link import unit_path
 
