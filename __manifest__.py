@@ -34,6 +34,8 @@
         "views/res_config_settings_views.xml",
         "views/serial_recall_notice_views.xml",
         "views/serial_recall_notice_templates.xml",
+        "views/serial_registration_request_views.xml",
+        "views/serial_portal_templates.xml",
         "wizards/serial_state_change_views.xml",
         "wizards/serial_conflict_resolve_views.xml",
         "wizards/stock_lot_import_views.xml",
@@ -66,6 +68,9 @@
         "point_of_sale._assets_pos": [
             "pos_serial_tracking/static/src/app/**/*",
             "pos_serial_tracking/static/src/overrides/**/*",
+        ],
+        "web.assets_frontend": [
+            "pos_serial_tracking/static/src/portal/**/*",
         ],
         "web.assets_backend": [
             "pos_serial_tracking/static/src/search/**/*",
