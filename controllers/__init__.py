@@ -1,2 +1,3 @@
 from . import serial_recall
 from . import serial_epcis
+from . import serial_portal
