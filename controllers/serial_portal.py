@@ -33,6 +33,7 @@ class SerialPortal(CustomerPortal):
         type="http",
         auth="user",
         methods=["GET"],
+        website=True,
     )
     def portal_my_units(self, page=1, **kw):
         Lot = request.env["stock.lot"]
@@ -58,7 +59,13 @@ class SerialPortal(CustomerPortal):
         )
         return request.render("pos_serial_tracking.portal_my_units", values)
 
-    @http.route("/my/units/<int:unit_id>", type="http", auth="user", methods=["GET"])
+    @http.route(
+        "/my/units/<int:unit_id>",
+        type="http",
+        auth="user",
+        methods=["GET"],
+        website=True,
+    )
     def portal_my_unit(self, unit_id, answered=None, error=None, **kw):
         unit = self._unit_or_404(unit_id)
         values = self._prepare_portal_layout_values()
@@ -83,7 +90,11 @@ class SerialPortal(CustomerPortal):
         return request.render("pos_serial_tracking.portal_my_unit", values)
 
     @http.route(
-        "/my/units/<int:unit_id>/answer", type="http", auth="user", methods=["POST"]
+        "/my/units/<int:unit_id>/answer",
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
     )
     def portal_my_unit_answer(self, unit_id, line_id=None, answer=None, **kw):
         """The customer's answer to a recall of their unit, recorded as on the
@@ -101,7 +112,11 @@ class SerialPortal(CustomerPortal):
         return request.redirect(f"/my/units/{unit.id}?answered=1", 303)
 
     @http.route(
-        "/my/units/register", type="http", auth="user", methods=["GET", "POST"]
+        "/my/units/register",
+        type="http",
+        auth="user",
+        methods=["GET", "POST"],
+        website=True,
     )
     def portal_my_unit_register(self, serial=None, purchase_date=None, **kw):
         """Register a unit bought elsewhere: its serial, the date and the receipt; a
@@ -134,6 +149,7 @@ class SerialPortal(CustomerPortal):
         type="http",
         auth="public",
         methods=["GET"],
+        website=True,
     )
     def portal_my_unit_registration(
         self, request_id, access_token=None, submitted=None, **kw
