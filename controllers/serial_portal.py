@@ -130,9 +130,7 @@ class SerialPortal(CustomerPortal):
             except (UserError, ValidationError, AccessError) as problem:
                 error = str(problem)
             else:
-                return request.redirect(
-                    f"{registration.access_url}?submitted=1", 303
-                )
+                return request.redirect(f"{registration.access_url}?submitted=1", 303)
         values = self._prepare_portal_layout_values()
         values.update(
             {
@@ -171,9 +169,7 @@ class SerialPortal(CustomerPortal):
                 "submitted": bool(submitted),
             }
         )
-        return request.render(
-            "pos_serial_tracking.portal_my_unit_registration", values
-        )
+        return request.render("pos_serial_tracking.portal_my_unit_registration", values)
 
     # ------------------------------------------------------------------
 

@@ -86,9 +86,7 @@ class SerialRegistrationRequest(models.Model):
         required=True,
         help="The date on the receipt: the unit's warranty starts on it.",
     )
-    receipt = fields.Binary(
-        string="Receipt", attachment=True, required=True, readonly=True
-    )
+    receipt = fields.Binary(attachment=True, required=True, readonly=True)
     receipt_filename = fields.Char(readonly=True)
     state = fields.Selection(
         REQUEST_STATES,
@@ -101,15 +99,14 @@ class SerialRegistrationRequest(models.Model):
     refusal_reason = fields.Text(
         help="Why the request is refused: the customer reads it on their page."
     )
-    decided_by_id = fields.Many2one(
-        "res.users", string="Decided By", readonly=True, groups=SERIAL_READERS
-    )
+    decided_by_id = fields.Many2one("res.users", readonly=True, groups=SERIAL_READERS)
     decision_date = fields.Datetime(string="Decided On", readonly=True)
 
     def _compute_access_url(self):
-        super()._compute_access_url()
         for request in self:
-            request.access_url = f"/my/units/registrations/{request.id}"
+            request.access_url = (
+                f"/my/units/registrations/{request.id}" if request.id else "#"
+            )
 
     @api.constrains("purchase_date")
     def _check_purchase_date(self):
@@ -139,10 +136,7 @@ class SerialRegistrationRequest(models.Model):
                     raise AccessError(
                         _("A customer gives the serial, the date and the receipt only.")
                     )
-                if (
-                    partner.commercial_partner_id
-                    != self.env.user.commercial_partner_id
-                ):
+                if partner.commercial_partner_id != self.env.user.commercial_partner_id:
                     raise AccessError(_("You can register units for yourself only."))
             vals["partner_id"] = partner.id
             vals["serial"] = (vals.get("serial") or "").strip()
@@ -272,8 +266,10 @@ class SerialRegistrationRequest(models.Model):
         customer = partner.commercial_partner_id
         states = [state for state in PORTAL_UNIT_STATES if state]
         owned = lots.filtered(
-            lambda lot: lot.serial_partner_id
-            and (not lot.serial_state or lot.serial_state in states)
+            lambda lot: (
+                lot.serial_partner_id
+                and (not lot.serial_state or lot.serial_state in states)
+            )
         )
         own = owned.filtered(
             lambda lot: lot.serial_partner_id.commercial_partner_id == customer
@@ -283,15 +279,12 @@ class SerialRegistrationRequest(models.Model):
         free = lots - owned
         if not free:
             raise UserError(self._registration_refusal("taken", serial))
-        pending = (
-            self.sudo()
-            .search_count(
-                [
-                    ("lot_id", "in", free.ids),
-                    ("state", "=", "submitted"),
-                    ("partner_id", "child_of", customer.id),
-                ]
-            )
+        pending = self.sudo().search_count(
+            [
+                ("lot_id", "in", free.ids),
+                ("state", "=", "submitted"),
+                ("partner_id", "child_of", customer.id),
+            ]
         )
         if pending:
             raise UserError(self._registration_refusal("pending", serial))

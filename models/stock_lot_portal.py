@@ -11,7 +11,8 @@ PORTAL_UNIT_STATES = (False, "sold", "in_repair", "recalled")
 
 
 class StockLot(models.Model):
-    """A customer's own units in Odoo's portal ("My Units", controllers/serial_portal.py).
+    """A customer's own units in Odoo's portal ("My Units",
+    controllers/serial_portal.py).
 
     Portal users have no access to stock.lot: these methods read, as superuser, only
     the units whose buyer (serial_partner_id) is the portal user's commercial partner or

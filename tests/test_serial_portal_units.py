@@ -280,9 +280,7 @@ class TestSerialPortalRegistration(SerialPortalCommon):
         with self.assertRaises(AccessError):
             Request.with_user(self.bob_user).create(dict(values, state="confirmed"))
         with self.assertRaises(AccessError):
-            Request.with_user(self.bob_user).create(
-                dict(values, lot_id=self.acme_1.id)
-            )
+            Request.with_user(self.bob_user).create(dict(values, lot_id=self.acme_1.id))
         with self.assertRaises(AccessError):
             alice_request.with_user(self.alice_user).action_confirm()
         self.assertFalse(Request.with_user(self.bob_user).search([]))
