@@ -245,6 +245,17 @@ class TestSerialPortalRegistration(SerialPortalCommon):
         with self.assertRefused("already decided"):
             manager_request.action_confirm()
 
+    def test_unit_in_our_stock_is_not_given_away(self):
+        self.authenticate("portal_bob", "portal_bob")
+        self._register("STOCK-1", fields.Date.today())
+        request = self.env[REQUEST].search([("partner_id", "=", self.bob.id)])
+        self.assertEqual(request.lot_id, self.stock_1)
+        with self.assertRefused("does not allow the event Registered to a customer"):
+            request.with_user(self.serial_manager).action_confirm()
+        self.assertEqual(request.state, "submitted")
+        self.assertFalse(self.stock_1.serial_partner_id)
+        self.assertEqual(self.stock_1.serial_state, "in_stock")
+
     def test_unknown_or_taken_serial_tells_nothing_of_others(self):
         self.authenticate("portal_bob", "portal_bob")
         html = self._register("NOPE-404", fields.Date.today()).text
