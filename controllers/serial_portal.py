@@ -46,13 +46,15 @@ class SerialPortal(CustomerPortal):
         units = Lot._portal_units(offset=pager["offset"], limit=self._items_per_page)
         registrations = request.env[REQUEST].search([], limit=50)
         values = self._prepare_portal_layout_values()
+        answers = self._recall_answers()
         values.update(
             {
                 "page_name": "serial_units",
                 "units": units,
                 "recall_lines": units._portal_unit_recall_lines(),
+                "answers": answers,
+                "answer_labels": dict(answers),
                 "registrations": registrations.sudo(),
-                "state_labels": self._serial_state_labels(),
                 "pager": pager,
                 "default_url": "/my/units",
             }
@@ -69,11 +71,7 @@ class SerialPortal(CustomerPortal):
     def portal_my_unit(self, unit_id, answered=None, error=None, **kw):
         unit = self._unit_or_404(unit_id)
         values = self._prepare_portal_layout_values()
-        answers = (
-            request.env["serial.recall.line"]
-            ._fields["answer"]
-            ._description_selection(request.env)
-        )
+        answers = self._recall_answers()
         values.update(
             {
                 "page_name": "serial_unit",
@@ -202,6 +200,14 @@ class SerialPortal(CustomerPortal):
                 "receipt": base64.b64encode(content),
                 "receipt_filename": receipt.filename or "receipt",
             }
+        )
+
+    def _recall_answers(self):
+        """The answers a customer gives to a recall, as (key, label)."""
+        return (
+            request.env["serial.recall.line"]
+            ._fields["answer"]
+            ._description_selection(request.env)
         )
 
     def _serial_state_labels(self):

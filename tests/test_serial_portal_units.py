@@ -57,6 +57,34 @@ class SerialPortalCommon(SerialDataMixin, SerialStockFlowsMixin, HttpCase):
         self._deliver(self.bob_1, self.bob)
         self._return(self._deliver(self.back_1, self.alice))
 
+    def _recall(self, lot, partner):
+        """An active recall of the phone listing `lot` at `partner`, notified (the
+        activation and the mails are the recall's own tests)."""
+        recall = self.env["serial.recall"].create(
+            {
+                "reason": "The battery may swell.",
+                "customer_instructions": "Bring it to the shop.",
+                "product_ids": [fields.Command.set(self.phone.ids)],
+            }
+        )
+        recall.write({"state": "active"})
+        notice = (
+            self.env["serial.recall.notice"]
+            .sudo()
+            .create({"recall_id": recall.id, "partner_id": partner.id})
+        )
+        return self.env["serial.recall.line"].create(
+            {
+                "recall_id": recall.id,
+                "lot_id": lot.id,
+                "partner_id": partner.id,
+                "product_id": lot.product_id.id,
+                "bucket": "sold",
+                "outreach_state": "notified",
+                "notice_id": notice.id,
+            }
+        )
+
     def _page(self, url, status=200):
         response = self.url_open(url)
         self.assertEqual(response.status_code, status, url)
@@ -132,33 +160,11 @@ class TestSerialPortalUnits(SerialPortalCommon):
         self.assertEqual(counters["serial_unit_count"], 1)
 
     def test_recall_answer_from_the_unit_page(self):
-        recall = self.env["serial.recall"].create(
-            {
-                "reason": "The battery may swell.",
-                "customer_instructions": "Bring it to the shop.",
-                "product_ids": [fields.Command.set(self.phone.ids)],
-            }
-        )
-        recall.write({"state": "active"})
-        notice = (
-            self.env["serial.recall.notice"]
-            .sudo()
-            .create({"recall_id": recall.id, "partner_id": self.alice.id})
-        )
-        line = self.env["serial.recall.line"].create(
-            {
-                "recall_id": recall.id,
-                "lot_id": self.acme_1.id,
-                "partner_id": self.alice.id,
-                "product_id": self.phone.id,
-                "bucket": "sold",
-                "outreach_state": "notified",
-                "notice_id": notice.id,
-            }
-        )
+        line = self._recall(self.acme_1, self.alice)
         self.authenticate("portal_alice", "portal_alice")
         html = self._page("/my/units")
         self.assertIn("Recalled: act now", html)
+        self.assertIn(f'name="line_id" value="{line.id}"', html)
         html = self._page(f"/my/units/{self.acme_1.id}")
         self.assertIn("The battery may swell.", html)
         self.assertIn("Bring it to the shop.", html)
@@ -307,8 +313,11 @@ class TestSerialPortalRegistration(SerialPortalCommon):
 @tagged("post_install", "-at_install")
 class TestSerialPortalTour(SerialPortalCommon):
     def test_portal_my_units_tour(self):
+        line = self._recall(self.acme_2, self.acme)
         self.start_tour("/my", "serial_portal_my_units_tour", login="portal_alice")
         self.env.invalidate_all()
+        self.assertEqual(line.answer, "have_it")
+        self.assertEqual(line.outreach_state, "acknowledged")
         request = self.env[REQUEST].search([("partner_id", "=", self.alice.id)])
         self.assertEqual(len(request), 1)
         self.assertEqual(request.state, "submitted")

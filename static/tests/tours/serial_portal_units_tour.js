@@ -1,13 +1,31 @@
 import { registry } from "@web/core/registry";
 
-// A customer opens "My Units" from the portal's home, opens one of their units (its
-// warranty, its public check page), then registers a unit bought elsewhere with its
-// receipt.
+// A customer opens "My Units" from the portal's home, answers a recall of one of
+// their units, opens another (its warranty, its public check page), then registers a
+// unit bought elsewhere with its receipt.
 registry.category("web_tour.tours").add("serial_portal_my_units_tour", {
     steps: () => [
         {
             content: "open My Units from the portal's home",
             trigger: ".o_portal_index_card a[href='/my/units']:contains(My Units)",
+            run: "click",
+        },
+        {
+            content: "answer the recall of the unit bought in Acme's name from the list",
+            trigger:
+                ".o_serial_portal_unit:contains(ACME-2) .o_serial_portal_answer:contains(I have it)",
+            run: "click",
+        },
+        {
+            content: "the answer is recorded, on the unit's page",
+            trigger: ".alert-success:contains(your answer is recorded)",
+        },
+        {
+            trigger: ".o_serial_portal_recall strong:contains(I have it)",
+        },
+        {
+            content: "back to My Units",
+            trigger: ".breadcrumb a[href='/my/units']",
             run: "click",
         },
         {
