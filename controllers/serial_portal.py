@@ -44,7 +44,11 @@ class SerialPortal(CustomerPortal):
             step=self._items_per_page,
         )
         units = Lot._portal_units(offset=pager["offset"], limit=self._items_per_page)
-        registrations = request.env[REQUEST].search([], limit=50)
+        # their own (a Serial Manager visiting their portal reads more than these)
+        registrations = request.env[REQUEST].search(
+            [("partner_id", "child_of", request.env.user.commercial_partner_id.id)],
+            limit=50,
+        )
         values = self._prepare_portal_layout_values()
         answers = self._recall_answers()
         values.update(
