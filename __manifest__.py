@@ -36,6 +36,8 @@
         "views/serial_recall_notice_templates.xml",
         "views/serial_check_templates.xml",
         "views/serial_check_attempt_views.xml",
+        "views/serial_registration_request_views.xml",
+        "views/serial_portal_templates.xml",
         "wizards/serial_state_change_views.xml",
         "wizards/serial_conflict_resolve_views.xml",
         "wizards/stock_lot_import_views.xml",
@@ -70,6 +72,9 @@
         "point_of_sale._assets_pos": [
             "pos_serial_tracking/static/src/app/**/*",
             "pos_serial_tracking/static/src/overrides/**/*",
+        ],
+        "web.assets_frontend": [
+            "pos_serial_tracking/static/src/portal/**/*",
         ],
         "web.assets_backend": [
             "pos_serial_tracking/static/src/search/**/*",

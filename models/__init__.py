@@ -52,3 +52,5 @@ from . import serial_check_rate
 from . import stock_lot_public_check
 from . import stock_lot_digital_link
 from . import ir_actions_report
+from . import stock_lot_portal
+from . import serial_registration_request

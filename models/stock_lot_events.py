@@ -60,8 +60,10 @@ class StockLot(models.Model):
             old_state = states[serial.id]
             new_state = self._serial_next_state(event, old_state, serial.name)
             states[serial.id] = new_state
-            if event.event == "sold":
-                sales[serial.id] = SerialSale(event.partner_id, now, event.reference)
+            if event.event in lifecycle.OWNER_EVENTS:
+                sales[serial.id] = SerialSale(
+                    event.partner_id, event.sale_date or now, event.reference
+                )
             if event.pos_claim_line_id:
                 claims[serial.id] = event.pos_claim_line_id
             rows.append(

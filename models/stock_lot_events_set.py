@@ -57,7 +57,7 @@ class StockLot(models.Model):
         first = events[0]
         if (
             len(events) < SET_PATH_MIN_SERIALS
-            or first.event == "sold"
+            or first.event in lifecycle.OWNER_EVENTS
             or any(getattr(first, name) for name in NOT_SET_BASED)
             or lifecycle.next_state(first.event, "in_stock") is lifecycle.RESTORE
             or any(_overridden(self, method) for method in SET_PATH_STANDS_IN_FOR)

@@ -23,7 +23,9 @@ class SerialEvent:
     document, given together), `reference`, `pos_config_id`, `location_id` and
     `location_dest_id` (ids: where the unit went), `note`, `new_state` (where the
     lifecycle allows a choice; False is the registered state), `pos_claim_line_id`
-    (the POS line selling or refunding the serial)."""
+    (the POS line selling or refunding the serial), `sale_date` (for an event of
+    serial_lifecycle.OWNER_EVENTS: when the customer bought the unit, Odoo's datetime
+    string; the event's moment when not given)."""
 
     lot: object
     event: str
@@ -37,6 +39,7 @@ class SerialEvent:
     note: str | None = None
     new_state: object = UNSET
     pos_claim_line_id: int | None = None
+    sale_date: str | None = None
 
     def __post_init__(self):
         if getattr(self.lot, "_name", None) != "stock.lot" or len(self.lot) != 1:

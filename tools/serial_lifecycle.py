@@ -36,6 +36,7 @@ EVENTS = [
     ("recall_closed", "Recall closed"),
     ("conflict", "Sale conflict"),
     ("blocked_sale", "Blocked sale attempt"),
+    ("owner_registered", "Registered to a customer"),
 ]
 
 ANY = object()  # any state, False included
@@ -115,7 +116,20 @@ TRANSITIONS = {
     "recall_closed": {"recalled": RESTORE},
     "conflict": {ANY: KEEP},
     "blocked_sale": {ANY: KEEP},
+    # a customer's unit bought elsewhere, confirmed by a Serial Manager from its
+    # receipt (serial.registration.request): the buyer changes, the state does not;
+    # only where the unit may be with a customer (never received by us, sold, in
+    # repair or recalled at the customer)
+    "owner_registered": {
+        False: False,
+        "sold": "sold",
+        "in_repair": "in_repair",
+        "recalled": "recalled",
+    },
 }
+# the events that give a unit its buyer (its customer, the moment, the document and
+# the warranty's start)
+OWNER_EVENTS = ("sold", "owner_registered")
 
 # the events a Serial Manager applies by hand, with the name of their action, in the
 # order of the serial form's buttons: the buttons shown (the allowed events of
