@@ -3,6 +3,11 @@ from odoo.tools import SQL
 
 from ..tools.serial_event_sql import EVENT_SET_FUNCTION, EVENT_SET_PARAMS, event_set_sql
 
+# the function's call, its text built once: a state change of one serial is this
+# round trip and little else
+_PARAMS = ", ".join(f"%s::{kind}" for _name, kind in EVENT_SET_PARAMS)
+EVENT_SET_CALL = f"SELECT * FROM {EVENT_SET_FUNCTION}({_PARAMS})"
+
 
 class SerialAuditLine(models.Model):
     """The set-based append of one event to many serials (stock.lot's
@@ -46,15 +51,7 @@ class SerialAuditLine(models.Model):
         Returns {id: (name, state)} of the serials the event is not allowed for:
         when there is one, nothing is written."""
         cr = self.env.cr
-        cr.execute(
-            SQL(
-                "SELECT * FROM %s(%s)",
-                SQL.identifier(EVENT_SET_FUNCTION),
-                SQL(", ").join(
-                    SQL(f"%s::{kind}", values[name]) for name, kind in EVENT_SET_PARAMS
-                ),
-            )
-        )
+        cr.execute(EVENT_SET_CALL, [values[name] for name, _kind in EVENT_SET_PARAMS])
         refused = {lot_id: (name, state) for lot_id, name, state in cr.fetchall()}
         self.invalidate_model()
         self.env["serial.audit.head"].invalidate_model()
