@@ -172,6 +172,6 @@ class TestSerialReadonlyPaths(SerialPosSyncCommon):
         )
         self.assertEqual(verdict["reason"], "blocked")
         self.assertEqual(
-            self.lots[4].audit_line_ids.sorted("chain_index")[-1].event,
+            self.lots[4].sudo().audit_line_ids.sorted("chain_index")[-1].event,
             "blocked_sale",
         )

@@ -254,8 +254,7 @@ def job_interrupted_message(env, cause, count, step):
     causes = {
         "restart": env._("the database server restarted"),
         "stopped": env._(
-            "the job's worker or its database connection stopped before the time "
-            "limit"
+            "the job's worker or its database connection stopped before the time limit"
         ),
     }
     steps = {
