@@ -269,16 +269,18 @@ def failover(rpc, odoo, dbname, admin, user, stock):
         return read()
 
     interruptions = []
-    for kill in ("terminate", "kill"):
-        # the registration's slice began: its mark committed, the file read
-        wait(
-            lambda batch, done=len(interruptions): (
-                batch["file_read"]
-                and batch["slice_started_at"]
-                and batch["interruption_count"] == done
-            ),
-            "the registration",
+
+    def registering(batch):
+        """The registration's slice began (its mark committed, the file read),
+        after the interruptions so far were counted."""
+        return (
+            batch["file_read"]
+            and batch["slice_started_at"]
+            and batch["interruption_count"] == len(interruptions)
         )
+
+    for kill in ("terminate", "kill"):
+        wait(registering, "the registration")
         backend, worker = job_backend(odoo, dbname)
         if not backend:
             problems.append(f"failover: no job registering to {kill}")
