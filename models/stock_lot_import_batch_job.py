@@ -222,9 +222,10 @@ class StockLotImportBatch(models.Model):
             if self._import_connection_lost(error):
                 # the database went away (a restart, a terminated connection):
                 # nothing can be written now; the next wake-up finds the slice's
-                # mark and resumes (_account_for_stopped_slice)
+                # mark and resumes (_account_for_stopped_slice); its id only: the
+                # cache was dropped with the transaction
                 _logger.warning(
-                    "Serial import %s interrupted: %s", self.name, error, exc_info=True
+                    "Serial import batch %s interrupted: %s", self.id, error
                 )
                 raise
             _logger.exception("Serial import %s failed", self.name)

@@ -33,6 +33,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import psutil
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from odoo_env import BUILD, Odoo
 
@@ -86,7 +88,7 @@ def prepare(odoo, dbname, source):
     odoo.install_addon(dbname)
 
 
-def scenario(rpc, odoo, dbname):
+def scenario(rpc, odoo, dbname, server_pid):
     """The three imports; the list of broken promises."""
     admin = (2, "admin")
     for code in ("BGI01", "BGI02"):  # apart: a killed request's locks may linger
@@ -213,30 +215,34 @@ def scenario(rpc, odoo, dbname):
             f"{batch['created_count']} registered, {batch['received_count']} "
             f"received: {ROWS} of each expected"
         )
-    problems += failover(rpc, odoo, dbname, admin, user, stock)
+    problems += failover(rpc, odoo, dbname, server_pid, admin, user, stock)
     return problems
 
 
-def job_backend(odoo, dbname, seconds=60):
-    """(backend pid, Odoo process id) of the transaction writing in `dbname` (the
-    import's registration: the HTTP workers are idle, and the cron's own cursor
-    only locks its ir_cron row), waited for."""
+def job_backend(odoo, dbname, server_pid, seconds=60):
+    """(backend pid, Odoo worker process id) of the transaction writing in `dbname`
+    (the import's registration: the HTTP workers are idle, and the cron's own
+    cursor only locks its ir_cron row), waited for. The worker is the server's
+    child process on the other end of the backend's connection (a connection's
+    application_name may be the server's, which opened it before the fork)."""
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline:
         row = odoo.psql(
-            "SELECT pid, application_name FROM pg_stat_activity "
+            "SELECT pid, client_port FROM pg_stat_activity "
             f"WHERE datname = '{dbname}' AND backend_xid IS NOT NULL "
-            "AND application_name LIKE 'odoo-%' AND query NOT ILIKE '%ir_cron%' "
-            "AND pid <> pg_backend_pid() LIMIT 1"
+            "AND query NOT ILIKE '%ir_cron%' AND pid <> pg_backend_pid() LIMIT 1"
         )
         if row:
-            pid, application = row.split("|")
-            return int(pid), int(application.removeprefix("odoo-"))
+            backend, port = (int(value) for value in row.split("|"))
+            for child in psutil.Process(server_pid).children():
+                connections = child.connections(kind="tcp")
+                if any(connection.laddr.port == port for connection in connections):
+                    return backend, child.pid
         time.sleep(0.1)
     return None, None
 
 
-def failover(rpc, odoo, dbname, admin, user, stock):
+def failover(rpc, odoo, dbname, server_pid, admin, user, stock):
     """3. The queued import's job interrupted twice while registering; the list of
     broken promises."""
     problems = []
@@ -281,7 +287,7 @@ def failover(rpc, odoo, dbname, admin, user, stock):
 
     for kill in ("terminate", "kill"):
         wait(registering, "the registration")
-        backend, worker = job_backend(odoo, dbname)
+        backend, worker = job_backend(odoo, dbname, server_pid)
         if not backend:
             problems.append(f"failover: no job registering to {kill}")
             break
@@ -358,7 +364,7 @@ def main():
     )
     try:
         odoo.wait_until_up(port, server, "background import")
-        problems = scenario(Rpc(port, dbname), odoo, dbname)
+        problems = scenario(Rpc(port, dbname), odoo, dbname, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=60)
