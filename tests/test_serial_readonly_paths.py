@@ -106,6 +106,23 @@ class TestSerialReadonlyPaths(SerialPosSyncCommon):
             lots = env["stock.lot"].search(action["domain"])
             self.assertEqual(lots.mapped("name"), ["RO-0005"])
 
+    def test_counts_folded_on_the_primary_by_the_cron(self):
+        """A replica cannot fold the counts' changes: the cron job does, on the
+        primary."""
+        self.env.flush_all()
+        self.env.cr.execute("SELECT count(*) FROM serial_state_delta")
+        self.assertTrue(self.env.cr.fetchone()[0], "the test's receipts appended")
+        self.env.ref(
+            "pos_serial_tracking.ir_cron_serial_counts_fold"
+        ).method_direct_trigger()
+        self.env.cr.execute("SELECT count(*) FROM serial_state_delta")
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
+        with self._read_only(self.serial_user) as env:
+            data = env["serial.prefix.summary"].retrieve_dashboard(
+                [("serial_prefix", "=", "RO-")]
+            )
+        self.assertEqual(data["stolen"], 1)
+
     def test_snapshot_in_a_read_only_transaction(self):
         self._open_till(self.cashier)
         with self._read_only(self.cashier) as env:
