@@ -19,7 +19,9 @@ class SerialCheckController(http.Controller):
     code whose batch or expiry contradicts ours get the same answer: the page
     cannot be used to list serials. Checks are counted per address
     (serial.check.rate): over the limit, 429 with when to try again. The model does
-    the work (stock.lot._parse_public_check_code, _public_check_answer)."""
+    the work (stock.lot._parse_public_check_code, _public_check_answer). Not
+    read-only (no `readonly=True`): each check counts its address's hits and
+    records its attempt, so it runs on the primary."""
 
     @http.route(
         [

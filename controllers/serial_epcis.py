@@ -8,9 +8,16 @@ from odoo.http import content_disposition, request
 
 class SerialEpcisController(http.Controller):
     """The download of units' EPCIS 2.0 document (stock.lot.action_download_epcis):
-    the model checks the user's rights and builds it (stock.lot.epcis_document)."""
+    the model checks the user's rights and builds it (stock.lot.epcis_document).
+    Read-only: served by the read replica when the server has one."""
 
-    @http.route("/pos_serial_tracking/epcis", type="http", auth="user", methods=["GET"])
+    @http.route(
+        "/pos_serial_tracking/epcis",
+        type="http",
+        auth="user",
+        methods=["GET"],
+        readonly=True,
+    )
     def serial_epcis_download(self, lot_ids=""):
         try:
             ids = [int(lot_id) for lot_id in lot_ids.split(",") if lot_id]

@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
@@ -164,9 +164,13 @@ class PosConfig(models.Model):
             **self._check_serials_at_till(session_id, lot.product_id.id, [serial])[0],
         }
 
+    @api.readonly
     def get_pos_serial_snapshot(self):
         """The sellable serials of this shop's stock location, for checks while offline:
-        {"serials": {name: product id}, "complete": whether all fitted in the limit}."""
+        {"serials": {name: product id}, "complete": whether all fitted in the limit}.
+        Read-only (served by a read replica when there is one): a snapshot a few
+        seconds old is what offline means anyway; the till's check and the sync stay
+        on the primary."""
         self._check_till_access()
         return self.sudo()._serial_snapshot()
 

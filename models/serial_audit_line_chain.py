@@ -20,6 +20,7 @@ class SerialAuditLine(models.Model):
     _inherit = "serial.audit.line"
 
     @api.model
+    @api.readonly
     @api.returns("self", lambda line: line.id)
     def verify_chain(self):
         """Walk every serial's chain (of the current companies) and return the first

@@ -30,6 +30,7 @@ class SerialAuditLine(models.Model):
         return self._take_fingerprint().text()
 
     @api.model
+    @api.readonly
     def verify_fingerprint(self, fingerprint):
         """Whether the histories a kept `fingerprint` covers still end where they did
         when it was taken (events recorded since are fine): {"ok": bool, "message":

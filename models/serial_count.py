@@ -281,6 +281,7 @@ class SerialCount(models.Model):
 
     # --- business methods ------------------------------------------------------------
     @api.model
+    @api.readonly
     def accuracy_summary(self, location_ids=None):
         """Inventory accuracy by serial, for dashboards: the latest applied count
         of each location (by Counted On, then id) among the counts the user may read,

@@ -87,6 +87,7 @@ class SerialPrefixSummary(models.Model):
 
     # --- actions ---------------------------------------------------------------------
     @api.model
+    @api.readonly
     def action_open_lots(self, domain, measure):
         """The serials behind one count of the dashboard: `domain` on this model (a
         pivot cell's), `measure` the count's field."""
@@ -121,12 +122,19 @@ class SerialPrefixSummary(models.Model):
         return action
 
     @api.model
+    @api.readonly
     def retrieve_dashboard(self, domain=None):
         """The dashboard's indicators for the serials in `domain` (on this model, the
         dashboard's filters): lost and stolen units, open sale conflicts, the time to
         locate a unit, measured now, and the chart of units registered per day; the
-        inventory accuracy of the serial counts (all the user's locations); and
-        whether the user may print the compliance reports linked from there."""
+        inventory accuracy of the serial counts (all the user's locations); whether
+        the user may print the compliance reports linked from there; and how fresh
+        the figures are (_dashboard_freshness).
+
+        Read-only (@api.readonly): over RPC it runs on a read-only cursor, on the
+        read replica when the server has one (db_replica_host); nothing here writes
+        (the counts' changes are folded only where the cursor can write, see
+        tools/serial_state_counts.py: fold)."""
         self.check_access("read")
         self._fold_deltas()
         lot_domain = self._lot_domain(domain or [])
@@ -150,9 +158,38 @@ class SerialPrefixSummary(models.Model):
             "registered_view_id": self.env.ref(
                 "pos_serial_tracking.stock_lot_view_graph_registered"
             ).id,
+            "freshness": self._dashboard_freshness(),
         }
 
     # --- private ---------------------------------------------------------------------
+    @api.model
+    def _cron_fold_counts(self):
+        """The cron job "Serial dashboard: fold the counts' changes": the changes
+        appended since the last fold added to the totals, on the primary. A read
+        on the primary folds them too; a read replica cannot, so with the dashboard
+        served by one, this keeps the changes the view adds up at each read few."""
+        self._fold_deltas()
+
+    @api.model
+    def _dashboard_freshness(self):
+        """How fresh the dashboard's figures are: {"read_at": when this transaction
+        read them (UTC, "YYYY-MM-DD HH:MM:SS"), "replica": whether they were read on a
+        streaming replica, "replayed_at": on a replica, the commit time of the
+        primary's last change it had replayed (UTC), else False}. A replica shows
+        the primary as it was at replayed_at (when the primary was busy since)."""
+        self.env.cr.execute(
+            """SELECT now() AT TIME ZONE 'UTC', pg_is_in_recovery(),
+                      pg_last_xact_replay_timestamp() AT TIME ZONE 'UTC'"""
+        )
+        read_at, replica, replayed_at = self.env.cr.fetchone()
+        return {
+            "read_at": fields.Datetime.to_string(read_at),
+            "replica": replica,
+            "replayed_at": replica
+            and replayed_at
+            and fields.Datetime.to_string(replayed_at),
+        }
+
     def _fold_deltas(self):
         return counts.fold(self.env.cr)
 

@@ -231,6 +231,7 @@ class StockLot(models.Model):
     def action_close_recall(self):
         return self._open_state_change("recall_closed")
 
+    @api.readonly
     def action_view_audit_lines(self):
         return {
             "type": "ir.actions.act_window",

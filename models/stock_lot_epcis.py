@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from ..tools import serial_epcis as epcis
 
@@ -12,6 +12,7 @@ class StockLot(models.Model):
 
     _inherit = "stock.lot"
 
+    @api.readonly
     def action_download_epcis(self):
         """The units' EPCIS 2.0 document, downloaded as a JSON file
         (controllers/serial_epcis.py)."""
@@ -24,11 +25,13 @@ class StockLot(models.Model):
             "target": "download",
         }
 
+    @api.readonly
     def epcis_document(self):
         """These units' histories as a GS1 EPCIS 2.0 JSON-LD document (a dict): one
         ObjectEvent per audit line, with the business step and disposition of GS1's
         Core Business Vocabulary (tools/serial_epcis.py). For the users who may read
-        the history (Serial Users and Auditors); another company's units are refused."""
+        the history (Serial Users and Auditors); another company's units are refused.
+        Read-only (@api.readonly: a read replica serves it when there is one)."""
         self.check_access("read")
         self.env["serial.audit.line"].check_access("read")
         return self._epcis_document()

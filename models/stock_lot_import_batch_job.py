@@ -1,10 +1,12 @@
 import logging
 import time
+from datetime import timedelta
 from itertools import islice
 
+from psycopg2 import InterfaceError, OperationalError
 from psycopg2.extensions import TransactionRollbackError
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..tools import serial_import_messages as messages
@@ -43,17 +45,47 @@ class StockLotImportBatch(models.Model):
        the whole watchdog); its length grows with the file (set-based writes,
        PostgreSQL's speed): the README gives the figures, and
        `limit_time_real_cron` must exceed it.
-    Every slice first counts an attempt on the batch, committed, and clears it when
-    it ends: a slice killed KILLED_SLICES times in a row (the worker's time limit, a
-    restart) fails its batch with that reason, before Odoo's own count of timeouts
-    (CONSECUTIVE_TIMEOUT_FOR_FAILURE) stops calling the job. The user is told of the
-    outcome on their screen (bus) and in their inbox (a message on the batch).
+    Every slice first marks its start on the batch, committed (when it began, when
+    the worker's watchdog would kill it, when the database server started), and
+    clears the mark when it ends. A wake-up that finds a mark left behind knows the
+    slice before it died, and why (_account_for_stopped_slice):
+    - the database server restarted since (pg_postmaster_start_time), or the slice
+      died before its time limit (a killed worker, a terminated connection): an
+      interruption. It is counted on the batch (interruption_count), logged there
+      and in the server log, and does not count as a failure, neither towards the
+      batch's nor towards Odoo's own count of timeouts: the job resumes from its
+      last committed step (the next chunk to read, or the registration again);
+    - otherwise the slice outlived its time limit: a time-out of the job itself. A
+      slice that times out KILLED_SLICES times in a row fails its batch with that
+      reason, before Odoo's own count of timeouts (CONSECUTIVE_TIMEOUT_FOR_FAILURE)
+      stops calling the job.
+    The user is told of the outcome on their screen (bus) and in their inbox (a
+    message on the batch).
 
     Two queued batches run one after the other; the second one's check sees the
     serials the first registered (counted as already registered, as in a
     request)."""
 
     _inherit = "stock.lot.import.batch"
+
+    interruption_count = fields.Integer(
+        string="Interruptions",
+        readonly=True,
+        copy=False,
+        help="Times the import was interrupted by the infrastructure (a database "
+        "restart, a stopped worker or connection) and resumed from its last saved "
+        "step; they do not count as failures.",
+    )
+    # the running slice's mark (see the class's docstring), kept by the job only
+    slice_started_at = fields.Datetime(
+        readonly=True, copy=False, groups="base.group_system"
+    )
+    slice_deadline = fields.Datetime(
+        readonly=True, copy=False, groups="base.group_system"
+    )
+    slice_server_started_at = fields.Datetime(
+        readonly=True, copy=False, groups="base.group_system"
+    )
 
     # --- queueing (in the user's request) -------------------------------------------
     @api.model
@@ -160,32 +192,144 @@ class StockLotImportBatch(models.Model):
         """Read more of this batch's file, or register it: the rows done."""
         self.ensure_one()
         env = self.env
+        if self.slice_started_at:
+            self._account_for_stopped_slice()
         if self.attempt_count >= queue.KILLED_SLICES:
             self._fail_import(messages.job_killed_message(env, self.attempt_count))
             return 0
-        self.write({"state": "running", "attempt_count": self.attempt_count + 1})
+        self.write({"state": "running", **self._import_slice_mark()})
         self._commit_import_job()
         as_user = self.with_user(self.user_id).with_context(
             allowed_company_ids=[self.company_id.id]
         )
         try:
             if not self.file_read:
-                return self._read_import_slice(as_user, deadline)
+                read = self._read_import_slice(as_user, deadline)
+                self.slice_started_at = False
+                self._commit_import_job()
+                return read
             return self._register_queued_import(as_user)
         except TransactionRollbackError:
             # another import of the same products committed first: again, in a new
             # transaction that sees its serials
             self._rollback_import_job()
-            self.attempt_count = 0
+            self.write({"attempt_count": 0, "slice_started_at": False})
             env.ref(queue.CRON)._trigger()
         except (UserError, AccessError, ValidationError) as error:
             self._rollback_import_job()
             self._fail_import(str(error.args[0] if error.args else error))
-        except Exception:
+        except Exception as error:
+            if self._import_connection_lost(error):
+                # the database went away (a restart, a terminated connection):
+                # nothing can be written now; the next wake-up finds the slice's
+                # mark and resumes (_account_for_stopped_slice); its id only: the
+                # cache was dropped with the transaction
+                _logger.warning(
+                    "Serial import batch %s interrupted: %s", self.id, error
+                )
+                raise
             _logger.exception("Serial import %s failed", self.name)
             self._rollback_import_job()
             self._fail_import(messages.job_error_message(env))
         return 0
+
+    # --- interruptions and time-outs (see the class's docstring) ---------------------
+    def _import_slice_mark(self):
+        """The values marking the start of a slice of this batch: now, when the
+        cron worker's watchdog kills this wake-up (False without a time limit) and
+        when the database server started; times from the database's clock."""
+        self.ensure_one()
+        server_started, now = self._import_database_clock()
+        deadline = False
+        limit = queue.watchdog_limit()
+        if limit:
+            started = self.env.cr.cache.get(queue.RUN_STARTED, time.monotonic())
+            ran = time.monotonic() - started
+            deadline = now + timedelta(seconds=limit - ran)
+        return {
+            "slice_started_at": now,
+            "slice_deadline": deadline,
+            "slice_server_started_at": server_started,
+        }
+
+    def _import_database_clock(self):
+        """(when the database server started, now), UTC, to the second."""
+        self.env.cr.execute(
+            """SELECT pg_postmaster_start_time() AT TIME ZONE 'UTC',
+                      clock_timestamp() AT TIME ZONE 'UTC'"""
+        )
+        server_started, now = self.env.cr.fetchone()
+        return server_started.replace(microsecond=0), now.replace(microsecond=0)
+
+    def _import_stop_cause(self):
+        """Why this batch's last slice, marked and never ended, stopped: "restart"
+        (the database server restarted since it began), "stopped" (it died before
+        its time limit: a killed worker, a terminated connection) or "timeout" (the
+        worker's watchdog: it outlived its time limit)."""
+        self.ensure_one()
+        server_started, now = self._import_database_clock()
+        if (
+            self.slice_server_started_at
+            and server_started > self.slice_server_started_at
+        ):
+            return "restart"
+        if not self.slice_deadline or now < self.slice_deadline:
+            return "stopped"
+        return "timeout"
+
+    def _account_for_stopped_slice(self):
+        """This batch's last slice began and never ended: a time-out counts
+        towards failing the batch (attempt_count), an interruption is counted,
+        logged on the batch and forgiven (_forgive_cron_timeout)."""
+        self.ensure_one()
+        cause = self._import_stop_cause()
+        if cause == "timeout":
+            _logger.warning(
+                "Serial import %s: its job outlived its time limit (%s in a row)",
+                self.name,
+                self.attempt_count + 1,
+            )
+            self.write({"attempt_count": self.attempt_count + 1})
+        else:
+            self.interruption_count += 1
+            self._log_import_interruption(cause)
+            self._forgive_cron_timeout()
+        self.slice_started_at = False
+
+    def _log_import_interruption(self, cause):
+        """Tell, on the batch and in the server log, that its job was interrupted
+        (`cause`, see _import_stop_cause) and resumes. Override it, with super(), to
+        tell someone else too."""
+        self.ensure_one()
+        env = self.env(context=dict(self.env.context, lang=self.user_id.lang))
+        step = "registering" if self.file_read else "reading"
+        body = messages.job_interrupted_message(
+            env, cause, self.interruption_count, step
+        )
+        _logger.warning("Serial import %s: %s", self.name, body)
+        self.with_env(env).message_post(
+            body=body,
+            author_id=env.ref("base.partner_root").id,
+            message_type="notification",
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def _forgive_cron_timeout(self):
+        """Odoo's cron counts every call that did not end as a time-out and stops
+        calling a job after CONSECUTIVE_TIMEOUT_FOR_FAILURE of them in a row (until
+        its next interval: an hour here): the call that died of an interruption is
+        taken off that count (this call's progress holds it, plus one for itself)."""
+        progress_id = self.env.context.get("ir_cron_progress_id")
+        if not progress_id:
+            return
+        progress = self.env["ir.cron.progress"].sudo().browse(progress_id)
+        progress.timed_out_counter = max(progress.timed_out_counter - 1, 0)
+
+    def _import_connection_lost(self, error):
+        """Whether `error` is the loss of this job's database connection."""
+        return isinstance(error, OperationalError | InterfaceError) and bool(
+            self.env.cr.closed
+        )
 
     def _read_import_slice(self, as_user, deadline):
         """Stage this batch's next rows, a committed chunk at a time, until the
@@ -269,6 +413,7 @@ class StockLotImportBatch(models.Model):
                 "progress": 100 if state == "done" else self.progress,
                 "failure_reason": reason,
                 "attempt_count": 0,
+                "slice_started_at": False,
                 "attachment_id": False,
             }
         )

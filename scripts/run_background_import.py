@@ -11,7 +11,12 @@ User:
    killed by the time limit and registers nothing;
 2. the same size of file through the wizard is queued: the request returns at once,
    the cron worker reads, registers and receives it, the batch's progress moves,
-   every serial is registered once, with its history line.
+   every serial is registered once, with its history line;
+3. a queued import hit by the infrastructure while registering: its database
+   connection terminated (pg_terminate_backend, as a database restart does to it),
+   then, once resumed, its cron worker killed (SIGKILL): it resumes each time and
+   ends done, every serial once, the two interruptions counted and logged on the
+   batch (after a stall of up to a minute each, until the cron worker wakes).
 Both receive the units in stock; the file of the request is larger (INLINE_ROWS), so
 that the request exceeds the limit also on an idle machine.
 Prints the figures; exit code 1 on any broken promise. `N passed, N failed` at the
@@ -20,12 +25,15 @@ end, like the test run."""
 import base64
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from odoo_env import BUILD, Odoo
@@ -37,6 +45,8 @@ INLINE_ROWS = int(os.environ.get("BG_INLINE_ROWS", "150000"))
 LIMIT_REAL = int(os.environ.get("BG_LIMIT_REAL", "5"))
 LIMIT_CRON = int(os.environ.get("BG_LIMIT_CRON", "120"))
 JOB_TIMEOUT = 150
+FAILOVER_ROWS = int(os.environ.get("BG_FAILOVER_ROWS", "30000"))
+FAILOVER_TIMEOUT = 420
 THRESHOLD = "pos_serial_tracking.import_background_rows"
 
 
@@ -78,8 +88,8 @@ def prepare(odoo, dbname, source):
     odoo.install_addon(dbname)
 
 
-def scenario(rpc):
-    """The two imports; the list of broken promises."""
+def scenario(rpc, odoo, dbname, server_pid):
+    """The three imports; the list of broken promises."""
     admin = (2, "admin")
     for code in ("BGI01", "BGI02"):  # apart: a killed request's locks may linger
         rpc.call(
@@ -205,6 +215,127 @@ def scenario(rpc):
             f"{batch['created_count']} registered, {batch['received_count']} "
             f"received: {ROWS} of each expected"
         )
+    problems += failover(rpc, odoo, dbname, server_pid, admin, user, stock)
+    return problems
+
+
+def job_backend(odoo, dbname, server_pid, seconds=60):
+    """(backend pid, Odoo worker process id) of the transaction writing in `dbname`
+    (the import's registration: the HTTP workers are idle, and the cron's own
+    cursor only locks its ir_cron row), waited for. The worker is the server's
+    child process on the other end of the backend's connection (a connection's
+    application_name may be the server's, which opened it before the fork)."""
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        row = odoo.psql(
+            "SELECT pid, client_port FROM pg_stat_activity "
+            f"WHERE datname = '{dbname}' AND backend_xid IS NOT NULL "
+            "AND query NOT ILIKE '%ir_cron%' AND pid <> pg_backend_pid() LIMIT 1"
+        )
+        if row:
+            backend, port = (int(value) for value in row.split("|"))
+            for child in psutil.Process(server_pid).children():
+                connections = child.connections(kind="tcp")
+                if any(connection.laddr.port == port for connection in connections):
+                    return backend, child.pid
+        time.sleep(0.1)
+    return None, None
+
+
+def failover(rpc, odoo, dbname, server_pid, admin, user, stock):
+    """3. The queued import's job interrupted twice while registering; the list of
+    broken promises."""
+    problems = []
+    wizard = rpc.call(
+        *user,
+        "stock.lot.import",
+        "create",
+        {
+            "file": serials_csv("FO", "BGI01", FAILOVER_ROWS),
+            "filename": "failover.csv",
+            "location_id": stock,
+        },
+    )
+    started = time.perf_counter()
+    batch_id = rpc.call(*user, "stock.lot.import", "action_import", [wizard])["res_id"]
+
+    def read():
+        # as the administrator: the slice's mark is the job's (base.group_system)
+        fields = ["state", "file_read", "interruption_count", "failure_reason"]
+        fields.append("slice_started_at")
+        return rpc.call(*admin, "stock.lot.import.batch", "read", [batch_id], fields)[0]
+
+    def wait(until, what):
+        while time.perf_counter() - started < FAILOVER_TIMEOUT:
+            batch = read()
+            if until(batch) or batch["state"] in ("done", "failed"):
+                return batch
+            time.sleep(0.2)
+        problems.append(f"failover: timed out waiting for {what}")
+        return read()
+
+    interruptions = []
+
+    def registering(batch):
+        """The registration's slice began (its mark committed, the file read),
+        after the interruptions so far were counted."""
+        return (
+            batch["file_read"]
+            and batch["slice_started_at"]
+            and batch["interruption_count"] == len(interruptions)
+        )
+
+    for kill in ("terminate", "kill"):
+        wait(registering, "the registration")
+        backend, worker = job_backend(odoo, dbname, server_pid)
+        if not backend:
+            problems.append(f"failover: no job registering to {kill}")
+            break
+        if kill == "terminate":
+            odoo.psql(f"SELECT pg_terminate_backend({backend})")
+        else:
+            os.kill(worker, signal.SIGKILL)
+        interruptions.append((kill, round(time.perf_counter() - started, 1)))
+    batch = wait(lambda batch: False, "the end of the import")
+    seconds = time.perf_counter() - started
+    registered = rpc.call(
+        *admin, "stock.lot", "search_count", [("name", "=like", "FO-%")]
+    )
+    history = rpc.call(
+        *admin,
+        "serial.audit.line",
+        "search_count",
+        [("lot_id.name", "=like", "FO-%"), ("event", "=", "imported")],
+    )
+    notes = rpc.call(
+        *admin,
+        "mail.message",
+        "search_count",
+        [
+            ("model", "=", "stock.lot.import.batch"),
+            ("res_id", "=", batch_id),
+            ("body", "like", "Interruption"),
+        ],
+    )
+    print(
+        f"background import: {FAILOVER_ROWS:,} rows interrupted {interruptions} "
+        f"(what, s), {batch['state']} after {seconds:.1f} s, "
+        f"{batch['interruption_count']} interruptions shown, {notes} logged; "
+        f"{registered} serials, {history} history lines",
+        flush=True,
+    )
+    if batch["state"] != "done":
+        problems.append(f"failover: batch {batch['state']}: {batch['failure_reason']}")
+    if (registered, history) != (FAILOVER_ROWS, FAILOVER_ROWS):
+        problems.append(
+            f"failover: {registered} serials, {history} history lines: "
+            f"{FAILOVER_ROWS} of each expected"
+        )
+    if (batch["interruption_count"], notes) != (2, 2):
+        problems.append(
+            f"failover: {batch['interruption_count']} interruptions shown, {notes} "
+            "logged: 2 expected"
+        )
     return problems
 
 
@@ -233,7 +364,7 @@ def main():
     )
     try:
         odoo.wait_until_up(port, server, "background import")
-        problems = scenario(Rpc(port, dbname))
+        problems = scenario(Rpc(port, dbname), odoo, dbname, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=60)

@@ -55,3 +55,5 @@ from . import test_pos_till_check_facts
 from . import test_serial_public_check
 from . import test_serial_labels
 from . import test_serial_portal_units
+from . import test_serial_readonly_paths
+from . import test_serial_import_failover

@@ -239,11 +239,34 @@ def batch_by_import_message(env):
 
 def job_killed_message(env, attempts):
     return env._(
-        "The import was stopped %(attempts)s times before it could finish (the "
-        "server's time limit for background jobs, or a restart). Nothing was "
-        "imported. Split the file into smaller files, or ask your administrator to "
-        "raise the limit (limit_time_real_cron), then import it again.",
+        "The import was stopped %(attempts)s times by the server's time limit for "
+        "background jobs before it could finish. Nothing was imported. Split the "
+        "file into smaller files, or ask your administrator to raise the limit "
+        "(limit_time_real_cron), then import it again.",
         attempts=attempts,
+    )
+
+
+def job_interrupted_message(env, cause, count, step):
+    """The sentence logged on a batch whose job was interrupted by the
+    infrastructure (`cause`: "restart" or "stopped"), its `count`-th interruption,
+    resumed at `step` ("reading" or "registering")."""
+    causes = {
+        "restart": env._("the database server restarted"),
+        "stopped": env._(
+            "the job's worker or its database connection stopped before the time limit"
+        ),
+    }
+    steps = {
+        "reading": env._("reading the file after its last saved part"),
+        "registering": env._("registering the serials from the start"),
+    }
+    return env._(
+        "Interruption %(count)s: %(cause)s. Nothing was lost, this does not count "
+        "as a failure: the import resumes, %(step)s.",
+        count=count,
+        cause=causes[cause],
+        step=steps[step],
     )
 
 

@@ -39,6 +39,15 @@ def estimated_rows(source, sheet_name):
     return declared if declared > 1 else len(source.data) // 10
 
 
+def watchdog_limit():
+    """Seconds a cron worker's job may run before the server kills it
+    (limit_time_real_cron, else limit_time_real), None when there is no limit."""
+    real = config["limit_time_real_cron"]
+    if real is None or real < 0:
+        real = config["limit_time_real"]
+    return real if real and real > 0 else None
+
+
 def time_budget():
     """Seconds of reading per wake-up: a share of the lower of the cron worker's
     limits (limit_time_real_cron, else limit_time_real, and limit_time_cpu)."""

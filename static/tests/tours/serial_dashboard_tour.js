@@ -9,6 +9,10 @@ registry.category("web_tour.tours").add("serial_dashboard_tour", {
             trigger: ".o_serial_dashboard_kpis .o_serial_kpi_locate .fs-2:contains(ms)",
         },
         {
+            content: "how fresh the figures are: the time they were read",
+            trigger: ".o_serial_kpi_freshness:contains(Figures read at)",
+        },
+        {
             content: "the compliance reports, linked for the auditor",
             trigger:
                 ".o_serial_kpi_reports button:contains(Loss Prevention Report) + button:contains(Integrity Report)",

@@ -1,5 +1,6 @@
 import { Component, onWillStart, onWillUpdateProps } from "@odoo/owl";
 import { useService } from "@web/core/utils/hooks";
+import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
 import { formatFloat } from "@web/views/fields/formatters";
 import { View } from "@web/views/view";
 
@@ -46,6 +47,18 @@ export class SerialDashboardKpis extends Component {
 
     get milliseconds() {
         return formatFloat(this.data.locate.milliseconds, { digits: [false, 1] });
+    }
+
+    /** When the figures were read, and on a replica up to which primary change. */
+    get readAt() {
+        return formatDateTime(deserializeDateTime(this.data.freshness.read_at), {
+            format: "HH:mm:ss",
+        });
+    }
+
+    get replayedAt() {
+        const replayedAt = this.data.freshness.replayed_at;
+        return replayedAt && formatDateTime(deserializeDateTime(replayedAt));
     }
 
     get accuracy() {
