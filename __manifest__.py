@@ -34,6 +34,7 @@
         "views/res_config_settings_views.xml",
         "views/serial_recall_notice_views.xml",
         "views/serial_recall_notice_templates.xml",
+        "views/pos_serial_lease_views.xml",
         "wizards/serial_state_change_views.xml",
         "wizards/serial_conflict_resolve_views.xml",
         "wizards/stock_lot_import_views.xml",

@@ -47,3 +47,5 @@ from . import serial_recall_notice
 from . import mail_mail
 from . import mail_template
 from . import res_config_settings
+from . import pos_serial_lease
+from . import pos_config_lease

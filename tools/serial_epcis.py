@@ -55,6 +55,7 @@ BIZ_STEPS = {
     "recall_closed": "inspecting",
     "conflict": "retail_selling",
     "blocked_sale": "retail_selling",
+    "lease_broken": "retail_selling",
 }
 # the unit's state after the event: its CBV disposition
 DISPOSITIONS = {

@@ -36,6 +36,7 @@ EVENTS = [
     ("recall_closed", "Recall closed"),
     ("conflict", "Sale conflict"),
     ("blocked_sale", "Blocked sale attempt"),
+    ("lease_broken", "Till's hold broken"),
 ]
 
 ANY = object()  # any state, False included
@@ -115,6 +116,8 @@ TRANSITIONS = {
     "recall_closed": {"recalled": RESTORE},
     "conflict": {ANY: KEEP},
     "blocked_sale": {ANY: KEEP},
+    # a manager freed a serial an open order of a till held (pos.serial.lease)
+    "lease_broken": {ANY: KEEP},
 }
 
 # the events a Serial Manager applies by hand, with the name of their action, in the
