@@ -46,7 +46,7 @@ class PosSerialLease(models.Model):
     config_id = fields.Many2one(
         "pos.config", string="Point of Sale", required=True, readonly=True
     )
-    session_id = fields.Many2one("pos.session", string="Session", readonly=True)
+    session_id = fields.Many2one("pos.session", readonly=True)
     user_id = fields.Many2one("res.users", string="Cashier", readonly=True)
     company_id = fields.Many2one("res.company", required=True, readonly=True)
     date_start = fields.Datetime(string="Since", required=True, readonly=True)
@@ -58,7 +58,7 @@ class PosSerialLease(models.Model):
         help="The lease has not expired: other tills are refused the serial.",
     )
 
-    _sql_constraints = [
+    _sql_constraints = [  # noqa: RUF012 Odoo reads this class attribute
         (
             "lot_unique",
             "UNIQUE(lot_id)",
@@ -144,7 +144,8 @@ class PosSerialLease(models.Model):
                    WHERE lot.id = lease.lot_id AND lease.config_id = ANY(%s)
                      AND lease.order_uuid = ANY(%s) AND (%s OR lease.lot_id = ANY(%s))
                RETURNING lot.product_id, lot.name, lease.config_id,
-                         lease.expires_at > (statement_timestamp() AT TIME ZONE 'UTC')""",
+                         lease.expires_at
+                             > (statement_timestamp() AT TIME ZONE 'UTC')""",
                 list(config_ids),
                 list(order_uuids),
                 lot_ids is None,
@@ -182,8 +183,8 @@ class PosSerialLease(models.Model):
         rows = self.env.execute_query(
             SQL(
                 """UPDATE pos_serial_lease
-                      SET expires_at = (statement_timestamp() AT TIME ZONE 'UTC') + make_interval(
-                              secs => %s)
+                      SET expires_at = (statement_timestamp() AT TIME ZONE 'UTC')
+                                       + make_interval(secs => %s)
                     WHERE config_id = %s AND order_uuid = ANY(%s)
                       AND expires_at > (statement_timestamp() AT TIME ZONE 'UTC')
                 RETURNING id""",
@@ -214,5 +215,6 @@ class PosSerialLease(models.Model):
         """Expired leases past a day: nobody holds them, nobody will renew them."""
         self.env.cr.execute(
             """DELETE FROM pos_serial_lease
-                WHERE expires_at < (statement_timestamp() AT TIME ZONE 'UTC') - interval '1 day'"""
+                WHERE expires_at
+                      < (statement_timestamp() AT TIME ZONE 'UTC') - interval '1 day'"""
         )

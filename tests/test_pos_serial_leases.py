@@ -10,7 +10,11 @@ from odoo.service.model import retrying
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
-from .common import ConcurrentTransactionsMixin, SerialPosSyncCommon
+from .common import (
+    ConcurrentTransactionsMixin,
+    SerialPosHttpCommon,
+    SerialPosSyncCommon,
+)
 
 
 class TestPosSerialLeases(SerialPosSyncCommon):
@@ -27,10 +31,14 @@ class TestPosSerialLeases(SerialPosSyncCommon):
         cls.cashier_1 = cls._create_till_user("lease_cashier_1", *pos_groups)
         cls.cashier_2 = cls._create_till_user("lease_cashier_2", *pos_groups)
         cls.manager = cls._create_till_user(
-            "lease_manager", "base.group_user", "pos_serial_tracking.group_serial_manager"
+            "lease_manager",
+            "base.group_user",
+            "pos_serial_tracking.group_serial_manager",
         )
         cls.auditor = cls._create_till_user(
-            "lease_auditor", "base.group_user", "pos_serial_tracking.group_serial_auditor"
+            "lease_auditor",
+            "base.group_user",
+            "pos_serial_tracking.group_serial_auditor",
         )
         journal = cls.env["account.journal"].create(
             {"name": "Cash Till 2", "type": "cash", "code": "LT2"}
@@ -68,7 +76,9 @@ class TestPosSerialLeases(SerialPosSyncCommon):
         )
 
     def _leases(self, serial="LEASE-1"):
-        return self.env["pos.serial.lease"].sudo().search([("lot_id.name", "=", serial)])
+        return (
+            self.env["pos.serial.lease"].sudo().search([("lot_id.name", "=", serial)])
+        )
 
     def _expire(self, serial="LEASE-1"):
         self._sql(
@@ -93,7 +103,9 @@ class TestPosSerialLeases(SerialPosSyncCommon):
         refused = self._check_2()
         self.assertEqual(refused["reason"], "leased")
         self.assertFalse(refused["ok"])
-        self.assertIn("Serial LEASE-1 is in an open order at Till One since", refused["message"])
+        self.assertIn(
+            "Serial LEASE-1 is in an open order at Till One since", refused["message"]
+        )
         # the time as the cashier of till 2 reads it, in their time zone
         since = pytz.utc.localize(lease.date_start).astimezone(
             pytz.timezone("Asia/Kolkata")
@@ -125,7 +137,9 @@ class TestPosSerialLeases(SerialPosSyncCommon):
         verdict = self._check_2()
         self.assertTrue(verdict["ok"])
         lease = self._leases()
-        self.assertEqual((lease.config_id, lease.order_uuid), (self.till_2, self.order_2))
+        self.assertEqual(
+            (lease.config_id, lease.order_uuid), (self.till_2, self.order_2)
+        )
         self.assertGreater(lease.expires_at, fields.Datetime.now())
         # till 1's order no longer holds it: refused there now
         self.assertEqual(self._check_1()["reason"], "leased")
@@ -146,12 +160,16 @@ class TestPosSerialLeases(SerialPosSyncCommon):
         self.assertEqual(answer["renewed"], 0)
 
     def test_setting_sets_the_time(self):
-        self.env["res.config.settings"].create({"pos_serial_lease_minutes": 2}).execute()
+        self.env["res.config.settings"].create(
+            {"pos_serial_lease_minutes": 2}
+        ).execute()
         self.assertTrue(self._check_1()["ok"])
         lease = self._leases()
         self.assertEqual(lease.expires_at - lease.date_start, timedelta(minutes=2))
         # 0: no hold
-        self.env["ir.config_parameter"].set_param("pos_serial_tracking.lease_minutes", "0")
+        self.env["ir.config_parameter"].set_param(
+            "pos_serial_tracking.lease_minutes", "0"
+        )
         self.assertTrue(self._check_1("LEASE-2")["ok"])
         self.assertFalse(self._leases("LEASE-2"))
         self.assertTrue(self._check_2("LEASE-2")["ok"])
@@ -196,6 +214,30 @@ class TestPosSerialLeases(SerialPosSyncCommon):
         leases = self.env["pos.serial.lease"].with_user(self.manager)
         lease = leases.search([("active_lease", "=", True)])
         self.assertEqual(lease.lot_id, lot)
+        # the list as the manager's web client reads it (no Point of Sale rights)
+        many2one = {"fields": {"display_name": {}}}
+        listed = leases.web_search_read(
+            [("active_lease", "=", True)],
+            {
+                "lot_id": many2one,
+                "product_id": many2one,
+                "config_id": many2one,
+                "user_id": many2one,
+                "session_id": many2one,
+                "order_uuid": {},
+                "date_start": {},
+                "expires_at": {},
+                "active_lease": {},
+                "company_id": many2one,
+            },
+        )["records"]
+        self.assertEqual(
+            (
+                listed[0]["lot_id"]["display_name"],
+                listed[0]["config_id"]["display_name"],
+            ),
+            ("LEASE-1", "Till One"),
+        )
         # an auditor sees it and cannot break it
         seen = self.env["pos.serial.lease"].with_user(self.auditor).search([])
         self.assertEqual(seen.ids, lease.ids)
@@ -234,10 +276,16 @@ class TestPosSerialLeases(SerialPosSyncCommon):
         self.config = self.till_2
         self.pos_session = self.till_2.current_session_id
         data = self._order([(self.phone, ["LEASE-1"])], uuid=self.order_2)
-        data["payment_ids"][0][2]["payment_method_id"] = self.till_2.payment_method_ids.id
+        data["payment_ids"][0][2]["payment_method_id"] = (
+            self.till_2.payment_method_ids.id
+        )
         second = self._sync(data)
         self.assertEqual(second.state, "paid")
-        conflict = self.env["serial.conflict"].sudo().search([("pos_order_id", "=", second.id)])
+        conflict = (
+            self.env["serial.conflict"]
+            .sudo()
+            .search([("pos_order_id", "=", second.id)])
+        )
         self.assertEqual(conflict.reason, "already_sold")
 
     def test_paid_order_ends_its_holds(self):
@@ -257,9 +305,9 @@ class TestPosSerialLeases(SerialPosSyncCommon):
         self.env.cr.precommit.run()
         messages = [
             json.loads(bus.message)
-            for bus in self.env["bus.bus"].sudo().search(
-                [("channel", "like", channel)], order="id"
-            )
+            for bus in self.env["bus.bus"]
+            .sudo()
+            .search([("channel", "like", channel)], order="id")
         ]
         availability = [
             message["payload"]
@@ -274,8 +322,10 @@ class TestPosSerialLeases(SerialPosSyncCommon):
             ],
         )
         # the till that took it is not told
-        own = self.env["bus.bus"].sudo().search(
-            [("channel", "like", self.config.access_token)]
+        own = (
+            self.env["bus.bus"]
+            .sudo()
+            .search([("channel", "like", self.config.access_token)])
         )
         self.assertFalse(own)
 
@@ -318,3 +368,44 @@ class TestPosSerialLeaseConcurrency(ConcurrentTransactionsMixin, TransactionCase
             (1, order_1, self.shop["configs"][0]),
         )
         self.assertEqual(env3.uid, SUPERUSER_ID)
+
+
+@tagged("post_install", "-at_install")
+class TestPosSerialLeaseTour(SerialPosHttpCommon):
+    """In a real POS (Chromium), as a cashier with Point of Sale: User only: another
+    till's hold refuses a serial; the till holds the serials it checked and releases
+    one when its line is removed."""
+
+    def test_hold_and_release_at_the_till(self):
+        self._receive_serials(self.phone, ["SPH-HELD", "SPH-L1", "SPH-L2"])
+        journal = self.env["account.journal"].create(
+            {"name": "Cash Till Two", "type": "cash", "code": "LTT"}
+        )
+        cash = self.env["pos.payment.method"].create(
+            {"name": "Cash Till Two", "journal_id": journal.id}
+        )
+        till_2 = self.env["pos.config"].create(
+            {"name": "Till Two", "payment_method_ids": [(6, 0, cash.ids)]}
+        )
+        till_2.with_user(self.pos_admin).open_ui()
+        held_by = str(uuid.uuid4())
+        verdict = till_2.with_user(self.pos_admin).check_pos_serials(
+            self.phone.id, ["SPH-HELD"], order_uuid=held_by
+        )[0]
+        self.assertTrue(verdict["ok"])
+        self.main_pos_config.with_user(self.pos_user).open_ui()
+
+        self.start_pos_tour("pos_serial_lease_tour", login="pos_user")
+
+        leases = self.env["pos.serial.lease"].sudo().search([])
+        self.assertEqual(
+            {lease.lot_id.name: lease.config_id for lease in leases},
+            {"SPH-HELD": till_2, "SPH-L1": self.main_pos_config},
+        )
+        self.assertEqual(
+            leases.filtered(lambda l: l.config_id == till_2).order_uuid, held_by
+        )
+        self.assertEqual(
+            leases.filtered(lambda l: l.config_id == self.main_pos_config).user_id,
+            self.pos_user,
+        )
