@@ -44,10 +44,16 @@ class PosSerialLease(models.Model):
         "till: the order is on the server only once paid).",
     )
     config_id = fields.Many2one(
-        "pos.config", string="Point of Sale", required=True, readonly=True
+        "pos.config",
+        string="Point of Sale",
+        required=True,
+        readonly=True,
+        ondelete="cascade",
     )
-    session_id = fields.Many2one("pos.session", readonly=True)
-    user_id = fields.Many2one("res.users", string="Cashier", readonly=True)
+    session_id = fields.Many2one("pos.session", readonly=True, ondelete="set null")
+    user_id = fields.Many2one(
+        "res.users", string="Cashier", readonly=True, ondelete="set null"
+    )
     company_id = fields.Many2one("res.company", required=True, readonly=True)
     date_start = fields.Datetime(string="Since", required=True, readonly=True)
     expires_at = fields.Datetime(string="Expires", required=True, readonly=True)

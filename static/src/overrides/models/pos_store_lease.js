@@ -6,6 +6,9 @@ const AVAILABILITY_MESSAGE = "POS_SERIAL_AVAILABILITY";
 // the leases are renewed at least this often, and well within their time
 const LEASE_RENEW_MAX_MS = 60 * 1000;
 const LEASE_RENEW_MIN_MS = 10 * 1000;
+// a unit dropped for another till's order is forgotten after this long (sold there, or
+// that order long gone): the next refreshed offline list has it as the server does
+const HELD_ELSEWHERE_MS = 60 * 60 * 1000;
 
 /**
  * Leases (pos.serial.lease): a serial the server's check accepted for an open order
@@ -19,8 +22,8 @@ patch(PosStore.prototype, {
         await super.afterProcessServerData(...arguments);
         // {order uuid: Set of serials} this till's checks leased
         this.serialLeases = new Map();
-        // serials the offline list dropped because another till holds them
-        this.serialsHeldElsewhere = new Set();
+        // {serial: {productId, at}}: dropped from the offline list, another till holds it
+        this.serialsHeldElsewhere = new Map();
         this.serialLeaseRenewMs = LEASE_RENEW_MAX_MS;
         this.serialLeaseTimer = null;
         this.serialLeaseSyncTimer = null;
@@ -29,9 +32,14 @@ patch(PosStore.prototype, {
         );
     },
 
-    /** The offline list no longer offers this unit (another till's order holds it). */
+    /**
+     * The offline list no longer offers this unit (another till's order holds it).
+     * Returns whether the list had it: only such a unit is taken back on release.
+     */
     serialOfflineRemove(productId, name) {
+        const had = this.serialSnapshot.serials[name] === productId;
         delete this.serialSnapshot.serials[name];
+        return had;
     },
 
     /** The offline list offers this unit again. */
@@ -42,12 +50,14 @@ patch(PosStore.prototype, {
     /**
      * The bus message {unavailable: [[product id, serial], ...], available: [...]}:
      * units another till's open order took, or left. A unit is taken back only if
-     * this message's kind dropped it, and is not on one of this till's own orders.
+     * such a message dropped it from the list (not a unit the list never had), and it
+     * is not on one of this till's own orders.
      */
     onSerialAvailability({ unavailable = [], available = [] } = {}) {
         for (const [productId, name] of unavailable) {
-            this.serialsHeldElsewhere.add(name);
-            this.serialOfflineRemove(productId, name);
+            if (this.serialOfflineRemove(productId, name)) {
+                this.serialsHeldElsewhere.set(name, { productId, at: Date.now() });
+            }
         }
         const own = this.serialsOnOwnOrders();
         for (const [productId, name] of available) {
@@ -55,6 +65,19 @@ patch(PosStore.prototype, {
                 this.serialOfflineAdd(productId, name);
             }
         }
+    },
+
+    /** A refreshed offline list still leaves out the units other tills hold. */
+    async _refreshSerialSnapshot() {
+        const result = await super._refreshSerialSnapshot(...arguments);
+        for (const [name, { productId, at }] of this.serialsHeldElsewhere) {
+            if (Date.now() - at > HELD_ELSEWHERE_MS) {
+                this.serialsHeldElsewhere.delete(name);
+            } else {
+                this.serialOfflineRemove(productId, name);
+            }
+        }
+        return result;
     },
 
     /** The serials on this till's orders the server has not taken yet. */
