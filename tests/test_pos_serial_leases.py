@@ -397,7 +397,11 @@ class TestPosSerialLeaseTour(SerialPosHttpCommon):
 
         self.start_pos_tour("pos_serial_lease_tour", login="pos_user")
 
-        leases = self.env["pos.serial.lease"].sudo().search([])
+        leases = (
+            self.env["pos.serial.lease"]
+            .sudo()
+            .search([("lot_id.product_id", "=", self.phone.id)])
+        )
         self.assertEqual(
             {lease.lot_id.name: lease.config_id for lease in leases},
             {"SPH-HELD": till_2, "SPH-L1": self.main_pos_config},
