@@ -63,7 +63,7 @@ class PosConfig(models.Model):
                               (SELECT location.parent_path FROM stock_location location
                                 WHERE location.id = quant.location_id),
                               shop.parent_path)),
-                   open_order.id, lease.config_id, lease.date_start
+                   open_order.id, lease.config_id, lease.date_start, v_tills
               FROM (SELECT DISTINCT unnest(p_serials) AS name) typed
               LEFT JOIN (
                    SELECT location.parent_path
@@ -116,10 +116,15 @@ class PosConfig(models.Model):
             END $$;
             """
         )
-        # the function before leases (its columns changed: it cannot be replaced)
+        # the function as it was (its columns change: it cannot be replaced)
         self.env.cr.execute(
             "DROP FUNCTION IF EXISTS pos_serial_check_facts(varchar[], integer, "
             "integer, integer, boolean, varchar, boolean, varchar)"
+        )
+        self.env.cr.execute(
+            "DROP FUNCTION IF EXISTS pos_serial_check_facts(varchar[], integer, "
+            "integer, integer, boolean, varchar, boolean, varchar, integer, integer, "
+            "integer)"
         )
         self.env.cr.execute(
             SQL(
@@ -132,7 +137,7 @@ class PosConfig(models.Model):
             RETURNS TABLE(serial varchar, lot_id integer, product_id integer,
                           serial_state varchar, expiry date, in_shop boolean,
                           open_order_id integer, lease_config_id integer,
-                          lease_since timestamp)
+                          lease_since timestamp, lease_tills varchar[])
             LANGUAGE plpgsql VOLATILE
             -- planned once per connection: a custom plan's estimate (one serial)
             -- is far below the generic one's (ten), and PostgreSQL would plan it
@@ -141,6 +146,7 @@ class PosConfig(models.Model):
             #variable_conflict use_column
             DECLARE
                 v_now timestamp := statement_timestamp() AT TIME ZONE 'UTC';
+                v_tills varchar[];
             BEGIN
                 -- the order's leases of the product's lots named (pos.serial.lease):
                 -- taken, or renewed when the order holds them already, unless
@@ -169,6 +175,9 @@ class PosConfig(models.Model):
                            expires_at = EXCLUDED.expires_at
                      WHERE lease.expires_at <= v_now
                         OR lease.order_uuid = EXCLUDED.order_uuid;
+                    -- the other tills to tell (pos.config._settle_serial_leases)
+                    SELECT array_agg(tills.access_token) INTO v_tills
+                      FROM pos_serial_lease_tills(p_config) tills;
                 END IF;
                 IF p_expiration THEN
                     RETURN QUERY %s;
@@ -302,7 +311,9 @@ class PosConfig(models.Model):
         )
         self.sudo()._record_blocked_attempts(verdicts, session_id)
         if holder:
-            self.sudo()._settle_serial_leases(product, order_uuid, verdicts)
+            self.sudo()._settle_serial_leases(
+                product, order_uuid, verdicts, tills=holder.tills
+            )
         return [verdict.public() for verdict in verdicts]
 
     def _find_lots(self, serials):
@@ -419,7 +430,10 @@ class PosConfig(models.Model):
             order_id,
             lease_config_id,
             lease_since,
+            lease_tills,
         ) in rows:
+            if lease_holder and lease_tills:
+                lease_holder.tills[:] = lease_tills
             fact = facts.get(name) or SerialFacts(open_order_id=order_id)
             if lot_id and product_id == product.id and not fact.lot_id:
                 fact = fact._replace(

@@ -78,11 +78,12 @@ class PosConfig(models.Model):
         }
 
     # --- private helpers -------------------------------------------------------------
-    def _settle_serial_leases(self, product, order_uuid, verdicts):
+    def _settle_serial_leases(self, product, order_uuid, verdicts, tills=None):
         """After the till's check leased the serials of `product` to `order_uuid`
         (pos_serial_check_facts): the refused ones are released at once (that order
         will not hold them), the accepted ones are told to the company's other tills
-        as unavailable."""
+        as unavailable (`tills`: their bus channels, when the check's query found
+        them)."""
         refused = [v.lot.id for v in verdicts if not v.ok and v.lot]
         if refused:
             self.env["pos.serial.lease"]._release(
@@ -90,27 +91,31 @@ class PosConfig(models.Model):
             )
         taken = [(product.id, v.serial) for v in verdicts if v.ok and v.lot]
         if taken:
-            self._notify_serial_availability(unavailable=taken)
+            self._notify_serial_availability(unavailable=taken, tills=tills)
 
-    def _notify_serial_availability(self, unavailable=(), available=()):
+    def _notify_serial_availability(self, unavailable=(), available=(), tills=None):
         """Push to the other tills selling from this till's stock (their stock
         location holds this one's, or lies within it) with an open session, the
         serials an open order of this till took (`unavailable`) or left
         (`available`), as (product id, serial) pairs: their offline lists drop or
         take back the units. One message per till, sent with the transaction's
-        commit."""
+        commit. `tills`: their bus channels, when known (pos_serial_lease_tills)."""
         self.ensure_one()
         if not (unavailable or available):
             return
-        self.env["pos.session"].flush_model(["config_id", "state"])
-        rows = self.env.execute_query(
-            SQL("SELECT * FROM pos_serial_lease_tills(%s)", self.id)
-        )
+        if tills is None:
+            self.env["pos.session"].flush_model(["config_id", "state"])
+            tills = [
+                token
+                for (token,) in self.env.execute_query(
+                    SQL("SELECT * FROM pos_serial_lease_tills(%s)", self.id)
+                )
+            ]
         message = {
             "unavailable": [list(pair) for pair in unavailable],
             "available": [list(pair) for pair in available],
         }
         Bus = self.env["bus.bus"].sudo()
-        for (token,) in rows:
+        for token in tills:
             # as pos.bus.mixin._notify does for one till
             Bus._sendone(token, f"{token}-{AVAILABILITY_MESSAGE}", message)

@@ -9,7 +9,7 @@ model: plain values and the small functions of the rows, each taking the SerialC
 (their messages translated in the user's language through its env)."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date as Date
 from datetime import datetime as Datetime
 from typing import NamedTuple
@@ -73,14 +73,17 @@ class SerialFacts(NamedTuple):
     lease_since: Datetime | None = None
 
 
-class LeaseHolder(NamedTuple):
+@dataclass
+class LeaseHolder:
     """Who a till's check leases the serials it accepts to (pos.serial.lease), with
     the order's uuid: the till's open session (an id, or None), the cashier (an id),
-    for how many seconds."""
+    for how many seconds. `tills`: the bus channels of the other tills to tell of
+    the leases, filled by the check's query (pos.config._serial_check_facts)."""
 
     session_id: int | None
     user_id: int
     seconds: int
+    tills: list = field(default_factory=list)
 
 
 class Refusal(NamedTuple):
