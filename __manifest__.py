@@ -38,6 +38,7 @@
         "views/serial_check_attempt_views.xml",
         "views/serial_registration_request_views.xml",
         "views/serial_portal_templates.xml",
+        "views/pos_serial_lease_views.xml",
         "wizards/serial_state_change_views.xml",
         "wizards/serial_conflict_resolve_views.xml",
         "wizards/stock_lot_import_views.xml",

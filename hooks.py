@@ -102,6 +102,7 @@ RAW_SQL_FUNCTIONS = (
     "pos_serial_check_facts",
     "pos_serial_till_session",
     "serial_apply_event_set",
+    "pos_serial_lease_tills",
 )
 # the dashboard's counts; dropping them drops the serial_prefix_summary view too
 RAW_SQL_TABLES = ("serial_state_delta", "serial_state_total")

@@ -10,6 +10,10 @@ seeds (so both databases get the same orders):
 - `mix`, a realistic shop: RACE_MIX_ORDERS orders of 1 to 3 units among
   RACE_MIX_PRODUCTS products holding RACE_MIX_UNITS units each, every unit sold once:
   two tills seldom touch the same product at the same moment.
+- `leased` (the addon only), the hot case again on units of their own, each till
+  checking every serial of its order at the till first (`check_pos_serials` for the
+  order, which then holds it: pos.serial.lease) and dropping the lines refused, as a
+  cashier does, before the sync: among online tills, no sale conflict.
 `race <mix>` sends one mix's orders to a multi-worker Odoo over JSON-RPC, every till
 in its own thread, one `pos.order.sync_from_ui` call per order as a till does. A sync
 refused for a transient reason (Odoo gives up on a serialization failure after five
@@ -153,6 +157,23 @@ def setup():
             ]
             for till, till_cash in tills
         ]
+        leased_serials = [f"LRACE-{i:04d}" for i in range(SERIALS)]
+        pos_sync.receive(env, first, product, leased_serials)
+        draw = random.Random(22)
+        leased = [
+            [
+                order_of(
+                    till,
+                    till_cash,
+                    [
+                        (product, s)
+                        for s in draw.sample(leased_serials, LINES_PER_ORDER)
+                    ],
+                )
+                for _order in range(ORDERS_PER_TILL)
+            ]
+            for till, till_cash in tills
+        ]
         units = mix_stock(env, first, product)
         draw = random.Random(21)
         pool = draw.sample(units, len(units))  # every unit sold at most once
@@ -169,6 +190,11 @@ def setup():
             "mixes": {
                 "hot": {"tills": hot, "serials": serials},
                 "mix": {"tills": mix, "serials": [name for _p, name in units]},
+                "leased": {"tills": leased, "serials": leased_serials},
+            },
+            # the till of each session: the checks of the leased mix name it
+            "session_configs": {
+                str(till.current_session_id.id): till.id for till, _cash in tills
             },
         }
         with open(PLAN, "w") as file:
@@ -216,11 +242,44 @@ def race(plan, mix):
     url = f"http://127.0.0.1:{os.environ['RACE_HTTP_PORT']}/jsonrpc"
     context = {"allowed_company_ids": [plan["company_id"]]}
     uid = 2  # the administrator, a POS manager: the tills' cashier here
-    latencies, failures, resends = [], [], []
+    latencies, failures, resends, refused, sent = [], [], [], [], []
     tills = [orders for orders in plan["mixes"][mix]["tills"] if orders]
     start_line = threading.Barrier(len(tills))
 
+    def check_at_till(order):
+        """The till's check of each serial of `order`, for the order (the leased mix):
+        the order without the lines refused (None when none is left)."""
+        config_id = plan["session_configs"][str(order["session_id"])]
+        kept = []
+        for line in order["lines"]:
+            values = line[2]
+            serials = [lot[2]["lot_name"] for lot in values["pack_lot_ids"]]
+            verdict = call(
+                url,
+                uid,
+                "pos.config",
+                "check_pos_serials",
+                [[config_id], values["product_id"], serials, order["uuid"]],
+                context,
+            )[0]
+            if verdict["ok"]:
+                kept.append(line)
+            else:
+                refused.append(verdict["reason"])
+        if not kept:
+            return None
+        total = sum(line[2]["price_subtotal_incl"] for line in kept)
+        order = dict(order, lines=kept, amount_total=total, amount_paid=total)
+        payment = dict(order["payment_ids"][0][2], amount=total)
+        order["payment_ids"] = [(0, 0, payment)]
+        return order
+
     def sync(order):
+        if mix == "leased":
+            order = check_at_till(order)
+            if order is None:
+                return
+            sent.append(order)
         for attempt in range(RESENDS + 1):
             started = time.perf_counter()
             try:
@@ -248,17 +307,19 @@ def race(plan, mix):
         thread.join()
     wall = time.perf_counter() - started
     time.sleep(0.5)  # the last log lines
-    return latencies, failures, resends, wall, replays() - replayed
+    return latencies, failures, resends, wall, replays() - replayed, refused, sent
 
 
-def check(plan, mix, failures):
+def check(plan, mix, failures, sent=None):
     """What the race of `mix` left in the database: the broken promises (a paid order
     lost or not paid, a refused sync), the units sold twice and the counts."""
     problems = [f"sync refused: {failure}" for failure in failures]
     tills = plan["mixes"][mix]["tills"]
     serials = plan["mixes"][mix]["serials"]
-    uuids = [order["uuid"] for orders in tills for order in orders]
-    lines_sent = sum(len(order["lines"]) for orders in tills for order in orders)
+    # the leased mix: the orders as the tills sent them (the refused lines dropped)
+    orders_sent = sent if sent is not None else [o for orders in tills for o in orders]
+    uuids = [order["uuid"] for order in orders_sent]
+    lines_sent = sum(len(order["lines"]) for order in orders_sent)
     with registry().cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         orders = env["pos.order"].search([("uuid", "in", uuids)])
@@ -307,6 +368,11 @@ def check(plan, mix, failures):
                     f"{lines_sent} lines sent, {delivered} units delivered and "
                     f"{conflicts} conflicts: some line is neither"
                 )
+            if sent is not None and conflicts:
+                problems.append(
+                    f"{conflicts} sale conflicts among online tills that checked "
+                    "every serial first (goal: 0, every second claim refused at scan)"
+                )
     return {
         "problems": problems,
         "orders": len(orders),
@@ -333,10 +399,12 @@ def main():
         plan = json.load(file)
     mix = sys.argv[2]
     print(f"race: {DBNAME} {mix}: started at {time.strftime('%H:%M:%S')}", flush=True)
-    latencies, failures, resends, wall, replayed = race(plan, mix)
+    latencies, failures, resends, wall, replayed, refused, sent = race(plan, mix)
     latencies.sort()
-    figures = check(plan, mix, failures)
+    figures = check(plan, mix, failures, sent if mix == "leased" else None)
     figures.update(
+        refused_at_scan=len(refused),
+        refused_reasons={reason: refused.count(reason) for reason in set(refused)},
         synced=len(latencies),
         wall=wall,
         p50=percentile(latencies, 50) * 1000,

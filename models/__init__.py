@@ -54,3 +54,5 @@ from . import stock_lot_digital_link
 from . import ir_actions_report
 from . import stock_lot_portal
 from . import serial_registration_request
+from . import pos_serial_lease
+from . import pos_config_lease

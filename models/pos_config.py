@@ -5,7 +5,13 @@ from odoo.tools import SQL
 from ..tools.serial_event import SerialEvent
 from ..tools.serial_lifecycle import SELLABLE_STATES
 from ..tools.serial_text import clean_serial
-from ..tools.serial_verdict import RULES, SerialCheck, SerialFacts, SerialVerdict
+from ..tools.serial_verdict import (
+    RULES,
+    LeaseHolder,
+    SerialCheck,
+    SerialFacts,
+    SerialVerdict,
+)
 
 SNAPSHOT_LIMIT = 20000  # sellable serials a till keeps for offline checks
 # sessions a cashier sells in (the states in which Odoo lets a user into the till)
@@ -57,7 +63,7 @@ class PosConfig(models.Model):
                               (SELECT location.parent_path FROM stock_location location
                                 WHERE location.id = quant.location_id),
                               shop.parent_path)),
-                   open_order.id
+                   open_order.id, lease.config_id, lease.date_start, v_tills
               FROM (SELECT DISTINCT unnest(p_serials) AS name) typed
               LEFT JOIN (
                    SELECT location.parent_path
@@ -78,6 +84,13 @@ class PosConfig(models.Model):
                       AND pos_order.state = 'draft' AND line.product_id = p_product
                       AND pos_order.uuid IS DISTINCT FROM p_order_uuid
                     ORDER BY pack_lot.id DESC LIMIT 1) open_order ON TRUE
+              -- another order's running lease (pos.serial.lease): the unit is in
+              -- an open order at a till
+              LEFT JOIN pos_serial_lease lease
+                ON p_open_orders AND lease.lot_id = lot.id
+               AND lot.product_id = p_product
+               AND lease.order_uuid IS DISTINCT FROM p_order_uuid
+               AND lease.expires_at > v_now
              ORDER BY lot.id"""
         self.env.cr.execute(
             """
@@ -103,23 +116,69 @@ class PosConfig(models.Model):
             END $$;
             """
         )
+        # the function as it was (its columns change: it cannot be replaced)
+        self.env.cr.execute(
+            "DROP FUNCTION IF EXISTS pos_serial_check_facts(varchar[], integer, "
+            "integer, integer, boolean, varchar, boolean, varchar)"
+        )
+        self.env.cr.execute(
+            "DROP FUNCTION IF EXISTS pos_serial_check_facts(varchar[], integer, "
+            "integer, integer, boolean, varchar, boolean, varchar, integer, integer, "
+            "integer)"
+        )
         self.env.cr.execute(
             SQL(
                 """
             CREATE OR REPLACE FUNCTION pos_serial_check_facts(
                 p_serials varchar[], p_config integer, p_company integer,
                 p_product integer, p_open_orders boolean, p_order_uuid varchar,
-                p_expiration boolean, p_timezone varchar)
+                p_expiration boolean, p_timezone varchar,
+                p_lease_seconds integer, p_session integer, p_user integer)
             RETURNS TABLE(serial varchar, lot_id integer, product_id integer,
                           serial_state varchar, expiry date, in_shop boolean,
-                          open_order_id integer)
-            LANGUAGE plpgsql STABLE
+                          open_order_id integer, lease_config_id integer,
+                          lease_since timestamp, lease_tills varchar[])
+            LANGUAGE plpgsql VOLATILE
             -- planned once per connection: a custom plan's estimate (one serial)
             -- is far below the generic one's (ten), and PostgreSQL would plan it
             -- again at every call, most of the check's time
             SET plan_cache_mode = force_generic_plan AS $$
             #variable_conflict use_column
+            DECLARE
+                v_now timestamp := statement_timestamp() AT TIME ZONE 'UTC';
+                v_tills varchar[];
             BEGIN
+                -- the order's leases of the product's lots named (pos.serial.lease):
+                -- taken, or renewed when the order holds them already, unless
+                -- another order's lease runs. The row lock of ON CONFLICT makes
+                -- two tills wait for each other: one holds it, the other one
+                -- fails to serialize and is replayed (and then refused).
+                IF p_lease_seconds > 0 AND p_order_uuid IS NOT NULL THEN
+                    INSERT INTO pos_serial_lease AS lease (
+                        lot_id, order_uuid, config_id, session_id, user_id,
+                        company_id, date_start, expires_at)
+                    SELECT lot.id, p_order_uuid, p_config, p_session, p_user,
+                           COALESCE(lot.company_id, p_company), v_now,
+                           v_now + make_interval(secs => p_lease_seconds)
+                      FROM stock_lot lot
+                     WHERE lot.name = ANY(p_serials) AND lot.product_id = p_product
+                       AND (lot.company_id = p_company OR lot.company_id IS NULL)
+                    ON CONFLICT (lot_id) DO UPDATE
+                       SET order_uuid = EXCLUDED.order_uuid,
+                           config_id = EXCLUDED.config_id,
+                           session_id = EXCLUDED.session_id,
+                           user_id = EXCLUDED.user_id,
+                           company_id = EXCLUDED.company_id,
+                           date_start = CASE
+                               WHEN lease.order_uuid = EXCLUDED.order_uuid
+                               THEN lease.date_start ELSE EXCLUDED.date_start END,
+                           expires_at = EXCLUDED.expires_at
+                     WHERE lease.expires_at <= v_now
+                        OR lease.order_uuid = EXCLUDED.order_uuid;
+                    -- the other tills to tell (pos.config._settle_serial_leases)
+                    SELECT array_agg(tills.access_token) INTO v_tills
+                      FROM pos_serial_lease_tills(p_config) tills;
+                END IF;
                 IF p_expiration THEN
                     RETURN QUERY %s;
                 ELSE
@@ -150,6 +209,7 @@ class PosConfig(models.Model):
             serials,
             order_uuid=order_uuid,
             scanned_expiries=self._parse_scanned_expiries(scanned_expiries),
+            lease=bool(order_uuid),
         )
 
     def find_pos_serial(self, serial):
@@ -229,14 +289,35 @@ class PosConfig(models.Model):
         return expiries
 
     def _check_serials_at_till(
-        self, session_id, product_id, serials, order_uuid=False, scanned_expiries=None
+        self,
+        session_id,
+        product_id,
+        serials,
+        order_uuid=False,
+        scanned_expiries=None,
+        lease=False,
     ):
+        """The verdicts on `serials`; with `lease` (and an `order_uuid`), the serials
+        accepted are leased to that order (pos.serial.lease, see
+        _serial_check_facts), those refused are not."""
         product = self.env["product.product"].browse(product_id)
         serials = [clean_serial(serial) for serial in serials]
+        holder = None
+        if lease and order_uuid:
+            seconds = self.env["pos.serial.lease"]._lease_seconds()
+            holder = seconds and LeaseHolder(session_id, self.env.uid, seconds)
         verdicts = self.sudo()._serial_verdicts(
-            product, serials, order_uuid=order_uuid, scanned_expiries=scanned_expiries
+            product,
+            serials,
+            order_uuid=order_uuid,
+            scanned_expiries=scanned_expiries,
+            lease_holder=holder,
         )
         self.sudo()._record_blocked_attempts(verdicts, session_id)
+        if holder:
+            self.sudo()._settle_serial_leases(
+                product, order_uuid, verdicts, tills=holder.tills
+            )
         return [verdict.public() for verdict in verdicts]
 
     def _find_lots(self, serials):
@@ -255,14 +336,21 @@ class PosConfig(models.Model):
         check_open_orders=True,
         scanned_expiries=None,
         on_date=None,
+        lease_holder=None,
     ):
         """One SerialVerdict per serial, by the rules of _serial_verdict_rules.
         `scanned_expiries`: {serial: date} of the GS1 codes scanned; `on_date`: the day
         of the sale (today by default, in the time zone of
-        stock.lot._serial_timezone), against which expiries are read."""
+        stock.lot._serial_timezone), against which expiries are read;
+        `lease_holder`: a LeaseHolder, to lease the serials to `order_uuid` (see
+        _serial_check_facts)."""
         rules = self._serial_verdict_rules()
         facts = self._serial_check_facts(
-            product, serials, order_uuid=order_uuid, check_open_orders=check_open_orders
+            product,
+            serials,
+            order_uuid=order_uuid,
+            check_open_orders=check_open_orders,
+            lease_holder=lease_holder,
         )
         Lot = self.env["stock.lot"]
         scanned_expiries = scanned_expiries or {}
@@ -280,6 +368,8 @@ class PosConfig(models.Model):
                 other_lot=Lot.browse(fact.other_lot_id or ()),
                 in_shop=fact.in_shop,
                 open_order=self.env["pos.order"].browse(fact.open_order_id or ()),
+                lease_config=self.browse(fact.lease_config_id or ()),
+                lease_since=fact.lease_since,
                 source=source,
                 expiry=fact.expiry,
                 scanned_expiry=scanned_expiries.get(serial),
@@ -289,16 +379,25 @@ class PosConfig(models.Model):
         return verdicts
 
     def _serial_check_facts(
-        self, product, serials, order_uuid=False, check_open_orders=True
+        self,
+        product,
+        serials,
+        order_uuid=False,
+        check_open_orders=True,
+        lease_holder=None,
     ):
         """{serial: SerialFacts} of what the verdicts on `serials` of `product` read
         at this till, in one query: the serial's lot for the product (this till's
         company, or none), a lot of another product with that name, whether the unit
         is in the shop's stock location (or below it), another open order of the
-        product holding the serial (not `order_uuid`; only with `check_open_orders`)
-        and its registered expiry (as stock.lot._serial_expiry_dates reads it). A
-        serial with no lot and no open order is left out. The lots' states are put in
-        the ORM's cache: the rules read them without another query."""
+        product holding the serial (not `order_uuid`; only with `check_open_orders`),
+        the till and start of another order's running lease on it (only with
+        `check_open_orders`) and its registered expiry (as
+        stock.lot._serial_expiry_dates reads it). With `lease_holder` (a LeaseHolder)
+        and `order_uuid`, the same query first leases the product's lots named to
+        that order (pos.serial.lease), unless another order's lease runs. A serial
+        with no lot and no open order is left out. The lots' states are put in the
+        ORM's cache: the rules read them without another query."""
         Lot = self.env["stock.lot"]
         # what the function reads (lots, quants, locations, the till, open orders):
         # one pass, nothing to write most of the time
@@ -308,7 +407,7 @@ class PosConfig(models.Model):
         rows = self.env.execute_query(
             SQL(
                 "SELECT * FROM pos_serial_check_facts(%s::varchar[], %s, %s, %s, "
-                "%s, %s, %s, %s)",
+                "%s, %s, %s, %s, %s, %s, %s)",
                 list(serials),
                 self.id,
                 self.company_id.id,
@@ -317,13 +416,37 @@ class PosConfig(models.Model):
                 order_uuid or None,
                 "expiration_date" in Lot._fields,
                 Lot._serial_timezone(),
+                lease_holder.seconds if lease_holder and order_uuid else 0,
+                (lease_holder.session_id or None) if lease_holder else None,
+                lease_holder.user_id if lease_holder else None,
             )
         )
+        if lease_holder and order_uuid:
+            self.env["pos.serial.lease"].invalidate_model()
         facts, states = {}, {}
-        for name, lot_id, product_id, state, expiry_date, in_shop, order_id in rows:
+        for (
+            name,
+            lot_id,
+            product_id,
+            state,
+            expiry_date,
+            in_shop,
+            order_id,
+            lease_config_id,
+            lease_since,
+            lease_tills,
+        ) in rows:
+            if lease_holder and lease_tills:
+                lease_holder.tills[:] = lease_tills
             fact = facts.get(name) or SerialFacts(open_order_id=order_id)
             if lot_id and product_id == product.id and not fact.lot_id:
-                fact = fact._replace(lot_id=lot_id, in_shop=in_shop, expiry=expiry_date)
+                fact = fact._replace(
+                    lot_id=lot_id,
+                    in_shop=in_shop,
+                    expiry=expiry_date,
+                    lease_config_id=lease_config_id,
+                    lease_since=lease_since,
+                )
                 states[lot_id] = state
             elif lot_id and product_id != product.id and not fact.other_lot_id:
                 fact = fact._replace(other_lot_id=lot_id)

@@ -130,6 +130,14 @@ class PosOrder(models.Model):
             conflicts += self._claim_lots(claims)
         if conflicts:
             self._record_serial_conflicts(conflicts)
+        # the order is paid: the leases its till took for it, and any other till's
+        # on the serials it sold, are over (pos.serial.lease)
+        if lines:
+            claimed = {lot.id for _line, lots in claims for lot in lots}
+            claimed -= {values["lot_id"] for values in conflicts}
+            self.env["pos.serial.lease"].sudo()._release_claimed(
+                list(claimed), self.mapped("uuid")
+            )
 
     def _claim_lots(self, claims):
         """Claim the checked serials of all lines at once (one lock, one append). Should

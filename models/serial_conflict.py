@@ -17,6 +17,7 @@ CONFLICT_REASONS = [
     ("not_refundable", "Not a serial of the refunded order"),
     ("expired", "Expired"),
     ("expiry_mismatch", "Scanned expiry differs from the registered one"),
+    ("leased", "In an open order at another till"),
 ]
 
 

@@ -56,6 +56,7 @@ BIZ_STEPS = {
     "conflict": "retail_selling",
     "blocked_sale": "retail_selling",
     "owner_registered": "other",  # the buyer's receipt checked, no custody change
+    "lease_broken": "retail_selling",
 }
 # the unit's state after the event: its CBV disposition
 DISPOSITIONS = {

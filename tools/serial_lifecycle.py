@@ -37,6 +37,7 @@ EVENTS = [
     ("conflict", "Sale conflict"),
     ("blocked_sale", "Blocked sale attempt"),
     ("owner_registered", "Registered to a customer"),
+    ("lease_broken", "Till's hold broken"),
 ]
 
 ANY = object()  # any state, False included
@@ -126,6 +127,8 @@ TRANSITIONS = {
         "in_repair": "in_repair",
         "recalled": "recalled",
     },
+    # a manager freed a serial an open order of a till held (pos.serial.lease)
+    "lease_broken": {ANY: KEEP},
 }
 # the events that give a unit its buyer (its customer, the moment, the document and
 # the warranty's start)

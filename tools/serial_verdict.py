@@ -9,14 +9,15 @@ model: plain values and the small functions of the rows, each taking the SerialC
 (their messages translated in the user's language through its env)."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date as Date
+from datetime import datetime as Datetime
 from typing import NamedTuple
 
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
-from odoo.tools.misc import format_date
+from odoo.tools.misc import format_date, format_time
 
 from .serial_lifecycle import SELLABLE_STATES
 
@@ -27,7 +28,8 @@ class SerialCheck:
     the serial typed, its lot for that product (or an empty record), the lot of
     another product with that name, whether the unit is in the shop's stock, the
     other open order holding it, the shop's stock location, the registered and the
-    scanned expiry, and the day of the sale."""
+    scanned expiry, the day of the sale, and the till and start of another order's
+    running lease on the unit (`lease_config`: a pos.config, empty when none)."""
 
     config: object
     product: object
@@ -40,6 +42,8 @@ class SerialCheck:
     expiry: Date | None = None
     scanned_expiry: Date | None = None
     on_date: Date | None = None
+    lease_config: object = None
+    lease_since: Datetime | None = None
 
     @property
     def env(self):
@@ -65,6 +69,21 @@ class SerialFacts(NamedTuple):
     in_shop: bool = False
     open_order_id: int | None = None
     expiry: Date | None = None
+    lease_config_id: int | None = None
+    lease_since: Datetime | None = None
+
+
+@dataclass
+class LeaseHolder:
+    """Who a till's check leases the serials it accepts to (pos.serial.lease), with
+    the order's uuid: the till's open session (an id, or None), the cashier (an id),
+    for how many seconds. `tills`: the bus channels of the other tills to tell of
+    the leases, filled by the check's query (pos.config._serial_check_facts)."""
+
+    session_id: int | None
+    user_id: int
+    seconds: int
+    tills: list = field(default_factory=list)
 
 
 class Refusal(NamedTuple):
@@ -351,6 +370,32 @@ def refuse_in_open_order(check):
     )
 
 
+def is_leased(check):
+    return bool(check.lease_config)
+
+
+def refuse_leased(check):
+    _ = check.env._
+    return Refusal(
+        _("Serial in an open order at another till"),
+        _(
+            "Serial %(serial)s is in an open order at %(till)s since %(time)s. Check "
+            "the serial on the unit; if it is right, that till removes it from its "
+            "order, or a Serial Manager releases it.",
+            till=check.lease_config.name,
+            time=format_time(
+                check.env,
+                check.lease_since,
+                tz=check.env.user.tz or "UTC",
+                time_format="HH:mm",
+            )
+            if check.lease_since
+            else "",
+            **check.names,
+        ),
+    )
+
+
 # the first row applying refuses the serial; a "blocked" attempt is also written to
 # the unit's history (pos.config._record_blocked_attempts)
 RULES = (
@@ -365,4 +410,5 @@ RULES = (
     VerdictRule("expired", is_expired, refuse_expired),
     VerdictRule("elsewhere", is_elsewhere, refuse_elsewhere),
     VerdictRule("duplicate", is_in_open_order, refuse_in_open_order),
+    VerdictRule("leased", is_leased, refuse_leased),
 )

@@ -7,4 +7,13 @@ patch(OrderSummary.prototype, {
         await super.editPackLotLines(...arguments);
         this.pos.markSerialLines(line.order_id);
     },
+
+    /** A line removed with the numpad: the serials its order held are released. */
+    _setValue(val) {
+        const result = super._setValue(...arguments);
+        if (val === "remove") {
+            this.pos.scheduleSerialLeaseSync();
+        }
+        return result;
+    },
 });
