@@ -52,3 +52,7 @@ from . import serial_check_rate
 from . import stock_lot_public_check
 from . import stock_lot_digital_link
 from . import ir_actions_report
+from . import serial_epcis_event
+from . import serial_epcis_aggregation
+from . import stock_lot_import_batch_epcis
+from . import stock_lot_epcis_packing

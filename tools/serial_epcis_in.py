@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import unquote
 
 from .serial_epcis import GS1_DIGITAL_LINK, gtin14
 from .serial_import_records import ImportRow
@@ -51,7 +52,9 @@ OLD_VOCABULARY = {
 SGTIN_URN = re.compile(r"^urn:epc:id:sgtin:(\d+)\.(\d+)\.(.+)$")
 SSCC_URN = re.compile(r"^urn:epc:id:sscc:(\d+)\.(\d+)$")
 SGLN_URN = re.compile(r"^urn:epc:id:sgln:(\d+)\.(\d*)\.(.*)$")
-DIGITAL_LINK = re.compile(r"^https?://[^/]+(?:/.*?)?/(01|00|414)/(\d+)(?:/(21|254)/(.+))?$")
+DIGITAL_LINK = re.compile(
+    r"^https?://[^/]+(?:/.*?)?/(01|00|414)/(\d+)(?:/(21|254)/(.+))?$"
+)
 
 
 class EpcisProblem(Exception):
@@ -129,13 +132,7 @@ def sgtin(epc):
     if not match or match.group(1) != "01" or match.group(3) != "21":
         return None
     gtin = gtin14(match.group(2))
-    return (gtin, unquote_serial(match.group(4))) if gtin else None
-
-
-def unquote_serial(serial):
-    from urllib.parse import unquote
-
-    return unquote(serial)
+    return (gtin, unquote(match.group(4))) if gtin else None
 
 
 def is_sscc(epc):
@@ -156,7 +153,7 @@ def vocabulary(value, kind):
     return value
 
 
-# --- reading ----------------------------------------------------------------------------
+# --- reading ----------------------------------------------------------------------
 def is_epcis_file(filename):
     extension = (filename or "").rsplit(".", 1)[-1].lower() if filename else ""
     return "." in (filename or "") and extension in EPCIS_EXTENSIONS
@@ -200,7 +197,9 @@ def _json_events(data):
         raise EpcisProblem("schema", path=path, error=error.message[:300])
     prefixes = _context_prefixes(document.get("@context"))
     events = document.get("epcisBody", {}).get("eventList") or []
-    return [_json_event(index, event, prefixes) for index, event in enumerate(events, 1)]
+    return [
+        _json_event(index, event, prefixes) for index, event in enumerate(events, 1)
+    ]
 
 
 def _context_prefixes(context):
@@ -320,7 +319,7 @@ def _xml_event(position, element):
     )
 
 
-# --- the event hash -----------------------------------------------------------------------
+# --- the event hash ---------------------------------------------------------------
 def _hash_time(value):
     """A time in UTC at millisecond precision, ending in Z (the hash's form)."""
     try:
@@ -365,7 +364,10 @@ def pre_hash(event):
     parts.append(_pair("action", event.action))
     parts.append(_pair("bizStep", event.biz_step))
     parts.append(_pair("disposition", event.disposition))
-    for name, value in (("readPoint", event.read_point), ("bizLocation", event.biz_location)):
+    for name, value in (
+        ("readPoint", event.read_point),
+        ("bizLocation", event.biz_location),
+    ):
         if value:
             parts.append(name + _pair("id", value))
     for name, item_name, items in (
@@ -377,7 +379,9 @@ def pre_hash(event):
             parts.append(
                 name
                 + "".join(
-                    sorted(_pair("type", kind) + _pair(item_name, v) for kind, v in items)
+                    sorted(
+                        _pair("type", kind) + _pair(item_name, v) for kind, v in items
+                    )
                 )
             )
     if event.ilmd:
@@ -393,7 +397,7 @@ def event_hash(event):
     return f"ni:///sha-256;{digest}?ver=CBV2.0"
 
 
-# --- the import's rows --------------------------------------------------------------------
+# --- the import's rows -----------------------------------------------------------
 def commissioned_units(events):
     """[(event, GTIN-14, serial)] of the units an ObjectEvent ADD brings into being."""
     return [
