@@ -314,6 +314,10 @@ class TestSerialEpcisImport(SerialTrackingCommon):
             UserError, "EPCIS 2.0 schema at epcisBody/eventList/0"
         ):
             wizard.action_dry_run()
+        no_action = epcis_xml(events).replace(b"<action>ADD</action>", b"", 1)
+        wizard = self._wizard(no_action, "no_action.xml")
+        with self.assertRaisesRegex(UserError, "EPCIS 2.0 schema at line 1: .*action"):
+            wizard.action_dry_run()
         wizard = self._wizard(epcis_xml(events)[:-30], "broken.xml")
         with self.assertRaisesRegex(UserError, r"not well-formed XML \(line 1\)"):
             wizard.action_dry_run()

@@ -4,8 +4,8 @@ commissions as the serial import's rows (ImportRow). Pure: no model, no environm
 
 A JSON-LD document is validated against GS1's EPCIS 2.0 JSON schema
 (data/epcis/EPCIS-JSON-Schema.json, with `jsonschema`); an XML document is parsed by
-`lxml` (no network, no entities) and checked for the EPCIS 2.0 namespace and the
-elements an event must hold (not against the XSD). A bad document raises
+`lxml` (no network, no entities) and validated against GS1's EPCIS 2.0 XSD
+(data/epcis/xsd). A bad document raises
 EpcisProblem with a code and where (serial_import_messages-like sentences are the
 batch's: stock.lot.import.batch._epcis_problem_message).
 
@@ -29,6 +29,7 @@ from .serial_import_records import ImportRow
 
 EPCIS_EXTENSIONS = ("jsonld", "json", "xml")
 SCHEMA_PATH = Path(__file__).parent.parent / "data" / "epcis" / "EPCIS-JSON-Schema.json"
+XSD_PATH = Path(__file__).parent.parent / "data" / "epcis" / "xsd" / "EPCglobal-epcis-2_0.xsd"
 XML_NAMESPACE = "urn:epcglobal:epcis:xsd:2"
 CBV = "https://ref.gs1.org/cbv/"
 CBVMDA = "urn:epcglobal:cbv:mda:"
@@ -245,6 +246,15 @@ def _json_event(position, values, prefixes):
     )
 
 
+@lru_cache(maxsize=1)
+def _xml_schema():
+    """GS1's EPCIS 2.0 XSD (data/epcis/xsd), read from the addon's files only."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    return etree.XMLSchema(etree.parse(str(XSD_PATH), parser))
+
+
 def _xml_events(data):
     from lxml import etree
 
@@ -257,6 +267,12 @@ def _xml_events(data):
         ) from error
     if root.tag != f"{{{XML_NAMESPACE}}}EPCISDocument":
         raise EpcisProblem("not_epcis")
+    schema = _xml_schema()
+    if not schema.validate(root):
+        error = schema.error_log.last_error
+        raise EpcisProblem(
+            "schema", path=f"line {error.line}: {error.path}", error=error.message
+        )
     body = root.find("EPCISBody")
     event_list = body.find("EventList") if body is not None else None
     if event_list is None:
