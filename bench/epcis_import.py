@@ -106,7 +106,8 @@ def bench_epcis_import(env, report, count=registration.IMPORT_SERIALS):
     """`count` units of an EPCIS document registered through the Import Serials
     wizard, against stock.lot.load() of as many serials."""
     body = ITEM[:1] + PREFIX + ITEM[1:]
-    product = env["product.product"].create(
+    product = env["product.product"].search([("default_code", "=", "BENCHEPCIS")])
+    product = product or env["product.product"].create(
         {
             "name": "Bench EPCIS product",
             "default_code": "BENCHEPCIS",

@@ -131,9 +131,8 @@ class StockLotImportBatch(models.Model):
 
     @api.model
     def _epcis_products(self, gtins, company):
-        """{GTIN-14: the product's barcode} of the serial-tracked products of
-        `company` (or shared) whose barcode is one of `gtins` (as GTIN-14, or its
-        shorter forms)."""
+        """{GTIN-14: {"id", "barcode"}} of the products of `company` (or shared)
+        whose barcode is one of `gtins` (as GTIN-14, or its shorter forms)."""
         candidates = set()
         for gtin in gtins:
             candidates.update({gtin, gtin[1:], gtin[2:], gtin[6:]})
@@ -148,19 +147,22 @@ class StockLotImportBatch(models.Model):
                 ["barcode"],
             )
         )
-        return {gtin14(product["barcode"]): product["barcode"] for product in products}
+        return {gtin14(product["barcode"]): product for product in products}
 
     @api.model
     def _epcis_import_rows(self, events, company):
         """The import's rows (ImportRow) of the units the document commissions."""
-        gtins = {gtin for _event, gtin, _serial in epcis_in.commissioned_units(events)}
-        return epcis_in.import_rows(events, self._epcis_products(gtins, company))
+        units = epcis_in.commissioned_units(events)
+        products = self._epcis_products({gtin for _e, gtin, _s in units}, company)
+        return epcis_in.import_rows(
+            units, {gtin: product["barcode"] for gtin, product in products.items()}
+        )
 
     @api.model
     def _epcis_row_notes(self, events, filename):
         """The history note of each event's units (by event position)."""
         return [
-            _(
+            self.env._(  # the env's language: a comprehension's frame has no self
                 "EPCIS event %(event)s of %(file)s, event hash %(hash)s",
                 event=event.position,
                 file=filename or "",
@@ -200,21 +202,26 @@ class StockLotImportBatch(models.Model):
 
     def _insert_epcis_packing(self, packing, company):
         """The packing rows, set-based: [(event, parent, child)]; a unit child is
-        linked to its serial."""
+        linked to its serial in `company` (joined in PostgreSQL)."""
         units = {child: epcis_in.sgtin(child) for _e, _p, child in packing}
-        lots = self._epcis_lot_ids([unit for unit in units.values() if unit], company)
-        records = [
-            {
-                "parent_epc": parent,
-                "parent_kind": "sscc"
-                if epcis_in.is_sscc(parent)
-                else ("sgtin" if epcis_in.sgtin(parent) else "other"),
-                "child_epc": child,
-                "lot_id": lots.get(units[child]),
-                "event_hash": event.hash,
-            }
-            for event, parent, child in packing
-        ]
+        gtins = {unit[0] for unit in units.values() if unit}
+        products = self._epcis_products(gtins, company)
+        records = []
+        for event, parent, child in packing:
+            unit = units[child]
+            product = unit and products.get(unit[0])
+            records.append(
+                {
+                    "parent_epc": parent,
+                    "parent_kind": "sscc"
+                    if epcis_in.is_sscc(parent)
+                    else ("sgtin" if epcis_in.sgtin(parent) else "other"),
+                    "child_epc": child,
+                    "product_id": product["id"] if product else None,
+                    "serial": unit[1] if product else None,
+                    "event_hash": event.hash,
+                }
+            )
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
@@ -223,11 +230,15 @@ class StockLotImportBatch(models.Model):
                         lot_id, event_hash, create_uid, write_uid, create_date,
                         write_date)
                    SELECT %(batch)s, %(company)s, r.parent_epc, r.parent_kind,
-                          r.child_epc, r.lot_id, r.event_hash, %(uid)s, %(uid)s,
+                          r.child_epc, lot.id, r.event_hash, %(uid)s, %(uid)s,
                           now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
                      FROM json_to_recordset(%(records)s::json) AS r(
                           parent_epc varchar, parent_kind varchar,
-                          child_epc varchar, lot_id int, event_hash varchar)""",
+                          child_epc varchar, product_id int, serial varchar,
+                          event_hash varchar)
+                     LEFT JOIN stock_lot lot
+                            ON lot.name = r.serial AND lot.product_id = r.product_id
+                           AND lot.company_id = %(company)s""",
                 batch=self.id,
                 company=company.id,
                 uid=self.env.uid,
@@ -235,25 +246,3 @@ class StockLotImportBatch(models.Model):
             )
         )
         self.env["serial.epcis.aggregation"].invalidate_model()
-
-    @api.model
-    def _epcis_lot_ids(self, units, company):
-        """{(GTIN-14, serial): lot id} of the units registered in `company`."""
-        if not units:
-            return {}
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """SELECT lot.id, lot.name, product.barcode
-                     FROM stock_lot lot
-                     JOIN product_product product ON product.id = lot.product_id
-                    WHERE lot.company_id = %s AND lot.name = ANY(%s)
-                      AND product.barcode IS NOT NULL""",
-                company.id,
-                sorted({serial for _gtin, serial in units}),
-            )
-        )
-        return {
-            (gtin14(barcode), name): lot_id
-            for lot_id, name, barcode in self.env.cr.fetchall()
-        }

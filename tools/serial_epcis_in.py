@@ -3,7 +3,8 @@ serials: the events as EpcisEvent, each with its CBV 2.0 event hash, and the uni
 commissions as the serial import's rows (ImportRow). Pure: no model, no environment.
 
 A JSON-LD document is validated against GS1's EPCIS 2.0 JSON schema
-(data/epcis/EPCIS-JSON-Schema.json, with `jsonschema`); an XML document is parsed by
+(data/epcis/EPCIS-JSON-Schema.json, compiled by `fastjsonschema`, an error told by
+`jsonschema`); an XML document is parsed by
 `lxml` (no network, no entities) and validated against GS1's EPCIS 2.0 XSD
 (data/epcis/xsd). A bad document raises
 EpcisProblem with a code and where (serial_import_messages-like sentences are the
@@ -19,7 +20,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
@@ -29,7 +30,9 @@ from .serial_import_records import ImportRow
 
 EPCIS_EXTENSIONS = ("jsonld", "json", "xml")
 SCHEMA_PATH = Path(__file__).parent.parent / "data" / "epcis" / "EPCIS-JSON-Schema.json"
-XSD_PATH = Path(__file__).parent.parent / "data" / "epcis" / "xsd" / "EPCglobal-epcis-2_0.xsd"
+XSD_PATH = (
+    Path(__file__).parent.parent / "data" / "epcis" / "xsd" / "EPCglobal-epcis-2_0.xsd"
+)
 XML_NAMESPACE = "urn:epcglobal:epcis:xsd:2"
 CBV = "https://ref.gs1.org/cbv/"
 CBVMDA = "urn:epcglobal:cbv:mda:"
@@ -88,10 +91,14 @@ class EpcisEvent:
     destinations: list = field(default_factory=list)
     ilmd: dict = field(default_factory=dict)  # {"{namespace}name": value}
     hash: str = ""
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 # --- identifiers ----------------------------------------------------------------------
+@lru_cache(maxsize=4096)
 def check_digit(digits):
+    """The GS1 check digit of `digits` (the same few keys for every unit of a
+    document: kept)."""
     total = sum(
         int(digit) * (3 if index % 2 == 0 else 1)
         for index, digit in enumerate(reversed(digits))
@@ -132,8 +139,14 @@ def sgtin(epc):
     match = DIGITAL_LINK.match(epc)
     if not match or match.group(1) != "01" or match.group(3) != "21":
         return None
-    gtin = gtin14(match.group(2))
+    gtin = valid_gtin14(match.group(2))
     return (gtin, unquote(match.group(4))) if gtin else None
+
+
+@lru_cache(maxsize=4096)
+def valid_gtin14(code):
+    """serial_epcis.gtin14, kept for the few GTINs of a document's many units."""
+    return gtin14(code)
 
 
 def is_sscc(epc):
@@ -176,11 +189,46 @@ def read_events(data, filename):
 
 
 @lru_cache(maxsize=1)
+def _schema():
+    return json.loads(SCHEMA_PATH.read_text())
+
+
+@lru_cache(maxsize=1)
+def _fast_validator():
+    """The schema compiled to Python (fastjsonschema): a large document checked in
+    seconds."""
+    import fastjsonschema
+
+    return fastjsonschema.compile(_schema())
+
+
+@lru_cache(maxsize=1)
 def _validator():
+    """The reference validator (jsonschema): the clearest error and its path."""
     import jsonschema
 
-    schema = json.loads(SCHEMA_PATH.read_text())
-    return jsonschema.Draft7Validator(schema)
+    return jsonschema.Draft7Validator(_schema())
+
+
+def validate_json(document):
+    """EpcisProblem("schema") with the path and message of the error a document that
+    does not follow GS1's EPCIS 2.0 JSON schema has; checked by the compiled schema
+    first, the reference validator telling the error."""
+    import fastjsonschema
+    import jsonschema
+
+    try:
+        _fast_validator()(document)
+        return
+    except fastjsonschema.JsonSchemaException as fast_error:
+        error = jsonschema.exceptions.best_match(_validator().iter_errors(document))
+        if error is None:  # the two disagree: tell the compiled schema's error
+            path = "/".join(str(part) for part in (fast_error.path or [])[1:])
+            raise EpcisProblem(
+                "schema", path=path or "/", error=fast_error.message[:300]
+            ) from fast_error
+    path = "/".join(str(part) for part in error.absolute_path) or "/"
+    raise EpcisProblem("schema", path=path, error=error.message[:300])
 
 
 def _json_events(data):
@@ -190,12 +238,7 @@ def _json_events(data):
         raise EpcisProblem("bad_json", error=str(error)) from error
     if not isinstance(document, dict) or document.get("type") != "EPCISDocument":
         raise EpcisProblem("not_epcis")
-    import jsonschema
-
-    error = jsonschema.exceptions.best_match(_validator().iter_errors(document))
-    if error is not None:
-        path = "/".join(str(part) for part in error.absolute_path) or "/"
-        raise EpcisProblem("schema", path=path, error=error.message[:300])
+    validate_json(document)
     prefixes = _context_prefixes(document.get("@context"))
     events = document.get("epcisBody", {}).get("eventList") or []
     return [
@@ -367,16 +410,21 @@ def _pair(name, value):
     return f"{name}={_hash_value(value)}" if str(value).strip() else ""
 
 
+def _epc_pair(name, value):
+    """An identifier's pair: read in canonical form already (canonical_epc)."""
+    return f"{name}={value}" if value else ""
+
+
 def pre_hash(event):
     """The canonical text of an event the hash is computed from."""
     parts = [f"eventType={event.type}"]
     if event.event_time:
         parts.append(f"eventTime={_hash_time(event.event_time)}")
     parts.append(_pair("eventTimeZoneOffset", event.time_zone_offset))
-    parts.append(_pair("parentID", event.parent))
+    parts.append(_epc_pair("parentID", event.parent))
     for name, epcs in (("epcList", event.epcs), ("childEPCs", event.children)):
         if epcs:
-            parts.append(name + "".join(sorted(_pair("epc", epc) for epc in epcs)))
+            parts.append(name + "".join(sorted(_epc_pair("epc", epc) for epc in epcs)))
     parts.append(_pair("action", event.action))
     parts.append(_pair("bizStep", event.biz_step))
     parts.append(_pair("disposition", event.disposition))
@@ -425,25 +473,44 @@ def commissioned_units(events):
     ]
 
 
-def import_rows(events, products):
-    """The serial import's rows of the commissioned units: product by GTIN
-    (`products`: {GTIN-14: the product text the import resolves, e.g. its barcode};
-    an unknown GTIN is given as written, the import tells it), lot and expiry from
-    the event's ilmd. Each row is numbered by its event's position."""
+def import_rows(units, products):
+    """The serial import's rows of the commissioned `units` (commissioned_units):
+    product by GTIN (`products`: {GTIN-14: the product text the import resolves,
+    e.g. its barcode}; an unknown GTIN is given as written, the import tells it), lot
+    and expiry from the event's ilmd. Each row is numbered by its event's position."""
     rows = []
-    for event, gtin, serial in commissioned_units(events):
+    for event, gtin, serial in units:
+        lot, expiry = _lot_and_expiry(event)
         rows.append(
             ImportRow(
                 number=event.position,
                 serial=serial,
                 product=products.get(gtin, gtin),
-                batch=event.ilmd.get("{" + CBVMDA + "}" + LOT_NUMBER)
-                or event.ilmd.get("{urn:epcglobal:cbv:mda}" + LOT_NUMBER),
-                expiry_date=event.ilmd.get("{" + CBVMDA + "}" + EXPIRY)
-                or event.ilmd.get("{urn:epcglobal:cbv:mda}" + EXPIRY),
+                batch=lot,
+                expiry_date=expiry,
             )
         )
     return rows
+
+
+def _lot_and_expiry(event):
+    """The ilmd lot number and expiry date (a date when written as EPCIS writes
+    one, else the text, which the import's check tells) of an event, read once for
+    all its units."""
+    if "lot_and_expiry" not in event.cache:
+
+        def ilmd(name):
+            return event.ilmd.get("{" + CBVMDA + "}" + name) or event.ilmd.get(
+                "{" + CBVMDA.rstrip(":") + "}" + name
+            )
+
+        expiry = ilmd(EXPIRY)
+        try:
+            expiry = date.fromisoformat(expiry) if expiry else None
+        except ValueError:
+            pass
+        event.cache["lot_and_expiry"] = (ilmd(LOT_NUMBER), expiry)
+    return event.cache["lot_and_expiry"]
 
 
 def aggregations(events):
