@@ -337,3 +337,41 @@ class TestSerialEpcisImport(SerialTrackingCommon):
                 }
             )
         self.assertFalse(self._lots("SN000000"))
+
+
+@tagged("post_install", "-at_install")
+class TestSerialEpcisImportOrmPath(SerialTrackingCommon):
+    """With a module overriding stock.lot.create loaded, the import goes through the
+    ORM: the units' history still names their event and its hash."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.vial = cls._create_serial_product("Vial V1", "V1", barcode=UNIT_GTIN[1:])
+        from .fake_stock_lot_create import StockLot
+
+        cls._load_fake_models(StockLot)
+
+    def test_orm_path_keeps_the_event_hash_in_the_history(self):
+        wizard = (
+            self.env["stock.lot.import"]
+            .with_user(self.serial_user)
+            .create(
+                {
+                    "file": base64.b64encode(epcis_json(supplier_events(units=40))),
+                    "filename": "shipment.jsonld",
+                    "location_id": self.stock_location.id,
+                }
+            )
+        )
+        wizard.action_import()
+        batch = wizard.batch_id
+        self.assertTrue(
+            batch.import_log.startswith("Through the ORM"), batch.import_log
+        )
+        lot = self.env["stock.lot"].search([("name", "=", "SN000000")])
+        self.assertEqual(lot.serial_state, "in_stock")
+        commission = batch.epcis_event_ids.filtered(lambda e: e.position == 1)
+        line = self.env["serial.audit.line"].search([("lot_id", "=", lot.id)])
+        self.assertIn(commission.event_hash, line.note)
+        self.assertEqual(lot.epcis_case.rsplit("/", 1)[-1], "C000")
