@@ -22,7 +22,7 @@ class SerialEpcisEvent(models.Model):
     )
     company_id = fields.Many2one("res.company", required=True, readonly=True)
     position = fields.Integer(string="Event", readonly=True)
-    event_hash = fields.Char(string="Event Hash", required=True, readonly=True)
+    event_hash = fields.Char(required=True, readonly=True)
     event_type = fields.Char(readonly=True)
     action = fields.Char(readonly=True)
     biz_step = fields.Char(string="Business Step", readonly=True)

@@ -53,6 +53,7 @@ OLD_VOCABULARY = {
     "urn:epcglobal:cbv:sdt:": CBV + "SDT-",
     "urn:epcglobal:cbv:er:": CBV + "ER-",
 }
+ISO_DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 SGTIN_URN = re.compile(r"^urn:epc:id:sgtin:(\d+)\.(\d+)\.(.+)$")
 SSCC_URN = re.compile(r"^urn:epc:id:sscc:(\d+)\.(\d+)$")
 SGLN_URN = re.compile(r"^urn:epc:id:sgln:(\d+)\.(\d*)\.(.*)$")
@@ -506,9 +507,10 @@ def _lot_and_expiry(event):
 
         expiry = ilmd(EXPIRY)
         try:
-            expiry = date.fromisoformat(expiry) if expiry else None
-        except ValueError:
-            pass
+            if expiry and ISO_DATE.match(expiry):
+                expiry = date.fromisoformat(expiry)
+        except ValueError:  # 2026-02-30: the text, which the import's check tells
+            expiry = str(expiry)
         event.cache["lot_and_expiry"] = (ilmd(LOT_NUMBER), expiry)
     return event.cache["lot_and_expiry"]
 
