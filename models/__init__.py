@@ -56,3 +56,4 @@ from . import serial_epcis_event
 from . import serial_epcis_aggregation
 from . import stock_lot_import_batch_epcis
 from . import stock_lot_epcis_packing
+from . import stock_picking_epcis

@@ -28,6 +28,18 @@ class SerialEpcisEvent(models.Model):
     biz_step = fields.Char(string="Business Step", readonly=True)
     event_time = fields.Char(readonly=True)
     epc_count = fields.Integer(string="Identifiers", readonly=True)
+    picking_id = fields.Many2one(
+        "stock.picking",
+        string="Expected on Receipt",
+        readonly=True,
+        index="btree_not_null",
+        help="The receipt of the purchase order a shipping event names in its "
+        "bizTransactionList: the units it ships are expected there.",
+    )
+    shipped_epcs = fields.Text(
+        readonly=True,
+        help="The pallets, cases or units a shipping event ships (one a line).",
+    )
 
     _sql_constraints = [  # noqa: RUF012 Odoo reads this class attribute
         (

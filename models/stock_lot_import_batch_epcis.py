@@ -183,6 +183,7 @@ class StockLotImportBatch(models.Model):
         Event.create(
             [
                 {
+                    **self._epcis_receipt_values(event, company),
                     "batch_id": self.id,
                     "company_id": company.id,
                     "position": event.position,
@@ -199,6 +200,32 @@ class StockLotImportBatch(models.Model):
         packing = epcis_in.aggregations(events)
         if packing:
             self._insert_epcis_packing(packing, company)
+
+    @api.model
+    def _epcis_receipt_values(self, event, company):
+        """A shipping event (ObjectEvent OBSERVE) naming one of our purchase orders:
+        the receipt (an incoming transfer of `company` whose source document is that
+        order, not done) its units are expected on, and what it ships."""
+        orders = epcis_in.purchase_orders(event)
+        if not orders or event.type != "ObjectEvent" or event.action != "OBSERVE":
+            return {}
+        # found for the import's own record, after the import's checks
+        picking = (
+            self.env["stock.picking"]
+            .sudo()
+            .search(
+                [
+                    ("origin", "in", orders),
+                    ("picking_type_code", "=", "incoming"),
+                    ("company_id", "=", company.id),
+                    ("state", "not in", ("done", "cancel")),
+                ],
+                limit=1,
+            )
+        )
+        if not picking:
+            return {}
+        return {"picking_id": picking.id, "shipped_epcs": "\n".join(event.epcs)}
 
     def _insert_epcis_packing(self, packing, company):
         """The packing rows, set-based: [(event, parent, child)]; a unit child is

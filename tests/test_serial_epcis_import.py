@@ -1,10 +1,16 @@
 import base64
 import json
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
-from ..tools.serial_epcis_in import check_digit, event_hash, read_events
+from ..tools.serial_epcis_in import (
+    canonical_epc,
+    check_digit,
+    event_hash,
+    read_events,
+)
 from .common import SerialTrackingCommon
 
 PREFIX = "0614141"
@@ -53,6 +59,11 @@ REFERENCE_HASH = (
     "ni:///sha-256;ffa491b16867e34a7791a8d5389d826afc24e63a121026b6a4004ace38631b4b"
     "?ver=CBV2.0"
 )
+
+
+def epcis_in_scanned(urn):
+    """The SSCC of a pallet's URN as a scanner reads its label: (00) + 18 digits."""
+    return "(00)" + canonical_epc(urn).rsplit("/", 1)[-1]
 
 
 def unit_epc(serial, link=False):
@@ -337,6 +348,52 @@ class TestSerialEpcisImport(SerialTrackingCommon):
                 }
             )
         self.assertFalse(self._lots("SN000000"))
+
+    def test_shipment_expected_on_the_receipt_and_received_by_sscc(self):
+        inventory_user = self._create_user(
+            "inventory_user", "base.group_user", "stock.group_stock_user"
+        )
+        receipt = self.env["stock.picking"].create(
+            {
+                "picking_type_id": self.warehouse.in_type_id.id,
+                "location_id": self.env.ref("stock.stock_location_suppliers").id,
+                "location_dest_id": self.stock_location.id,
+                "origin": "PO-4711",
+                "move_ids": [
+                    Command.create(
+                        {
+                            "name": self.vial.name,
+                            "product_id": self.vial.id,
+                            "product_uom_qty": 1000,
+                            "product_uom": self.vial.uom_id.id,
+                            "location_id": self.env.ref(
+                                "stock.stock_location_suppliers"
+                            ).id,
+                            "location_dest_id": self.stock_location.id,
+                        }
+                    )
+                ],
+            }
+        )
+        receipt.action_confirm()
+        self._wizard(epcis_json(supplier_events()), "shipment.jsonld").action_import()
+        receipt = receipt.with_user(inventory_user)
+        self.assertEqual(receipt.epcis_expected_count, 1000)
+        code = epcis_in_scanned(sscc_epc(0))
+        result = receipt.receive_epcis_container(code)
+        self.assertEqual(result["received"], 500)
+        self.assertEqual(len(result["missing"]), 500)
+        self.assertFalse(result["extra"])
+        self.assertIn("500 units", result["message"])
+        again = receipt.receive_epcis_container(code)
+        self.assertEqual(again["received"], 0, "a pallet scanned twice: once")
+        result = receipt.receive_epcis_container(epcis_in_scanned(sscc_epc(1)))
+        self.assertEqual((result["received"], result["missing"]), (500, []))
+        with self.assertRaisesRegex(UserError, "No EPCIS document"):
+            receipt.receive_epcis_container("(00)106141410000099999")
+        self.assertIs(receipt.button_validate(), True)
+        lots = self._lots("SN000000", "SN000999")
+        self.assertEqual(set(lots.mapped("serial_state")), {"in_stock"})
 
 
 @tagged("post_install", "-at_install")

@@ -523,3 +523,24 @@ def aggregations(events):
         if event.type == "AggregationEvent" and event.action == "ADD" and event.parent
         for child in event.children
     ]
+
+
+def purchase_orders(event):
+    """The purchase order references of an event's bizTransactionList (type po):
+    the last segment of each, e.g. PO-4711 of urn:epcglobal:cbv:bt:0614141000005:PO-4711
+    or of https://example.com/po/PO-4711."""
+    return [
+        re.split(r"[:/]", value.rstrip("/"))[-1]
+        for kind, value in event.biz_transactions
+        if kind == CBV + "BTT-po" and value
+    ]
+
+
+def scanned_epc(code):
+    """What a scanner reads off a pallet or case label, as a canonical EPC: an SSCC
+    (18 digits, or with its AI: 00 + 18 digits, (00)...), a GS1 Digital Link or an
+    EPC URN."""
+    code = re.sub(r"\s", "", code or "").replace("(00)", "00")
+    if code.isdigit() and len(code) in (18, 20):
+        return f"{GS1_DIGITAL_LINK}/00/{code[-18:]}"
+    return canonical_epc(code)
