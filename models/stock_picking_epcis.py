@@ -37,6 +37,12 @@ class StockPicking(models.Model):
         for picking in self:
             picking.epcis_expected_count = len(picking._epcis_expected_lot_ids())
 
+    def action_open_epcis_scan(self):
+        self.ensure_one()
+        self.check_access("write")
+        scan = self.env["stock.picking.epcis.scan"].create({"picking_id": self.id})
+        return scan._get_records_action(name=_("Scan Pallets and Cases"), target="new")
+
     def receive_epcis_container(self, code):
         """Receive on this receipt every unit packed in the pallet (SSCC) or case
         (SGTIN) scanned as `code`, from the supplier's EPCIS packing. Returns

@@ -3,7 +3,7 @@ import json
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
 from ..tools.serial_epcis_in import (
     canonical_epc,
@@ -11,7 +11,7 @@ from ..tools.serial_epcis_in import (
     event_hash,
     read_events,
 )
-from .common import SerialTrackingCommon
+from .common import SerialDataMixin, SerialTrackingCommon
 
 PREFIX = "0614141"
 UNIT_ITEM = "012345"  # indicator 0 + item reference
@@ -432,3 +432,61 @@ class TestSerialEpcisImportOrmPath(SerialTrackingCommon):
         line = self.env["serial.audit.line"].search([("lot_id", "=", lot.id)])
         self.assertIn(commission.event_hash, line.note)
         self.assertEqual(lot.epcis_case.rsplit("/", 1)[-1], "C000")
+
+
+@tagged("post_install", "-at_install")
+class TestSerialEpcisReceiptTour(SerialDataMixin, HttpCase):
+    """In a real browser, an inventory user receives a shipment announced by EPCIS
+    by scanning each pallet's SSCC on the receipt."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        warehouse = cls.env.ref("stock.warehouse0")
+        vial = cls._create_serial_product("Vial V1", "V1", barcode=UNIT_GTIN[1:])
+        cls._create_user(
+            "tour_inventory_user", "base.group_user", "stock.group_stock_user"
+        )
+        importer = cls._create_user(
+            "tour_serial_user", "pos_serial_tracking.group_serial_user"
+        )
+        supplier = cls.env.ref("stock.stock_location_suppliers")
+        cls.receipt = cls.env["stock.picking"].create(
+            {
+                "picking_type_id": warehouse.in_type_id.id,
+                "location_id": supplier.id,
+                "location_dest_id": warehouse.lot_stock_id.id,
+                "origin": "PO-4711",
+                "move_ids": [
+                    Command.create(
+                        {
+                            "name": vial.name,
+                            "product_id": vial.id,
+                            "product_uom_qty": 1000,
+                            "product_uom": vial.uom_id.id,
+                            "location_id": supplier.id,
+                            "location_dest_id": warehouse.lot_stock_id.id,
+                        }
+                    )
+                ],
+            }
+        )
+        cls.receipt.action_confirm()
+        cls.env["stock.lot.import"].with_user(importer).create(
+            {
+                "file": base64.b64encode(epcis_json(supplier_events())),
+                "filename": "shipment.jsonld",
+            }
+        ).action_import()
+
+    def test_inventory_user_receives_pallets_by_sscc(self):
+        self.start_tour(
+            f"/odoo/action-stock.action_picking_tree_all/{self.receipt.id}",
+            "serial_epcis_receipt_tour",
+            login="tour_inventory_user",
+        )
+        lots = self.receipt.move_ids.move_line_ids.lot_id
+        self.assertEqual(len(lots), 1000)
+        self.assertEqual(sorted(lots.mapped("name"))[:2], ["SN000000", "SN000001"])
+        self.assertIs(self.receipt.button_validate(), True)
+        self.assertEqual(set(lots.mapped("serial_state")), {"in_stock"})

@@ -540,7 +540,7 @@ def scanned_epc(code):
     """What a scanner reads off a pallet or case label, as a canonical EPC: an SSCC
     (18 digits, or with its AI: 00 + 18 digits, (00)...), a GS1 Digital Link or an
     EPC URN."""
-    code = re.sub(r"\s", "", code or "").replace("(00)", "00")
+    code = re.sub(r"[\s()]", "", code or "")  # (00) as printed under the barcode
     if code.isdigit() and len(code) in (18, 20):
         return f"{GS1_DIGITAL_LINK}/00/{code[-18:]}"
     return canonical_epc(code)
