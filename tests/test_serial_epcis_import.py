@@ -349,16 +349,14 @@ class TestSerialEpcisImport(SerialTrackingCommon):
             )
         self.assertFalse(self._lots("SN000000"))
 
-    def test_shipment_expected_on_the_receipt_and_received_by_sscc(self):
-        inventory_user = self._create_user(
-            "inventory_user", "base.group_user", "stock.group_stock_user"
-        )
+    def _receipt(self, origin):
+        """A receipt of 1,000 vials from the supplier for our purchase order."""
         receipt = self.env["stock.picking"].create(
             {
                 "picking_type_id": self.warehouse.in_type_id.id,
                 "location_id": self.env.ref("stock.stock_location_suppliers").id,
                 "location_dest_id": self.stock_location.id,
-                "origin": "PO-4711",
+                "origin": origin,
                 "move_ids": [
                     Command.create(
                         {
@@ -376,6 +374,13 @@ class TestSerialEpcisImport(SerialTrackingCommon):
             }
         )
         receipt.action_confirm()
+        return receipt
+
+    def test_shipment_expected_on_the_receipt_and_received_by_sscc(self):
+        inventory_user = self._create_user(
+            "inventory_user", "base.group_user", "stock.group_stock_user"
+        )
+        receipt = self._receipt("PO-4711")
         self._wizard(epcis_json(supplier_events()), "shipment.jsonld").action_import()
         receipt = receipt.with_user(inventory_user)
         self.assertEqual(receipt.epcis_expected_count, 1000)
@@ -394,6 +399,17 @@ class TestSerialEpcisImport(SerialTrackingCommon):
         self.assertIs(receipt.button_validate(), True)
         lots = self._lots("SN000000", "SN000999")
         self.assertEqual(set(lots.mapped("serial_state")), {"in_stock"})
+
+    def test_units_not_shipped_for_the_receipt_are_extra(self):
+        receipt = self._receipt("PO-4711")
+        events = supplier_events()
+        events[-1]["epcList"] = [sscc_epc(0)]  # the shipment names one pallet only
+        self._wizard(epcis_json(events), "shipment.jsonld").action_import()
+        self.assertEqual(receipt.epcis_expected_count, 500)
+        result = receipt.receive_epcis_container(epcis_in_scanned(sscc_epc(1)))
+        self.assertEqual((result["received"], len(result["extra"])), (0, 500))
+        self.assertIn("500 units not expected on this receipt", result["message"])
+        self.assertFalse(receipt.move_ids.move_line_ids.lot_id)
 
 
 @tagged("post_install", "-at_install")
