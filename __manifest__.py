@@ -47,6 +47,7 @@
         "wizards/serial_fingerprint_check_views.xml",
         "wizards/serial_warranty_outreach_views.xml",
         "wizards/serial_loss_report_views.xml",
+        "wizards/stock_picking_epcis_scan_views.xml",
         "views/menus.xml",
         "report/stock_lot_reports.xml",
         "report/stock_lot_templates.xml",

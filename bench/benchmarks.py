@@ -14,6 +14,7 @@ import time
 sys.path.insert(0, os.environ["ODOO_PATH"])
 
 import count
+import epcis_import
 import history
 import integrity
 import pos_sync
@@ -360,6 +361,7 @@ def run_parts(env, report):
         ("integrity", integrity.bench_integrity),
         ("history", history.bench_history),
         ("import", registration.bench_import),
+        ("epcis_import", epcis_import.bench_epcis_import),
         ("till_check", pos_sync.time_check),
         ("count", count.bench_count),
         ("recall", recall.bench_recall),

@@ -56,3 +56,8 @@ from . import stock_lot_portal
 from . import serial_registration_request
 from . import pos_serial_lease
 from . import pos_config_lease
+from . import serial_epcis_event
+from . import serial_epcis_aggregation
+from . import stock_lot_import_batch_epcis
+from . import stock_lot_epcis_packing
+from . import stock_picking_epcis

@@ -114,6 +114,7 @@ class StockLotImportBatch(models.Model):
             )._action_done()
         note = env._("Row %(row)s of %(file)s", row="\0", file=filename or "")
         note = note.split("\0")
+        row_notes = self._import_audit_row_notes(rows, filename)
         events = []
         for row, lot in zip(rows, lots, strict=True):
             move = moves.get((row.product_id, row.location_id))
@@ -125,7 +126,11 @@ class StockLotImportBatch(models.Model):
                     "res_model": self._name,
                     "res_id": self.id,
                     "reference": self.name,
-                    "note": str(row.number).join(note)
+                    "note": (
+                        row_notes[row.number - 1]
+                        if row_notes and 0 < row.number <= len(row_notes)
+                        else str(row.number).join(note)
+                    )
                     + (f" · {move.reference}" if move else ""),
                     "location_id": move.source_id if move else None,
                     "location_dest_id": row.location_id or None,

@@ -228,7 +228,9 @@ class StockLotImportBatch(models.Model):
                           %(uid)s AS user_id, %(now)s AS date, %(model)s AS res_model,
                           %(batch)s AS res_id, %(reference)s AS reference,
                           NULL AS partner_ref_id, NULL AS pos_config_id,
-                          array_to_string(%(note)s::text[], numbered.number::text)
+                          COALESCE((%(row_notes)s::text[])[numbered.number],
+                              array_to_string(
+                              %(note)s::text[], numbered.number::text))
                               || COALESCE(' · ' || move.reference, '') AS note,
                           move.source_id AS location_id,
                           lot.location_id AS location_dest_id
@@ -248,5 +250,12 @@ class StockLotImportBatch(models.Model):
                 receipts=receipts,
                 lots=int_array(lot_ids),
                 numbers=int_array(row.number for row in rows),
+                row_notes=self._import_audit_row_notes(rows, filename) or [],
             )
         )
+
+    def _import_audit_row_notes(self, rows, filename):
+        """The history note of the rows by their number (a list, the note of row
+        number N at N - 1), where the rows' source says more than "Row N of file"
+        (an EPCIS document: its event and the event's hash); None: that default."""
+        return

@@ -58,3 +58,4 @@ from . import test_serial_portal_units
 from . import test_serial_readonly_paths
 from . import test_serial_import_failover
 from . import test_pos_serial_leases
+from . import test_serial_epcis_import

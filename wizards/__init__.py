@@ -9,3 +9,4 @@ from . import serial_recall_close
 from . import serial_fingerprint_check
 from . import serial_warranty_outreach
 from . import serial_loss_report
+from . import stock_picking_epcis_scan

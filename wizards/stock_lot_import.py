@@ -4,6 +4,7 @@ from contextlib import contextmanager
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.serial_epcis_in import is_epcis_file
 from ..tools.serial_import_reader import FileProblem
 from ..tools.serial_import_records import ImportOptions
 from . import stock_lot_import_workbooks as workbooks
@@ -37,7 +38,8 @@ class StockLotImport(models.TransientModel):
     )
     file = fields.Binary(
         attachment=False,
-        help="A CSV (any delimiter, UTF-8 or Latin-1) or an Excel workbook (.xlsx) "
+        help="A CSV (any delimiter, UTF-8 or Latin-1), an Excel workbook (.xlsx) "
+        "or a GS1 EPCIS 2.0 document (.jsonld, .json, .xml) "
         "with a header row; download the template for the layout.",
     )
     filename = fields.Char()
@@ -129,8 +131,12 @@ class StockLotImport(models.TransientModel):
 
     # --- actions ----------------------------------------------------------------------
     def action_read_file(self):
-        """Read the file's sheets and header, and map its columns."""
+        """Read the file's sheets and header, and map its columns (an EPCIS document
+        has none to map)."""
         self.ensure_one()
+        if is_epcis_file(self.filename):
+            self.state = "map"
+            return self._reopen()
         with self._open_file() as source:
             self._read_file(source)
         self.state = "map"
@@ -139,6 +145,16 @@ class StockLotImport(models.TransientModel):
     def action_dry_run(self):
         """Check every row and show the counts and the problems; write nothing else."""
         self.ensure_one()
+        if is_epcis_file(self.filename):
+            check, _batch = self._import_epcis(dry_run=True)
+            self.write(
+                {
+                    "state": "checked",
+                    **check.counts(),
+                    "error_ids": self.env["stock.lot.import.error"]._preview(check),
+                }
+            )
+            return self._reopen()
         with self._open_file() as source:
             check, _batch = self._import(source, dry_run=True)
             report = self._error_report_values(check, source)
@@ -158,6 +174,10 @@ class StockLotImport(models.TransientModel):
         queued and imported in the background: the batch shows its progress."""
         self.ensure_one()
         self.env["stock.lot"].check_access("create")
+        if is_epcis_file(self.filename):
+            check, batch = self._import_epcis()
+            self.write({"state": "done", "batch_id": batch.id, **check.counts()})
+            return batch._get_records_action()
         with self._open_file() as source:
             check, batch = self._import(source)
             problems = check and check.problems
@@ -267,6 +287,25 @@ class StockLotImport(models.TransientModel):
         )
         return self.env["stock.lot.import.batch"]._import_file(
             source, positions, options, dry_run
+        )
+
+    def _import_epcis(self, dry_run=False):
+        """An EPCIS 2.0 document (.jsonld, .json, .xml): its commissioned units
+        checked (and registered unless `dry_run`) by the import batch's service:
+        (ImportCheck, batch)."""
+        self._check_import_target()
+        if not self.file:
+            raise UserError(_("Choose the file holding the serials first."))
+        data = base64.b64decode(self.with_context(bin_size=False).file)
+        options = ImportOptions(
+            company=self.company_id,
+            product=self.env["product.product"],
+            location=self.location_id,
+            valid_rows_only=self.valid_rows_only,
+            file_name=self.filename,
+        )
+        return self.env["stock.lot.import.batch"]._import_epcis_file(
+            data, options, dry_run
         )
 
     # --- files for the user -----------------------------------------------------------
