@@ -7,3 +7,9 @@ class ResConfigSettings(models.TransientModel):
     pos_serial_customer_policy = fields.Selection(
         related="pos_config_id.serial_customer_policy", readonly=False
     )
+    pos_serial_offline_max_sales = fields.Integer(
+        related="pos_config_id.serial_offline_max_sales", readonly=False
+    )
+    pos_serial_offline_max_hours = fields.Integer(
+        related="pos_config_id.serial_offline_max_hours", readonly=False
+    )

@@ -52,3 +52,4 @@ from . import test_serial_extension_ledger
 from . import test_serial_extension_recall
 from . import test_serial_event_set
 from . import test_pos_till_check_facts
+from . import test_pos_serial_offline_set
