@@ -16,6 +16,7 @@ sys.path.insert(0, os.environ["ODOO_PATH"])
 import count
 import history
 import integrity
+import offline_set
 import pos_sync
 import psycopg2
 import recall
@@ -346,6 +347,7 @@ def run_parts(env, report):
         ("history", history.bench_history),
         ("import", registration.bench_import),
         ("till_check", pos_sync.time_check),
+        ("offline_set", offline_set.bench_offline_set),
         ("count", count.bench_count),
         ("recall", recall.bench_recall),
         ("recall_notices", recall_notices.bench_recall_notices),

@@ -96,8 +96,9 @@ class PosConfig(models.Model):
         )
         return SQL(
             """SELECT %(hash)s AS hash,
-                      COALESCE(LEAST(GREATEST(%(expiry)s - DATE '1970-01-01', 1),
-                                     65535), 0) AS days,
+                      CASE WHEN %(expiry)s IS NULL THEN 0
+                           ELSE LEAST(GREATEST(%(expiry)s - DATE '1970-01-01', 1),
+                                      65535) END AS days,
                       %(sellable)s AS sellable
                  FROM stock_lot lot
                  JOIN product_product product ON product.id = lot.product_id
