@@ -1,5 +1,6 @@
-"""The till's offline set of sellable serials at 500,000 serials (BENCH_ONLY=offline_set):
-its size, its build on the server and its load in the till (Chromium), against the
+"""The till's offline set of sellable serials at 500,000 serials
+(BENCH_ONLY=offline_set): its size, its build on the server and its load in the till
+(Chromium), against the
 JSON dict {serial: product} the till kept before (at most 20,000 serials; here
 without the limit: the native baseline), and a delta's time against a full reload.
 

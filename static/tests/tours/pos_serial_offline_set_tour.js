@@ -15,7 +15,8 @@ const AGREED_HASHES = [
 ];
 
 // A big shop's till: 500,000 sellable serials loaded in its offline set in under a
-// second. Offline, a registered unit typed or scanned is accepted, a sold one is
+// second. Offline, a registered unit typed or scanned (its product found among the
+// shop's 50) is accepted, a sold one is
 // refused, and past the shop's limit on offline sales (2 here) a manager must
 // reconnect the till; back online, the order is paid.
 registry.category("web_tour.tours").add("pos_serial_offline_set_tour", {
@@ -49,8 +50,8 @@ registry.category("web_tour.tours").add("pos_serial_offline_set_tour", {
                 },
             },
             Serial.goOffline(),
-            Serial.sellTyped("Serial Phone", "OFF-0250000"),
-            Serial.lineHasSerial("OFF-0250000"),
+            Serial.sellTyped("Serial Phone", "OFF-0005000"),
+            Serial.lineHasSerial("OFF-0005000"),
             inLeftSide({ trigger: ".orderline.selected .o_pos_serial_offline" }),
             Serial.sellTyped("Serial Phone", "OFF-SOLD-0000001"),
             Serial.refusedTyped(
@@ -58,8 +59,10 @@ registry.category("web_tour.tours").add("pos_serial_offline_set_tour", {
                 "Serial cannot be checked offline",
                 "OFF-SOLD-0000001"
             ),
-            scan_barcode("OFF-0000002"),
-            Serial.lineHasSerial("OFF-0000002"),
+            // a unit of another of the shop's 50 products, found by its serial alone
+            scan_barcode("OFF-0250000"),
+            ProductScreen.selectedOrderlineHas("Offline Product 24", "1.00"),
+            Serial.lineHasSerial("OFF-0250000"),
             Serial.sellTyped("Serial Phone", "OFF-0000003"),
             Serial.refusedTyped("OFF-0000003", "A manager must reconnect the till", "2 units"),
             Serial.goOnline(),
