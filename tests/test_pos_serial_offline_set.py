@@ -216,19 +216,12 @@ class TestPosSerialOfflineScaleTour(SerialPosHttpCommon):
         fill_sellable_units(
             cr, self.phone, self.stock_location, "OFF-SOLD-", 10, state="sold"
         )
-        filled = time.perf_counter() - start
-        self.env.invalidate_all()
-        start = time.perf_counter()
-        snapshot = self.main_pos_config._serial_snapshot()
-        built = time.perf_counter() - start
-        self.assertEqual(snapshot["count"], SCALE)
         _logger.info(
-            "offline set: %s serials filled in %.1f s, set built in %.2f s, %s bytes",
+            "offline set: %s serials filled in %.1f s",
             SCALE,
-            filled,
-            built,
-            len(snapshot["hashes"]) + len(snapshot["expiries"]),
+            time.perf_counter() - start,
         )
+        self.env.invalidate_all()
         self.main_pos_config.serial_offline_max_sales = 2
         self.main_pos_config.with_user(self.pos_user).open_ui()
 
