@@ -22,11 +22,11 @@ const AGREED_HASHES = [
 registry.category("web_tour.tours").add("pos_serial_offline_set_tour", {
     steps: () =>
         [
-            {
-                content: "the till has loaded (the shop's set is built on a loaded machine)",
-                trigger: ".screen-login .btn.open-register-btn",
-                timeout: 120000,
-            },
+            Serial.waitFor(
+                "the till has loaded (the shop's set is built on a loaded machine)",
+                () => document.querySelector(".screen-login .btn.open-register-btn"),
+                110000
+            ),
             Chrome.startPoS(),
             Dialog.confirm("Open Register"),
             {
