@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError
-from odoo.tests import BaseCase, tagged
+from odoo.tests import BaseCase, Form, tagged
 from odoo.tools import SQL
 
 from ..tools.serial_offline_set import OfflineSet, encode, serial_hash
@@ -179,6 +179,28 @@ class TestPosSerialOfflineDelta(SerialPosSyncCommon):
         self.assertEqual(self.till.get_pos_serial_snapshot_delta(old), {"reload": True})
         self.assertEqual(
             self.till.get_pos_serial_snapshot_delta("yesterday"), {"reload": True}
+        )
+
+    def test_offline_limits_set_in_the_settings_reach_the_till(self):
+        self.assertEqual(
+            (
+                self.config.serial_offline_max_sales,
+                self.config.serial_offline_max_hours,
+            ),
+            (100, 24),
+        )
+        manager = self._create_user(
+            "offline_admin", "point_of_sale.group_pos_manager", "base.group_system"
+        )
+        form = Form(self.env["res.config.settings"].with_user(manager))
+        form.pos_config_id = self.config
+        form.pos_serial_offline_max_sales = 5
+        form.pos_serial_offline_max_hours = 2
+        form.save().execute()
+        data = self.pos_session.with_user(self.cashier).load_data(["pos.config"])
+        till = data["pos.config"]["data"][0]
+        self.assertEqual(
+            (till["serial_offline_max_sales"], till["serial_offline_max_hours"]), (5, 2)
         )
 
     def test_delta_refused_without_pos_rights_or_company(self):
