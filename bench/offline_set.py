@@ -50,8 +50,8 @@ def fill(cr, product, location, count):
     )
     # a tenth of the units with an expiry, as a pharmacy's
     cr.execute(
-        "UPDATE stock_lot SET serial_expiry_date = DATE '2030-01-01' + id % 900 "
-        "WHERE product_id = %s AND id % 10 = 0",
+        "UPDATE stock_lot SET serial_expiry_date = DATE '2030-01-01' + id %% 900 "
+        "WHERE product_id = %s AND id %% 10 = 0",
         [product.id],
     )
     cr.execute("ANALYZE stock_lot")
