@@ -98,7 +98,8 @@ class Report:
             ratio = "(native baseline)"
         else:
             factor = native / addon if better == "lower" else addon / native
-            ratio = f"{factor:8.2f}× {'faster' if factor >= 1 else 'slower'}"
+            words = ("smaller", "larger") if unit == "MB" else ("faster", "slower")
+            ratio = f"{factor:8.2f}× {words[0] if factor >= 1 else words[1]}"
         line = f"{name:<52} {native:12.2f} {unit:<9} {addon_text} {ratio}"
         return f"{line}   {goal}" if goal else line
 

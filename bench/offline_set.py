@@ -31,7 +31,8 @@ SET_JS = (
 
 
 def fill(cr, product, location, count):
-    """`count` units of `product` in `location`, set-based (one quant each)."""
+    """`count` units of `product` in `location`, set-based (one quant each),
+    received yesterday (the deltas read the quants changed since their cursor)."""
     cr.execute(
         """WITH lot AS (
                INSERT INTO stock_lot (name, product_id, company_id, serial_state,
@@ -44,7 +45,8 @@ def fill(cr, product, location, count):
            INSERT INTO stock_quant (product_id, location_id, lot_id, company_id,
                                     quantity, reserved_quantity, in_date,
                                     create_uid, write_uid, create_date, write_date)
-           SELECT %s, %s, id, %s, 1, 0, now(), 1, 1, now(), now() FROM lot""",
+           SELECT %s, %s, id, %s, 1, 0, now(), 1, 1, now() - interval '1 day',
+                  now() - interval '1 day' FROM lot""",
         [product.id, location.company_id.id, count]
         + [product.id, location.id, location.company_id.id],
     )
