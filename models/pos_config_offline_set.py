@@ -81,8 +81,8 @@ class PosConfig(models.Model):
         expiry days (0: none), and whether it is sellable at this till: of a
         serial-tracked product sold in the POS, in a sellable state, with stock in the
         shop's location (or below it). `lots`: an SQL of the lot ids to read (the
-        deltas), sellable or not; by default the sellable units only (the whole set,
-        stock first: a hash join of the shop's quants and the lots)."""
+        deltas), sellable or not; by default the sellable units only (the whole
+        set)."""
         Lot = self.env["stock.lot"]
         expiry = SQL("lot.serial_expiry_date")
         if "expiration_date" in Lot._fields:
@@ -108,19 +108,15 @@ class PosConfig(models.Model):
                 WHERE quant.quantity > 0 AND quant.location_id = ANY(%s)""",
             locations,
         )
-        states = SQL("lot.serial_state = ANY(%s)", list(SELLABLE_STATES))
+        sellable = SQL(
+            "lot.serial_state = ANY(%s) AND EXISTS (%s AND quant.lot_id = lot.id)",
+            list(SELLABLE_STATES),
+            in_stock,
+        )
         if lots is None:
-            source_rows = SQL(
-                "stock_lot lot JOIN (SELECT DISTINCT lot_id FROM (%s) q) stock "
-                "ON stock.lot_id = lot.id",
-                in_stock,
-            )
-            sellable, where = SQL("TRUE"), states
+            # the whole set: a (parallel) hash semi-join of the lots and the quants
+            where, sellable = sellable, SQL("TRUE")
         else:
-            source_rows = SQL("stock_lot lot")
-            sellable = SQL(
-                "%s AND EXISTS (%s AND quant.lot_id = lot.id)", states, in_stock
-            )
             where = SQL("lot.id IN (%s)", lots)
         return SQL(
             """SELECT %(hash)s AS hash,
@@ -128,7 +124,7 @@ class PosConfig(models.Model):
                            ELSE LEAST(GREATEST(%(expiry)s - DATE '1970-01-01', 1),
                                       65535) END AS days,
                       %(sellable)s AS sellable
-                 FROM %(source_rows)s
+                 FROM stock_lot lot
                  JOIN product_product product ON product.id = lot.product_id
                  JOIN product_template template
                    ON template.id = product.product_tmpl_id
@@ -138,7 +134,6 @@ class PosConfig(models.Model):
             hash=SQL(HASH_SQL.format(alias="lot")),
             expiry=expiry,
             sellable=sellable,
-            source_rows=source_rows,
             company=self.company_id.id,
             where=where,
         )
