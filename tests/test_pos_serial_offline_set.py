@@ -247,7 +247,14 @@ class TestPosSerialOfflineScaleTour(SerialPosHttpCommon):
         self.main_pos_config.serial_offline_max_sales = 2
         self.main_pos_config.with_user(self.pos_user).open_ui()
 
-        self.start_pos_tour("pos_serial_offline_set_tour", timeout=180)
+        # the tour starts once the till has loaded its set (up to a minute on a
+        # loaded machine)
+        self.start_pos_tour(
+            "pos_serial_offline_set_tour",
+            timeout=180,
+            ready="(async () => (await odoo.isTourReady('pos_serial_offline_set_tour'))"
+            " && !!document.querySelector('.screen-login .btn.open-register-btn'))()",
+        )
 
         order = self.env["pos.order"].search(
             [("session_id", "=", self.main_pos_config.current_session_id.id)]

@@ -22,11 +22,20 @@ const AGREED_HASHES = [
 registry.category("web_tour.tours").add("pos_serial_offline_set_tour", {
     steps: () =>
         [
-            Serial.waitFor(
-                "the till has loaded (the shop's set is built on a loaded machine)",
-                () => document.querySelector(".screen-login .btn.open-register-btn"),
-                110000
-            ),
+            {
+                content: "the till has loaded (the shop's set is built on a loaded machine)",
+                // body is hidden while the till loads: found visible or not
+                trigger: "body:not(:visible), body:visible",
+                run: async () => {
+                    const end = Date.now() + 110000;
+                    while (!document.querySelector(".screen-login .btn.open-register-btn")) {
+                        if (Date.now() > end) {
+                            throw new Error("The till did not load");
+                        }
+                        await new Promise((resolve) => setTimeout(resolve, 200));
+                    }
+                },
+            },
             Chrome.startPoS(),
             Dialog.confirm("Open Register"),
             {
