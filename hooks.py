@@ -106,10 +106,11 @@ RAW_SQL_FUNCTIONS = (
 )
 # the dashboard's counts; dropping them drops the serial_prefix_summary view too
 RAW_SQL_TABLES = ("serial_state_delta", "serial_state_total")
-RAW_SQL_INDEXES = (  # on stock_lot, which stays: stock's table
+RAW_SQL_INDEXES = (  # on stock_lot and stock_quant, which stay: stock's tables
     "stock_lot_name_btree_index",
     "stock_lot_upper_name_prefix_index",
     "stock_lot_serial_range_index",
+    "stock_quant_serial_write_date_index",
 )
 
 

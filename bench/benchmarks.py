@@ -17,6 +17,7 @@ import count
 import epcis_import
 import history
 import integrity
+import offline_set
 import pos_sync
 import psycopg2
 import recall
@@ -98,7 +99,8 @@ class Report:
             ratio = "(native baseline)"
         else:
             factor = native / addon if better == "lower" else addon / native
-            ratio = f"{factor:8.2f}× {'faster' if factor >= 1 else 'slower'}"
+            words = ("smaller", "larger") if unit == "MB" else ("faster", "slower")
+            ratio = f"{factor:8.2f}× {words[0] if factor >= 1 else words[1]}"
         line = f"{name:<52} {native:12.2f} {unit:<9} {addon_text} {ratio}"
         return f"{line}   {goal}" if goal else line
 
@@ -363,6 +365,7 @@ def run_parts(env, report):
         ("import", registration.bench_import),
         ("epcis_import", epcis_import.bench_epcis_import),
         ("till_check", pos_sync.time_check),
+        ("offline_set", offline_set.bench_offline_set),
         ("count", count.bench_count),
         ("recall", recall.bench_recall),
         ("recall_notices", recall_notices.bench_recall_notices),

@@ -3,7 +3,6 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..tools.serial_event import SerialEvent
-from ..tools.serial_lifecycle import SELLABLE_STATES
 from ..tools.serial_text import clean_serial
 from ..tools.serial_verdict import (
     RULES,
@@ -13,7 +12,6 @@ from ..tools.serial_verdict import (
     SerialVerdict,
 )
 
-SNAPSHOT_LIMIT = 20000  # sellable serials a till keeps for offline checks
 # sessions a cashier sells in (the states in which Odoo lets a user into the till)
 OPEN_SESSION_STATES = ("opening_control", "opened")
 # a lot's registered expiry when product_expiry is installed, as
@@ -227,10 +225,10 @@ class PosConfig(models.Model):
     @api.readonly
     def get_pos_serial_snapshot(self):
         """The sellable serials of this shop's stock location, for checks while offline:
-        {"serials": {name: product id}, "complete": whether all fitted in the limit}.
-        Read-only (served by a read replica when there is one): a snapshot a few
-        seconds old is what offline means anyway; the till's check and the sync stay
-        on the primary."""
+        a compact set of their hashes (see _serial_snapshot); refreshed by
+        get_pos_serial_snapshot_delta. Writes nothing: read-only (served by a read
+        replica when there is one), the till's check and the sync stay on the
+        primary."""
         self._check_till_access()
         return self.sudo()._serial_snapshot()
 
@@ -513,47 +511,24 @@ class PosConfig(models.Model):
         )
 
     def _serial_snapshot(self):
-        """The sellable serials of the shop, with the registered expiry of those that
-        have one ({"expiries": {name: "YYYY-MM-DD"}}): offline, the till refuses an
-        expired unit, or a scanned code giving another expiry, from these, as the
-        server's verdicts do: against the day in the time zone the server reads
-        expiries in ("timezone", and "today" in it when the snapshot was made), with
-        the server's refusals in the user's language ("refusals", see
-        _serial_expiry_refusals), whose placeholders the till fills."""
-        source = self.picking_type_id.default_location_src_id
-        self.env.cr.execute(
-            """SELECT DISTINCT lot.name, lot.product_id, lot.id
-                 FROM stock_quant quant
-                 JOIN stock_lot lot ON lot.id = quant.lot_id
-                 JOIN stock_location location ON location.id = quant.location_id
-                 JOIN product_product product ON product.id = lot.product_id
-                 JOIN product_template template ON template.id = product.product_tmpl_id
-                WHERE quant.quantity > 0 AND location.parent_path LIKE %s
-                  AND lot.serial_state = ANY(%s) AND template.tracking = 'serial'
-                  AND template.available_in_pos
-                LIMIT %s""",
-            [source.parent_path + "%", list(SELLABLE_STATES), SNAPSHOT_LIMIT + 1],
-        )
-        rows = self.env.cr.fetchall()
-        kept = rows[:SNAPSHOT_LIMIT]
-        lots = self.env["stock.lot"].browse(
-            [lot_id for _name, _product, lot_id in kept]
-        )
-        expiries = lots._serial_expiry_dates()
-        serials = {name: product_id for name, product_id, _lot_id in kept}
-        dates = {
-            name: fields.Date.to_string(expiries[lot_id])
-            for name, _product, lot_id in kept
-            if lot_id in expiries
-        }
+        """The sellable serials of the shop for the till's checks while offline, as a
+        compact set of their hashes with their registered expiries (see
+        _serial_offline_set and tools/serial_offline_set.py: "count", "hashes",
+        "expiries", "cursor" for the deltas of get_pos_serial_snapshot_delta):
+        offline, the till refuses an expired unit, or a scanned code giving another
+        expiry, from these, as the server's verdicts do: against the day in the time
+        zone the server reads expiries in ("timezone", and "today" in it when the
+        snapshot was made), with the server's refusals in the user's language
+        ("refusals", see _serial_expiry_refusals), whose placeholders the till
+        fills. Writes nothing."""
+        Lot = self.env["stock.lot"]
         now = fields.Datetime.now()
         return {
-            "serials": serials,
-            "expiries": dates,
-            "complete": len(rows) <= SNAPSHOT_LIMIT,
+            **self._serial_offline_set(),
+            "complete": True,
             "date": fields.Datetime.to_string(now),
-            "timezone": lots._serial_timezone(),
-            "today": fields.Date.to_string(lots._serial_local_date(now)),
+            "timezone": Lot._serial_timezone(),
+            "today": fields.Date.to_string(Lot._serial_local_date(now)),
             "refusals": self._serial_expiry_refusals(),
         }
 

@@ -17,3 +17,9 @@ class ResConfigSettings(models.TransientModel):
         "for this long, renewed while the order is open: every other till is "
         "refused the unit meanwhile. 0: no hold.",
     )
+    pos_serial_offline_max_sales = fields.Integer(
+        related="pos_config_id.serial_offline_max_sales", readonly=False
+    )
+    pos_serial_offline_max_hours = fields.Integer(
+        related="pos_config_id.serial_offline_max_hours", readonly=False
+    )

@@ -59,3 +59,4 @@ from . import test_serial_readonly_paths
 from . import test_serial_import_failover
 from . import test_pos_serial_leases
 from . import test_serial_epcis_import
+from . import test_pos_serial_offline_set

@@ -4,6 +4,7 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
+from ..tools.serial_offline_set import OfflineSet
 from .common import SerialPosHttpCommon, SerialPosSyncCommon
 
 # the day the tills check on, and a moment of it (noon UTC: the same day in New York)
@@ -110,11 +111,11 @@ class TestPosSerialExpiry(SerialPosSyncCommon):
     def test_snapshot_carries_the_registered_expiries(self):
         self._unit("EXP-N1", date(2030, 6, 30))
         self._unit("EXP-N2")
-        snapshot = self.config.get_pos_serial_snapshot()
-        self.assertEqual(
-            snapshot["serials"], {"EXP-N1": self.phone.id, "EXP-N2": self.phone.id}
-        )
-        self.assertEqual(snapshot["expiries"], {"EXP-N1": "2030-06-30"})
+        units = OfflineSet(self.config.get_pos_serial_snapshot())
+        self.assertEqual(len(units), 2)
+        self.assertEqual(units.expiry(self.phone.id, "EXP-N1"), date(2030, 6, 30))
+        self.assertIn((self.phone.id, "EXP-N2"), units)
+        self.assertIsNone(units.expiry(self.phone.id, "EXP-N2"))
 
     def _paid_on(self, paid_on, serials, scanned=None):
         data = self._order([(self.phone, serials)])

@@ -1,5 +1,6 @@
 from odoo.addons.pos_serial_tracking.tools import serial_lifecycle as lifecycle
 
+from ..tools.serial_offline_set import OfflineSet
 from .common import SerialPosSyncCommon, SerialTrackingCommon
 
 NEVER_RECEIVED = "registered but was never received into stock: it cannot be sold"
@@ -138,7 +139,7 @@ class TestSerialStockPathsPos(SerialPosSyncCommon):
         verdict = self._check(["QPP-1"])[0]
         self.assertTrue(verdict["ok"], verdict["message"])
         snapshot = self.config.with_user(self.cashier).get_pos_serial_snapshot()
-        self.assertIn("QPP-1", snapshot["serials"])
+        self.assertIn((self.phone.id, "QPP-1"), OfflineSet(snapshot))
         order = self._sync(self._order([(self.phone, ["QPP-1"])]))
         self.assertFalse(
             self.env["serial.conflict"].sudo().search([("pos_order_id", "=", order.id)])

@@ -11,7 +11,7 @@ from ..hooks import (
 
 # Odoo's name for the index of a field (odoo.tools.sql.make_index_name): it goes with
 # the column, which Odoo drops on uninstall
-FIELD_INDEX = re.compile(r"^stock_lot__\w+_index$")
+FIELD_INDEX = re.compile(r"^stock_(lot|quant)__\w+_index$")
 
 
 class TestUninstallHook(TransactionCase):
@@ -23,8 +23,8 @@ class TestUninstallHook(TransactionCase):
     def _schema(self):
         """The objects an uninstall must not leave behind: functions of the public
         schema that no extension owns, triggers that no constraint makes, and the
-        indexes of stock_lot (stock's table, which stays) that neither back a
-        constraint nor are Odoo's index of a field."""
+        indexes of stock_lot and stock_quant (stock's tables, which stay) that
+        neither back a constraint nor are Odoo's index of a field."""
         cr = self.env.cr
         cr.execute(
             """SELECT proc.proname FROM pg_proc proc
@@ -44,7 +44,8 @@ class TestUninstallHook(TransactionCase):
         cr.execute(
             """SELECT index.relname FROM pg_index
                  JOIN pg_class index ON index.oid = pg_index.indexrelid
-                WHERE pg_index.indrelid = 'stock_lot'::regclass
+                WHERE pg_index.indrelid IN ('stock_lot'::regclass,
+                                            'stock_quant'::regclass)
                   AND NOT EXISTS (
                       SELECT 1 FROM pg_constraint con
                        WHERE con.conindid = pg_index.indexrelid)"""

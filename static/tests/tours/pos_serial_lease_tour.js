@@ -35,24 +35,24 @@ registry.category("web_tour.tours").add("pos_serial_lease_tour", {
                 trigger: "body",
                 run: () => {
                     const pos = window.posmodel;
-                    if (pos.serialSnapshot.serials["SPH-L2"] !== phoneId(pos)) {
+                    if (!pos.serialOfflineFind(phoneId(pos), "SPH-L2")) {
                         throw new Error("SPH-L2 should be in the offline list first");
                     }
                     pos.onSerialAvailability({
                         unavailable: [[phoneId(pos), "SPH-L2"]],
                         available: [],
                     });
-                    if ("SPH-L2" in pos.serialSnapshot.serials) {
+                    if (pos.serialOfflineFind(phoneId(pos), "SPH-L2")) {
                         throw new Error("SPH-L2 should be out of the offline list");
                     }
                     pos.onSerialAvailability({
                         unavailable: [],
                         available: [[phoneId(pos), "SPH-L2"], [phoneId(pos), "SPH-ELSE"]],
                     });
-                    if (pos.serialSnapshot.serials["SPH-L2"] !== phoneId(pos)) {
+                    if (!pos.serialOfflineFind(phoneId(pos), "SPH-L2")) {
                         throw new Error("SPH-L2 should be back in the offline list");
                     }
-                    if ("SPH-ELSE" in pos.serialSnapshot.serials) {
+                    if (pos.serialOfflineFind(phoneId(pos), "SPH-ELSE")) {
                         throw new Error("a unit never dropped should not be added");
                     }
                 },

@@ -64,7 +64,7 @@ registry.category("web_tour.tours").add("pos_serial_snapshot_refresh_tour", {
             ReceiptScreen.clickNextOrder(),
             Serial.waitFor(
                 "the snapshot loaded at start still lists the sold unit",
-                (pos) => pos.serialSnapshot.serials["SPH-0001"],
+                (pos) => pos.serialOfflineProductOf("SPH-0001"),
                 1000
             ),
             {
@@ -78,7 +78,7 @@ registry.category("web_tour.tours").add("pos_serial_snapshot_refresh_tour", {
             Serial.waitFor(
                 "a refresh dropped the sold unit and kept the unit in stock",
                 (pos) =>
-                    !pos.serialSnapshot.serials["SPH-0001"] && pos.serialSnapshot.serials["SPH-0002"]
+                    !pos.serialOfflineProductOf("SPH-0001") && pos.serialOfflineProductOf("SPH-0002")
             ),
             Serial.goOffline(),
             Serial.sellTyped("Serial Phone", "SPH-0001"),

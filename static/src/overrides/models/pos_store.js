@@ -8,6 +8,10 @@ import { deserializeDate, formatDate } from "@web/core/l10n/dates";
 import { sprintf } from "@web/core/utils/strings";
 import { askSerialCustomer } from "@pos_serial_tracking/app/serial_customer/serial_customer";
 import { SerialLotPopup } from "@pos_serial_tracking/app/serial_lot_popup/serial_lot_popup";
+import {
+    OfflineSerialSet,
+    serialHashHex,
+} from "@pos_serial_tracking/app/serial_offline_set/serial_offline_set";
 
 const SNAPSHOT_REFRESH_MS = 5 * 60 * 1000;
 const { DateTime } = luxon;
@@ -15,11 +19,11 @@ const { DateTime } = luxon;
 patch(PosStore.prototype, {
     async afterProcessServerData() {
         await super.afterProcessServerData(...arguments);
-        this.serialSnapshot = this.session._serial_snapshot || {
-            serials: {},
-            expiries: {},
-            complete: true,
-        };
+        this.setSerialSnapshot(this.session._serial_snapshot || {});
+        // the shop's limit on sales checked offline (pos.config serial_offline_max_*):
+        // units sold offline since the till last reached the server, and when
+        this.serialOfflineSales = 0;
+        this.serialLastContact = Date.now();
         // serials checked against the snapshot (offline), and the server's warranty end
         // of the serials it checked: both reach the lines holding those serials
         this.serialsCheckedOffline = new Set();
@@ -188,6 +192,7 @@ patch(PosStore.prototype, {
             await this.serialAlert(refused.title, refused.message, refused.alert);
             return refused.serial;
         }
+        this.serialServerReached();
         for (const verdict of verdicts) {
             this.serialsCheckedOffline.delete(verdict.serial);
             if (verdict.warranty_end) {
@@ -209,7 +214,23 @@ patch(PosStore.prototype, {
 
     /** Offline, against the snapshot: the first serial refused, or null. */
     async refusedSerialOffline(product, names, scannedExpiries = {}) {
-        const unknown = names.find((name) => this.serialSnapshot.serials[name] !== product.id);
+        const overLimit = this.serialOfflineLimitReason(names.length);
+        if (overLimit) {
+            await this.serialAlert(
+                _t("A manager must reconnect the till"),
+                _t(
+                    "This till is offline and has reached the shop's limit on units with a serial sold offline (%s). Serial %s cannot be sold: ask a manager to reconnect the till to the network; it sells them again once the server is reached.",
+                    overLimit,
+                    names[0]
+                ),
+                true
+            );
+            return names[0];
+        }
+        const units = Object.fromEntries(
+            names.map((name) => [name, this.serialOfflineFind(product.id, name)])
+        );
+        const unknown = names.find((name) => !units[name]);
         if (unknown) {
             await this.serialAlert(
                 _t("Serial cannot be checked offline"),
@@ -223,7 +244,7 @@ patch(PosStore.prototype, {
         for (const name of names) {
             const refusal = this.serialExpiryRefusal(
                 name,
-                this.serialSnapshot.expiries?.[name],
+                units[name].expiry,
                 scannedExpiries[name]
             );
             if (refusal) {
@@ -233,10 +254,79 @@ patch(PosStore.prototype, {
         }
         // sold offline: no other till may sell it from this snapshot's point of view
         for (const name of names) {
-            delete this.serialSnapshot.serials[name];
+            this.serialOfflineRemove(product.id, name);
             this.serialsCheckedOffline.add(name);
         }
+        this.serialOfflineSales += names.length;
         return null;
+    },
+
+    /**
+     * Why the till may not sell `count` more units offline (the shop's limits, pos.config
+     * serial_offline_max_sales and serial_offline_max_hours), or null when it may.
+     */
+    serialOfflineLimitReason(count = 1) {
+        const maxSales = this.config.serial_offline_max_sales;
+        const maxHours = this.config.serial_offline_max_hours;
+        if (maxSales > 0 && this.serialOfflineSales + count > maxSales) {
+            return _t("%s units sold offline", maxSales);
+        }
+        if (maxHours > 0 && Date.now() - this.serialLastContact > maxHours * 3600 * 1000) {
+            return _t("%s hours without the server", maxHours);
+        }
+        return null;
+    },
+
+    /** The server answered: the offline limits count again from now. */
+    serialServerReached() {
+        this.serialOfflineSales = 0;
+        this.serialLastContact = Date.now();
+    },
+
+    /**
+     * The offline snapshot from the server's (pos.config _serial_snapshot): its set of
+     * sellable units decoded once, its load time (ms) kept for the tours and the bench.
+     */
+    setSerialSnapshot(snapshot) {
+        const start = performance.now();
+        const set = new OfflineSerialSet(snapshot);
+        const { hashes, expiries, ...rest } = snapshot;
+        this.serialSnapshot = { ...rest, set };
+        this.serialSnapshotLoadMs = performance.now() - start;
+    },
+
+    /** The unit of the offline set, {expiry: "YYYY-MM-DD" or null}, or null. */
+    serialOfflineFind(productId, name) {
+        return this.serialSnapshot.set.find(productId, name);
+    },
+
+    /**
+     * Drops a unit from the offline set (sold here or elsewhere, leased elsewhere).
+     * Returns the unit the set had ({expiry}), or null: a lease takes back only a unit
+     * it dropped, with its expiry.
+     */
+    serialOfflineRemove(productId, name) {
+        const unit = this.serialOfflineFind(productId, name);
+        this.serialSnapshot.set.removeHex(serialHashHex(productId, name));
+        return unit;
+    },
+
+    /** Adds a unit to the offline set again (released, returned); `expiry` "YYYY-MM-DD". */
+    serialOfflineAdd(productId, name, expiry = null) {
+        const days = expiry ? Math.round(Date.parse(`${expiry}T00:00:00Z`) / 86400000) : 0;
+        this.serialSnapshot.set.addHex(serialHashHex(productId, name), days);
+    },
+
+    /** The product of the till whose unit of that serial is in the offline set, or null. */
+    serialOfflineProductOf(name) {
+        return (
+            this.models["product.product"]
+                .getAll()
+                .find(
+                    (product) =>
+                        this.isSerialProduct(product) && this.serialOfflineFind(product.id, name)
+                ) || null
+        );
     },
 
     /**
@@ -309,9 +399,10 @@ patch(PosStore.prototype, {
     },
 
     /**
-     * Reloads the shop's sellable serials from the server, while online only; one
-     * refresh at a time. Serials on this till's orders stay out of the snapshot until
-     * the server knows of those orders.
+     * Brings the shop's sellable serials up to date, while online only; one refresh at
+     * a time: the changes since the last one (a small delta), or the whole set when the
+     * server says so. Serials on this till's orders stay out of the snapshot until the
+     * server knows of those orders.
      */
     refreshSerialSnapshot() {
         if (this.data.network.offline) {
@@ -326,26 +417,44 @@ patch(PosStore.prototype, {
     },
 
     async _refreshSerialSnapshot() {
-        let snapshot;
         try {
-            snapshot = await this.data.call("pos.config", "get_pos_serial_snapshot", [
-                this.config.id,
-            ]);
+            const delta =
+                this.serialSnapshot.cursor &&
+                (await this.data.call("pos.config", "get_pos_serial_snapshot_delta", [
+                    this.config.id,
+                    this.serialSnapshot.cursor,
+                ]));
+            if (delta && !delta.reload) {
+                const set = this.serialSnapshot.set;
+                for (const [hex, days] of delta.add) {
+                    set.addHex(hex, days);
+                }
+                for (const hex of delta.remove) {
+                    set.removeHex(hex);
+                }
+                this.serialSnapshot.cursor = delta.cursor;
+            } else {
+                this.setSerialSnapshot(
+                    await this.data.call("pos.config", "get_pos_serial_snapshot", [
+                        this.config.id,
+                    ])
+                );
+            }
         } catch (error) {
             // keep the last snapshot: the till may be going offline
             console.warn("The offline list of sellable serials was not refreshed:", error);
             return;
         }
+        this.serialServerReached();
         for (const lot of this.models["pos.pack.operation.lot"].getAll()) {
             const line = lot.pos_order_line_id;
             const order = line?.order_id;
             // open here, or paid and not yet synced: the server does not know yet
             const unknownToServer = order?.state === "draft" || typeof order?.id !== "number";
             if (line?.qty > 0 && unknownToServer) {
-                delete snapshot.serials[lot.lot_name];
+                this.serialOfflineRemove(line.product_id.id, lot.lot_name);
             }
         }
-        this.serialSnapshot = snapshot;
     },
 
     /** Lines of serial products whose serials are missing or repeated. */

@@ -33,21 +33,6 @@ patch(PosStore.prototype, {
     },
 
     /**
-     * The offline list no longer offers this unit (another till's order holds it).
-     * Returns whether the list had it: only such a unit is taken back on release.
-     */
-    serialOfflineRemove(productId, name) {
-        const had = this.serialSnapshot.serials[name] === productId;
-        delete this.serialSnapshot.serials[name];
-        return had;
-    },
-
-    /** The offline list offers this unit again. */
-    serialOfflineAdd(productId, name) {
-        this.serialSnapshot.serials[name] = productId;
-    },
-
-    /**
      * The bus message {unavailable: [[product id, serial], ...], available: [...]}:
      * units another till's open order took, or left. A unit is taken back only if
      * such a message dropped it from the list (not a unit the list never had), and it
@@ -55,14 +40,21 @@ patch(PosStore.prototype, {
      */
     onSerialAvailability({ unavailable = [], available = [] } = {}) {
         for (const [productId, name] of unavailable) {
-            if (this.serialOfflineRemove(productId, name)) {
-                this.serialsHeldElsewhere.set(name, { productId, at: Date.now() });
+            // serialOfflineRemove (pos_store.js): the unit the offline set had, or null
+            const unit = this.serialOfflineRemove(productId, name);
+            if (unit) {
+                this.serialsHeldElsewhere.set(name, {
+                    productId,
+                    at: Date.now(),
+                    expiry: unit.expiry,
+                });
             }
         }
         const own = this.serialsOnOwnOrders();
         for (const [productId, name] of available) {
-            if (this.serialsHeldElsewhere.delete(name) && !own.has(name)) {
-                this.serialOfflineAdd(productId, name);
+            const held = this.serialsHeldElsewhere.get(name);
+            if (held && this.serialsHeldElsewhere.delete(name) && !own.has(name)) {
+                this.serialOfflineAdd(productId, name, held.expiry);
             }
         }
     },

@@ -35,7 +35,7 @@ patch(ProductScreen.prototype, {
 
     async _barcodeSerialAction(code) {
         const serial = code.code;
-        let productId = this.pos.serialSnapshot.serials[serial];
+        let productId = this.pos.serialOfflineProductOf(serial)?.id;
         if (!productId && !this.pos.data.network.offline) {
             const found = await this.pos.data.call("pos.config", "find_pos_serial", [
                 this.pos.config.id,
