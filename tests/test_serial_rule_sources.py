@@ -8,6 +8,7 @@ from odoo.tools.misc import file_open
 from odoo.tools.safe_eval import safe_eval
 
 from ..tools import serial_lifecycle as lifecycle
+from ..tools.serial_offline_set import OfflineSet
 from .common import SerialDataMixin, SerialPosSyncCommon, SerialTrackingCommon
 
 POS_USER = ("base.group_user", "point_of_sale.group_pos_user")
@@ -154,7 +155,9 @@ class TestTillOfflineRulesFromTheServer(SerialPosSyncCommon):
         lot = self._receive_serials(self.phone, ["RULE-EXP"])
         lot.serial_expiry_date = date(2026, 6, 14)
         snapshot = self._loaded_snapshot()
-        self.assertEqual(snapshot["expiries"], {"RULE-EXP": "2026-06-14"})
+        units = OfflineSet(snapshot)
+        self.assertEqual(len(units), 1)
+        self.assertEqual(units.expiry(self.phone.id, "RULE-EXP"), date(2026, 6, 14))
         # 02:00 UTC is still 14 June in New York, where the cashier is
         self.assertEqual(snapshot["timezone"], "America/New_York")
         self.assertEqual(snapshot["today"], "2026-06-14")
