@@ -3,7 +3,6 @@ import * as Dialog from "@point_of_sale/../tests/tours/utils/dialog_util";
 import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
 import { inLeftSide, scan_barcode } from "@point_of_sale/../tests/tours/utils/common";
 import * as Serial from "@pos_serial_tracking/../tests/tours/utils/serial_util";
-import { serialHashHex } from "@pos_serial_tracking/app/serial_offline_set/serial_offline_set";
 import { registry } from "@web/core/registry";
 
 // the hashes Python computes (tests/test_pos_serial_offline_set.py AGREED_HASHES)
@@ -42,6 +41,11 @@ registry.category("web_tour.tours").add("pos_serial_offline_set_tour", {
                 content: "the till computes the server's hashes",
                 trigger: "body",
                 run: () => {
+                    // read at run time: the module is in the till's bundle only, and
+                    // this file is loaded with every tour (the backend's too)
+                    const { serialHashHex } = odoo.loader.modules.get(
+                        "@pos_serial_tracking/app/serial_offline_set/serial_offline_set"
+                    );
                     for (const [productId, serial, expected] of AGREED_HASHES) {
                         const hex = serialHashHex(productId, serial);
                         if (hex !== expected) {
