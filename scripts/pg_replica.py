@@ -34,7 +34,8 @@ PRIMARY_LIMITS = (
 
 def pg_version():
     """The newest PostgreSQL installed (Debian's /usr/lib/postgresql/<version>)."""
-    return sorted(os.listdir("/usr/lib/postgresql"), key=lambda v: [int(p) for p in v.split(".")])[-1]
+    versions = os.listdir("/usr/lib/postgresql")
+    return max(versions, key=lambda v: [int(p) for p in v.split(".")])
 
 
 def pg_bin(name, version=None):
@@ -173,7 +174,10 @@ class Cluster:
         """A streaming standby of `primary_host`:`primary_port` (pg_basebackup -R),
         started; waits until it streams."""
         wal_level = query(
-            primary_port, "SHOW wal_level", host=primary_host, user=user,
+            primary_port,
+            "SHOW wal_level",
+            host=primary_host,
+            user=user,
             password=password,
         )[0][0]
         if wal_level == "minimal":

@@ -54,3 +54,4 @@ from . import test_serial_event_set
 from . import test_pos_till_check_facts
 from . import test_serial_public_check
 from . import test_serial_labels
+from . import test_serial_replica_lag
