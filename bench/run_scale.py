@@ -28,14 +28,14 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "scripts"))
-from odoo_env import BUILD, MODULE, ROOT, Odoo  # noqa: E402
+from odoo_env import BUILD, MODULE, Odoo
 
 try:
     import psycopg2  # noqa: F401 (Odoo's virtualenv has it)
 except ImportError:
     os.execv(Odoo().python, [Odoo().python, *sys.argv])
 
-import pg_replica  # noqa: E402
+import pg_replica
 
 DB = os.environ.get("SCALE_DB", "pst_scale")
 NATIVE_DB = f"{DB}_native"
@@ -78,7 +78,7 @@ class Run:
     def at(self):
         return f"{time.time() - self.started:.0f} s"
 
-    # --- the clusters and the databases ------------------------------------------------
+    # --- the clusters and the databases -----------------------------------------------
     def clusters(self):
         for cluster in (self.standby, self.primary):
             cluster.remove()
@@ -98,9 +98,7 @@ class Run:
             env=self.env,
             check=True,
         )
-        subprocess.run(
-            ["createdb", "-T", DB, NATIVE_DB], env=self.env, check=True
-        )
+        subprocess.run(["createdb", "-T", DB, NATIVE_DB], env=self.env, check=True)
         for dbname in (DB, NATIVE_DB):
             shutil.copytree(
                 self.odoo.filestore(template),
@@ -145,7 +143,7 @@ class Run:
             check=True,
         )
 
-    # --- the servers --------------------------------------------------------------------
+    # --- the servers ------------------------------------------------------------------
     def serve(self, replica):
         """The two multi-worker servers, the replica configured or not."""
         servers = []
@@ -166,7 +164,10 @@ class Run:
                 f"--logfile={BUILD / f'scale_server_{index}.log'}",
             ]
             if replica:
-                args += ["--db_replica_host=127.0.0.1", f"--db_replica_port={REPLICA_PORT}"]
+                args += [
+                    "--db_replica_host=127.0.0.1",
+                    f"--db_replica_port={REPLICA_PORT}",
+                ]
             servers.append(subprocess.Popen(self.command(*args), env=self.env))
         for index, server in enumerate(servers):
             self.odoo.wait_until_up(HTTP_PORT + index, server, "scale")
@@ -179,7 +180,7 @@ class Run:
         for server in servers:
             server.wait(timeout=60)
 
-    # --- the replica's lag ----------------------------------------------------------------
+    # --- the replica's lag ------------------------------------------------------------
     def sample_lag(self, stop, samples):
         while not stop.is_set():
             rows = pg_replica.query(
@@ -229,10 +230,19 @@ class Run:
         say(f"{tills} tills; scratch clusters in {SCRATCH}")
         try:
             self.clusters()
-            self.tills("setup", "replica", "primary", SCALE_DB=DB,
-                       SCALE_PLAN=str(BUILD / f"scale_plan_{DB}.json"))
-            self.tills("setup", "native", SCALE_DB=NATIVE_DB,
-                       SCALE_PLAN=str(BUILD / f"scale_plan_{NATIVE_DB}.json"))
+            self.tills(
+                "setup",
+                "replica",
+                "primary",
+                SCALE_DB=DB,
+                SCALE_PLAN=str(BUILD / f"scale_plan_{DB}.json"),
+            )
+            self.tills(
+                "setup",
+                "native",
+                SCALE_DB=NATIVE_DB,
+                SCALE_PLAN=str(BUILD / f"scale_plan_{NATIVE_DB}.json"),
+            )
             say(f"shops ready at {self.at()}")
             self.standby.init_standby("127.0.0.1", PG_PORT, self.user, self.password)
             say(f"standby streaming on port {REPLICA_PORT} at {self.at()}")
@@ -270,10 +280,10 @@ def report(figures, tills):
                 else "-"
             )
         print(f"  {label:<14}" + "".join(f"{c:>26}" for c in cells), flush=True)
-    for name in titles:
+    for name, title in titles.items():
         f = figures[name]
         print(
-            f"  {titles[name]}: {f['orders']} orders paid in {f['wall']:.0f} s, "
+            f"  {title}: {f['orders']} orders paid in {f['wall']:.0f} s, "
             f"{f['resends']} re-sends, {f['conflicts']} sale conflicts, "
             f"{f['refunded']} refunds",
             flush=True,

@@ -151,14 +151,16 @@ def setup(phases):
     )
 
 
-# --- the load ---------------------------------------------------------------------------
+# --- the load ------------------------------------------------------------------------
 class Client:
     """A browser: its own session cookie, calls spread over the servers."""
 
     def __init__(self, urls, turn):
         self.urls, self.turn = urls, turn
         jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(jar)
+        )
 
     def post(self, path, params):
         url = self.urls[self.turn % len(self.urls)] + path
@@ -181,7 +183,7 @@ class Client:
                     {"db": DBNAME, "login": "admin", "password": "admin"},
                 )
                 return
-            except Exception:  # noqa: BLE001 a refused login is tried again
+            except Exception:  # a refused login is tried again
                 if attempt == RESENDS:
                     raise
                 time.sleep(1 + attempt)
@@ -216,7 +218,9 @@ def refund_of(sale, synced):
     data.update(uuid=sale["uuid"][:-4] + "rfnd", name=sale["name"] + " refund")
     data["lines"] = [data["lines"][0]]
     data["lines"][0][2].update(
-        qty=-1, refunded_orderline_id=line["id"], price_subtotal=-100,
+        qty=-1,
+        refunded_orderline_id=line["id"],
+        price_subtotal=-100,
         price_subtotal_incl=-100,
     )
     data.update(amount_total=-100, amount_paid=-100)
@@ -224,117 +228,122 @@ def refund_of(sale, synced):
     return data
 
 
-def load(plan, phase, addon):
-    urls = os.environ["SCALE_URLS"].split(",")
-    context = {"allowed_company_ids": [plan["company_id"]]}
-    tills = plan["phases"][phase]["tills"]
-    units = plan["phases"][phase]["units"]
-    latencies, failures, resends, synced, refunds = {}, [], [], [], []
-    done = threading.Event()
-    start_line = threading.Barrier(len(tills) + MANAGERS, timeout=300)
+class Load:
+    """One phase's tills and managers, each in a thread of its own."""
 
-    def sync(client, order, what="sync"):
+    def __init__(self, plan, phase, addon):
+        self.urls = os.environ["SCALE_URLS"].split(",")
+        self.context = {"allowed_company_ids": [plan["company_id"]]}
+        self.tills = plan["phases"][phase]["tills"]
+        self.units = plan["phases"][phase]["units"]
+        self.addon = addon
+        self.latencies, self.failures, self.resends = {}, [], []
+        self.synced, self.refunds = [], []
+        self.done = threading.Event()
+        self.start_line = threading.Barrier(len(self.tills) + MANAGERS, timeout=300)
+
+    def call(self, client, what, model, method, args):
+        return timed(
+            self.latencies,
+            what,
+            lambda: client.call(model, method, args, self.context),
+        )
+
+    def sync(self, client, order, what="sync"):
         for attempt in range(RESENDS + 1):
             try:
-                result = timed(
-                    latencies,
-                    what,
-                    lambda: client.call(
-                        "pos.order", "sync_from_ui", [[order]], context
-                    ),
-                )
-                synced.append(order["uuid"])
+                result = self.call(client, what, "pos.order", "sync_from_ui", [[order]])
+                self.synced.append(order["uuid"])
                 return result
             except Exception as error:  # noqa: BLE001 a refused paid order is the finding
                 if attempt == RESENDS:
-                    failures.append(f"{order['name']}: {error}")
+                    self.failures.append(f"{order['name']}: {error}")
                     return None
-                resends.append(str(error).splitlines()[0])
+                self.resends.append(str(error).splitlines()[0])
                 time.sleep(1 + attempt)
 
-    def enter(index):
+    def enter(self, index):
         """A logged-in browser, once every till and manager is (or the run stops)."""
-        client = Client(urls, index)
+        client = Client(self.urls, index)
         try:
             client.login()
         except Exception:
-            start_line.abort()
+            self.start_line.abort()
             raise
-        start_line.wait()
+        self.start_line.wait()
         return client
 
-    def till(index, orders):
-        client = enter(index)
+    def till(self, index, orders):
+        client = self.enter(index)
         for order in orders:
-            if addon:
+            if self.addon:
                 product, serial = order["check"]
-                timed(
-                    latencies,
+                self.call(
+                    client,
                     "check",
-                    lambda o=order, p=product, s=serial: client.call(
-                        "pos.config", "check_pos_serials", [[o["till"]], p, [s]],
-                        context,
-                    ),
+                    "pos.config",
+                    "check_pos_serials",
+                    [[order["till"]], product, [serial]],
                 )
-            result = sync(client, order["data"])
+            result = self.sync(client, order["data"])
             if order["refund"] and result:
                 refund = refund_of(order["data"], result)
-                refunds.append(order["check"][1])
-                sync(client, refund, "refund")
+                self.refunds.append(order["check"][1])
+                self.sync(client, refund, "refund")
 
-    def manager(index):
-        client = enter(index)
+    def manager(self, index):
+        client = self.enter(index)
         draw = random.Random(index)
-        while not done.is_set():
-            if addon:
-                timed(
-                    latencies,
+        while not self.done.is_set():
+            if self.addon:
+                self.call(
+                    client,
                     "dashboard",
-                    lambda: client.call(
-                        "serial.prefix.summary", "retrieve_dashboard", [], context
-                    ),
+                    "serial.prefix.summary",
+                    "retrieve_dashboard",
+                    [],
                 )
-            serial = draw.choice(units)
-            timed(
-                latencies,
+            domain = [("name", "=", draw.choice(self.units))]
+            self.call(
+                client,
                 "history",
-                lambda s=serial: client.call(
-                    "stock.lot",
-                    "search_read",
-                    [[("name", "=", s)], ["name", "product_id", "create_date"]],
-                    context,
-                ),
+                "stock.lot",
+                "search_read",
+                [domain, ["name", "product_id", "create_date"]],
             )
 
-    def guarded(body, *args):
+    def guarded(self, body, *args):
         """A till or a manager: what stops it is a finding, never silent."""
         try:
             body(*args)
         except Exception as error:  # noqa: BLE001
-            failures.append(f"{body.__name__} {args[0]} stopped: {error!r}")
+            self.failures.append(f"{body.__name__} {args[0]} stopped: {error!r}")
             print(traceback.format_exc(), file=sys.stderr, flush=True)
-            start_line.abort()
+            self.start_line.abort()
 
-    threads = [
-        threading.Thread(target=guarded, args=(till, i, o))
-        for i, o in enumerate(tills)
-    ]
-    managers = [
-        threading.Thread(target=guarded, args=(manager, i)) for i in range(MANAGERS)
-    ]
-    started = time.perf_counter()
-    for thread in threads + managers:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - started
-    done.set()
-    for thread in managers:
-        thread.join()
-    return latencies, failures, resends, synced, refunds, wall
+    def run(self):
+        """Every till's orders, the managers meanwhile; the wall time."""
+        threads = [
+            threading.Thread(target=self.guarded, args=(self.till, i, o))
+            for i, o in enumerate(self.tills)
+        ]
+        managers = [
+            threading.Thread(target=self.guarded, args=(self.manager, i))
+            for i in range(MANAGERS)
+        ]
+        started = time.perf_counter()
+        for thread in threads + managers:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wall = time.perf_counter() - started
+        self.done.set()
+        for thread in managers:
+            thread.join()
+        return wall
 
 
-# --- the checks ----------------------------------------------------------------------------
+# --- the checks ----------------------------------------------------------------------
 def check(plan, phase, synced, refunds, addon):
     """The broken promises left in the database: paid orders lost or unpaid, units
     delivered twice, a unit sold and yet sellable at a till (its check, on the
@@ -418,7 +427,10 @@ def main():
     addon = os.environ.get("SCALE_ADDON") == "1"
     with open(PLAN) as file:
         plan = json.load(file)
-    latencies, failures, resends, synced, refunds, wall = load(plan, phase, addon)
+    run = Load(plan, phase, addon)
+    wall = run.run()
+    latencies, failures, resends = run.latencies, run.failures, run.resends
+    synced, refunds = run.synced, run.refunds
     print(f"scale: {DBNAME} {phase}: load done in {wall:.1f} s, checking", flush=True)
     problems, counts = check(plan, phase, synced, refunds, addon)
     problems = [f"sync refused: {f}" for f in failures] + problems

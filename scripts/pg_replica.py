@@ -277,20 +277,17 @@ def ensure():
     """The standby of the test cluster, reused when it streams, made otherwise."""
     standby, primary = test_standby()
     started = time.time()
-    if standby.running():
+    if standby.running() or (standby.dir / "standby.signal").exists():
         try:
-            standby.wait_streaming(**primary, seconds=10)
+            if not standby.running():
+                standby.start()
+            standby.wait_streaming(**primary, seconds=15)
+            # a run stopped in the middle of the paused-replica test left it paused
             standby.resume_replay(primary["user"], primary["password"])
             return standby
-        except (RuntimeError, psycopg2.Error):
-            pass  # not this primary's standby any more (its WAL gone): made again
-    elif (standby.dir / "standby.signal").exists():
-        try:
-            standby.start()
-            standby.wait_streaming(**primary, seconds=15)
-            return standby
-        except (RuntimeError, psycopg2.Error):
-            pass
+        except (RuntimeError, psycopg2.Error) as error:
+            # not this primary's standby any more (its WAL is gone): made again
+            print(f"replica: the standby in {standby.dir} is lost: {error}", flush=True)
     standby.remove()
     print(
         f"replica: making a standby of {primary['primary_host']}:"
