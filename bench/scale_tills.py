@@ -19,6 +19,7 @@ paid, no unit delivered twice, and no unit sold at the end shown sellable by a t
 check (on the primary). Timings and problems go to SCALE_RESULT (JSON)."""
 
 import functools
+import http.client
 import http.cookiejar
 import json
 import os
@@ -157,20 +158,32 @@ class Client:
 
     def __init__(self, urls, turn):
         self.urls, self.turn = urls, turn
+        self.retries = 0  # connections tried again
         jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(jar)
         )
 
     def post(self, path, params):
-        url = self.urls[self.turn % len(self.urls)] + path
-        self.turn += 1
+        """One JSON-RPC call; a connection the server's queue refused or reset
+        (a hundred tills at once) is tried again, as a browser does: a paid order
+        is sent with its uuid, Odoo takes it once."""
         body = json.dumps({"jsonrpc": "2.0", "method": "call", "params": params})
-        request = urllib.request.Request(
-            url, body.encode(), {"Content-Type": "application/json"}
-        )
-        with self.opener.open(request, timeout=300) as response:
-            answer = json.load(response)
+        for attempt in range(RESENDS + 1):
+            url = self.urls[self.turn % len(self.urls)] + path
+            self.turn += 1
+            request = urllib.request.Request(
+                url, body.encode(), {"Content-Type": "application/json"}
+            )
+            try:
+                with self.opener.open(request, timeout=300) as response:
+                    answer = json.load(response)
+                break
+            except (OSError, http.client.HTTPException):
+                if attempt == RESENDS:
+                    raise
+                self.retries += 1
+                time.sleep(0.5 + attempt)
         if "error" in answer:
             raise RuntimeError(answer["error"]["data"]["message"])
         return answer["result"]
