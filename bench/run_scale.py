@@ -269,7 +269,7 @@ def report(figures, tills):
     )
     say(f"{tills} tills, p50 / p95 / p99 in ms (calls)")
     titles = {name: title for name, _db, _r, title in PHASES}
-    print(f"  {'':<14}" + "".join(f"{titles[n]:>26}" for n in titles), flush=True)
+    print(f"  {'':<14}" + "".join(f"{titles[n]:>30}" for n in titles), flush=True)
     for label, key in rows:
         cells = []
         for name in titles:
@@ -279,7 +279,7 @@ def report(figures, tills):
                 if f
                 else "-"
             )
-        print(f"  {label:<14}" + "".join(f"{c:>26}" for c in cells), flush=True)
+        print(f"  {label:<14}" + "".join(f"{c:>30}" for c in cells), flush=True)
     for name, title in titles.items():
         f = figures[name]
         print(
