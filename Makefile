@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PYTHON3 ?= python3
 
-.PHONY: setup run check-demo test test-uninstall test-odoo-pos bench race lint clean
+.PHONY: setup run check-demo test test-uninstall test-odoo-pos bench race scale lint clean
 
 setup:
 	@./scripts/setup.sh
@@ -32,6 +32,12 @@ bench: setup
 # 20 tills selling at once on a multi-worker Odoo, addon and stock Odoo (about 10 minutes)
 race: setup
 	@$(PYTHON3) bench/run_race.py
+
+# Odoo scaled out: a PostgreSQL primary and a streaming replica, two multi-worker
+# servers, SCALE_TILLS tills (100) and managers; with and without the replica, and stock
+# Odoo's sync (about 10 minutes, see README.md: not part of `make test`)
+scale: setup
+	@$(PYTHON3) bench/run_scale.py
 
 # the house style: ruff (ruff.toml) formatting and lint, then pylint-odoo (.pylintrc);
 # checked, nothing rewritten. Two pylint-odoo checks are off: the manifest's author is

@@ -113,19 +113,50 @@ class LogReader:
         return max(passed, 0), failures
 
 
-def run_logged(cmd, log_path):
+def run_logged(cmd, log_path, env=None):
     """Run the Odoo test command `cmd`, its log kept in `log_path` and read as it
     comes; (the LogReader, Odoo's return code)."""
     reader = LogReader()
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+            env=env,
         )
         for line in proc.stdout:
             log.write(line)
             reader.read(line)
         returncode = proc.wait()
     return reader, returncode
+
+
+def replica_port(odoo):
+    """The port of the test cluster's streaming standby (scripts/pg_replica.py
+    makes it or finds it streaming), or None when it could not be made."""
+    script = Path(__file__).resolve().parent / "pg_replica.py"
+    out = subprocess.run(
+        [odoo.python, str(script), "ensure"],
+        env=odoo.pg_env,
+        stdout=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    lines = out.stdout.strip().splitlines()
+    if out.returncode or not lines:
+        for line in lines:
+            print(line, flush=True)
+        print(
+            "test: no streaming replica of the test cluster (see above): "
+            "TestSerialReplicaLag will fail",
+            flush=True,
+        )
+        return None
+    for line in lines[:-1]:
+        print(line, flush=True)
+    return lines[-1]
 
 
 def main():
@@ -140,6 +171,12 @@ def main():
         flush=True,
     )
 
+    # the paused-replica test needs a streaming standby of the test cluster: made
+    # once (seconds on a fresh machine, a copy of the whole cluster), reused after
+    env = None
+    wants_replica = not os.environ.get("TESTS") or "replica" in tags.lower()
+    if wants_replica and (port := replica_port(odoo)):
+        env = dict(os.environ, POS_SERIAL_REPLICA_PORT=port)
     cmd = odoo.test_command(
         dbname,
         tags,
@@ -149,7 +186,7 @@ def main():
         "--without-demo=all",
         "--log-handler=odoo.tests.stats:DEBUG",
     )
-    reader, returncode = run_logged(cmd, log_path)
+    reader, returncode = run_logged(cmd, log_path, env)
     passed, failed = reader.report(returncode, log_path, tags)
     if not os.environ.get("TESTS") or "background_server" in tags:
         # on a multi-worker server, outside Odoo's test runner: see the script

@@ -60,3 +60,4 @@ from . import test_serial_import_failover
 from . import test_pos_serial_leases
 from . import test_serial_epcis_import
 from . import test_pos_serial_offline_set
+from . import test_serial_replica_lag
