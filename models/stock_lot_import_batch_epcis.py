@@ -7,6 +7,7 @@ from odoo.tools import SQL
 
 from ..tools import serial_epcis_in as epcis_in
 from ..tools.serial_epcis import gtin14
+from ..tools.serial_epcis_identifiers import is_sscc, sgtin
 from ..tools.serial_import_reader import FileProblem, check_size
 
 
@@ -230,7 +231,7 @@ class StockLotImportBatch(models.Model):
     def _insert_epcis_packing(self, packing, company):
         """The packing rows, set-based: [(event, parent, child)]; a unit child is
         linked to its serial in `company` (joined in PostgreSQL)."""
-        units = {child: epcis_in.sgtin(child) for _e, _p, child in packing}
+        units = {child: sgtin(child) for _e, _p, child in packing}
         gtins = {unit[0] for unit in units.values() if unit}
         products = self._epcis_products(gtins, company)
         records = []
@@ -241,8 +242,8 @@ class StockLotImportBatch(models.Model):
                 {
                     "parent_epc": parent,
                     "parent_kind": "sscc"
-                    if epcis_in.is_sscc(parent)
-                    else ("sgtin" if epcis_in.sgtin(parent) else "other"),
+                    if is_sscc(parent)
+                    else ("sgtin" if sgtin(parent) else "other"),
                     "child_epc": child,
                     "product_id": product["id"] if product else None,
                     "serial": unit[1] if product else None,

@@ -2,7 +2,7 @@ from odoo import Command, _, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..tools import serial_epcis_in as epcis_in
+from ..tools.serial_epcis_identifiers import scanned_epc
 
 # the units inside containers (pallet > case > unit), from the EPCIS packing
 CONTENT_QUERY = """
@@ -51,7 +51,7 @@ class StockPicking(models.Model):
         self.check_access("write")
         if self.picking_type_code != "incoming" or self.state in ("done", "cancel"):
             raise UserError(_("Scan a pallet or a case on a receipt still to do."))
-        epc = epcis_in.scanned_epc(code)
+        epc = scanned_epc(code)
         Lot = self.env["stock.lot"].sudo()  # the packing's serials: the user's receipt
         lots = Lot.browse(self._epcis_content_lot_ids([epc]))
         if not lots:

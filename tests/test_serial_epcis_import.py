@@ -5,12 +5,8 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 
-from ..tools.serial_epcis_in import (
-    canonical_epc,
-    check_digit,
-    event_hash,
-    read_events,
-)
+from ..tools.serial_epcis_identifiers import canonical_epc, check_digit
+from ..tools.serial_epcis_in import event_hash, read_events
 from .common import SerialDataMixin, SerialTrackingCommon
 
 PREFIX = "0614141"
